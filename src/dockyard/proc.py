@@ -1,0 +1,73 @@
+"""Run child processes from argv lists (STYLE.md §7: commands are data).
+
+One ``run`` executes every command: it streams output line by line into a ``Log`` (indented
+seven spaces, secrets replaced by ``***``) and raises ``CommandFailed`` with the tail of the output.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections import deque
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from dockyard.errors import CommandFailed
+from dockyard.logs import Log
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    log: Log,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    code: str = "command.failed",
+    what: str | None = None,
+    timeout: float | None = None,
+) -> list[str]:
+    """Run ``argv``, stream its output into ``log`` and return its lines.
+
+    ``env`` replaces the environment entirely when given (builds must not leak our own).
+    Raises ``CommandFailed`` naming ``what`` (default: the program) with the last 30 lines.
+    """
+    lines: list[str] = []
+    tail: deque[str] = deque(maxlen=30)
+    proc = subprocess.Popen(
+        list(argv), cwd=cwd, env=dict(env) if env is not None else None,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, errors="replace", start_new_session=True,
+    )
+    assert proc.stdout is not None
+    for raw in proc.stdout:
+        line = raw.rstrip("\n")
+        lines.append(line)
+        tail.append(log.mask(line))
+        log.child(line)
+    rc = proc.wait(timeout=timeout)
+    if rc != 0:
+        name = what or Path(argv[0]).name
+        raise CommandFailed(f"{name} exited with status {rc}", code=code, returncode=rc,
+                            tail=list(tail))
+    return lines
+
+
+def capture(argv: Sequence[str], *, cwd: str | Path | None = None,
+            env: Mapping[str, str] | None = None) -> str:
+    """Run a quick command and return its stdout; raise ``CommandFailed`` with its stderr."""
+    res = subprocess.run(list(argv), cwd=cwd, env=dict(env) if env is not None else None,
+                         capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if res.returncode != 0:
+        msg = (res.stderr or res.stdout).strip()
+        raise CommandFailed(f"{Path(argv[0]).name} {argv[1] if len(argv) > 1 else ''} failed: "
+                            f"{msg}", returncode=res.returncode, tail=msg.splitlines()[-30:])
+    return res.stdout
+
+
+def base_env() -> dict[str, str]:
+    """The minimal environment children start from: PATH, HOME, LANG, never our own secrets."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "LOGNAME", "SSL_CERT_FILE",
+            "GIT_SSH_COMMAND", "GIT_CONFIG_GLOBAL", "XDG_CONFIG_HOME", "UV_CACHE_DIR",
+            "UV_INDEX_URL", "UV_DEFAULT_INDEX", "PIP_INDEX_URL", "PIP_FIND_LINKS",
+            "PIP_CERT", "REQUESTS_CA_BUNDLE")
+    return {k: v for k, v in os.environ.items() if k in keep}
