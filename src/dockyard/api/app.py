@@ -1,0 +1,54 @@
+"""The Starlette application: routes, token auth and DigitalOcean-shaped errors."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from dockyard.api import routes_apps, routes_admin
+from dockyard.api.auth import TokenAuth
+from dockyard.api.errors import error_response, from_exception
+from dockyard.errors import DockyardError
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok", "version": request.app.state.version})
+
+
+async def on_dockyard_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DockyardError)
+    return from_exception(exc)
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return error_response(exc.status_code, exc.detail or "error")
+
+
+async def on_crash(request: Request, exc: Exception) -> Response:
+    return error_response(500, f"internal error: {type(exc).__name__}")
+
+
+def route_table() -> list[Route]:
+    """Every route the server answers; the auth test walks this table."""
+    return [Route("/healthz", healthz, methods=["GET"]), *routes_admin.routes,
+            *routes_apps.routes]
+
+
+def create_app(platform) -> Starlette:  # type: ignore[no-untyped-def]
+    """Build the ASGI app around a ``deploy.Platform`` (which owns the store)."""
+    from dockyard import __version__
+
+    app = Starlette(
+        routes=route_table(),
+        middleware=[Middleware(TokenAuth, check=platform.check_token)],
+        exception_handlers={DockyardError: on_dockyard_error, HTTPException: on_http_error,
+                            Exception: on_crash},
+    )
+    app.state.platform = platform
+    app.state.version = __version__
+    return app

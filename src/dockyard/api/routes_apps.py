@@ -1,0 +1,114 @@
+"""``/v2/apps``: list, create, get (by id or ``?name=``), update, delete, propose."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from dockyard.api.errors import error_response
+from dockyard.api.shapes import app_json, page
+from dockyard.errors import DockyardError, NotFound
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object; an empty body is ``{}`` (pydo sends those)."""
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise DockyardError(f"request body is not valid JSON: {exc.msg} at line {exc.lineno} "
+                            f"column {exc.colno}", code="bad_request") from exc
+    if not isinstance(data, dict):
+        raise DockyardError("request body must be a JSON object", code="bad_request")
+    return data
+
+
+def spec_from_body(body: dict[str, Any]) -> dict[str, Any]:
+    spec = body.get("spec")
+    if not isinstance(spec, dict):
+        raise DockyardError('request body needs "spec": an App Spec object',
+                            code="bad_request")
+    return spec
+
+
+def paging(request: Request) -> tuple[int, int]:
+    try:
+        page_no = max(1, int(request.query_params.get("page", 1)))
+        per_page = min(200, max(1, int(request.query_params.get("per_page", 20))))
+    except ValueError as exc:
+        raise DockyardError("page and per_page must be whole numbers") from exc
+    return page_no, per_page
+
+
+def platform(request: Request):  # type: ignore[no-untyped-def]
+    return request.app.state.platform
+
+
+def one_app(request: Request, app) -> JSONResponse:  # type: ignore[no-untyped-def]
+    store = platform(request).store
+    return JSONResponse({"app": app_json(app, store.list_deployments(app.id))})
+
+
+async def list_or_get_apps(request: Request) -> Response:
+    name = request.query_params.get("name")
+    if name and request.url.path.endswith("/"):
+        return one_app(request, platform(request).store.get_app(name))
+    apps = platform(request).store.list_apps()
+    page_no, per_page = paging(request)
+    items, links, meta = page(str(request.url), apps, page_no, per_page)
+    store = platform(request).store
+    return JSONResponse({"apps": [app_json(a, store.list_deployments(a.id)) for a in items],
+                         "links": links, "meta": meta})
+
+
+async def create_app(request: Request) -> Response:
+    body = await read_json(request)
+    app = platform(request).create_app(spec_from_body(body))
+    return one_app(request, app)
+
+
+async def get_app(request: Request) -> Response:
+    return one_app(request, platform(request).store.get_app(request.path_params["app_id"]))
+
+
+async def update_app(request: Request) -> Response:
+    body = await read_json(request)
+    app = platform(request).store.get_app(request.path_params["app_id"])
+    app = platform(request).update_app(app, spec_from_body(body))
+    return one_app(request, app)
+
+
+async def delete_app(request: Request) -> Response:
+    app = platform(request).store.get_app(request.path_params["app_id"])
+    platform(request).delete_app(app)
+    return JSONResponse({"id": app.id})
+
+
+async def propose(request: Request) -> Response:
+    body = await read_json(request)
+    return JSONResponse(platform(request).propose(spec_from_body(body), body.get("app_id")))
+
+
+async def not_found(request: Request) -> Response:
+    raise NotFound(f"no such endpoint: {request.method} {request.url.path}")
+
+
+def unknown_method(request: Request) -> Response:
+    return error_response(405, f"{request.method} is not allowed on {request.url.path}")
+
+
+routes = [
+    Route("/v2/apps", list_or_get_apps, methods=["GET"]),
+    Route("/v2/apps/", list_or_get_apps, methods=["GET"]),
+    Route("/v2/apps", create_app, methods=["POST"]),
+    Route("/v2/apps/propose", propose, methods=["POST"]),
+    Route("/v2/apps/{app_id}", get_app, methods=["GET"]),
+    Route("/v2/apps/{app_id}", update_app, methods=["PUT"]),
+    Route("/v2/apps/{app_id}", delete_app, methods=["DELETE"]),
+]

@@ -1,0 +1,82 @@
+"""DigitalOcean's JSON shapes for apps and deployments (reference do-apps-api §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dockyard.store import App, Deployment
+
+REGION = {"slug": "local", "label": "This machine", "flag": "local", "continent": "Local",
+          "data_centers": ["127.0.0.1"], "default": True, "disabled": False, "reason": ""}
+NOT_DONE = ("PENDING_BUILD", "BUILDING", "PENDING_DEPLOY", "DEPLOYING")
+
+
+def live_url(app: App) -> str:
+    return f"http://127.0.0.1:{app.port}" if app.port else ""
+
+
+def deployment_json(dep: Deployment, spec: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A Deployment object; component commits are grouped by kind as DO does."""
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for comp in dep.components:
+        entry = {"name": comp["name"], "source_commit_hash": comp.get("commit", "")}
+        by_kind.setdefault(comp["kind"] + "s", []).append(entry)
+    body: dict[str, Any] = {
+        "id": dep.id, "cause": dep.cause, "cloned_from": dep.cloned_from,
+        "cause_details": {"type": dep.cause_type},
+        "phase": dep.phase, "phase_last_updated_at": dep.phase_last_updated_at,
+        "created_at": dep.created_at, "updated_at": dep.updated_at,
+        "progress": dep.progress, "tier_slug": "local", **by_kind,
+    }
+    if spec is not None:
+        body["spec"] = spec
+    if dep.error_code:
+        body["error"] = {"code": dep.error_code, "message": dep.error_message}
+    return body
+
+
+def app_json(app: App, deployments: list[Deployment]) -> dict[str, Any]:
+    """An App object with its active and in-progress deployments."""
+    url = live_url(app)
+    body: dict[str, Any] = {
+        "id": app.id, "owner_uuid": "local", "spec": app.spec,
+        "default_ingress": url, "live_url": url, "live_url_base": url,
+        "live_domain": url.removeprefix("http://"),
+        "created_at": app.created_at, "updated_at": app.updated_at,
+        "region": {**REGION, "requested": app.spec.get("region", "")},
+        "tier_slug": "local",
+        "dockyard": {"notes": app.notes, "spec_version": app.spec_version,
+                     "spec_yaml": app.spec_yaml,
+                     "hostnames": [f"{app.name}.localhost"]},
+    }
+    if deployments:
+        body["last_deployment_created_at"] = deployments[0].created_at
+    active = next((d for d in deployments if d.phase == "ACTIVE"), None)
+    if active:
+        body["active_deployment"] = deployment_json(active)
+        body["last_deployment_active_at"] = active.updated_at
+    running = [d for d in deployments if d.phase in NOT_DONE]
+    if running:
+        body["in_progress_deployment"] = deployment_json(running[-1])
+        if len(running) > 1:
+            body["pending_deployment"] = deployment_json(running[0])
+    return body
+
+
+def page(request_url: str, items: list[Any], page_no: int, per_page: int
+         ) -> tuple[list[Any], dict[str, Any], dict[str, Any]]:
+    """Slice ``items`` and build DO's ``links`` and ``meta``."""
+    total = len(items)
+    last = max(1, -(-total // per_page))
+    start = (page_no - 1) * per_page
+    base = request_url.split("?")[0]
+
+    def url(n: int) -> str:
+        return f"{base}?page={n}&per_page={per_page}"
+
+    pages: dict[str, str] = {}
+    if page_no > 1:
+        pages |= {"first": url(1), "prev": url(page_no - 1)}
+    if page_no < last:
+        pages |= {"next": url(page_no + 1), "last": url(last)}
+    return items[start:start + per_page], {"pages": pages}, {"total": total}

@@ -1,0 +1,1 @@
+"""Where processes run: ``local`` runs them under supervisord on this machine."""

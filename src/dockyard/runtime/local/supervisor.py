@@ -1,0 +1,185 @@
+"""supervisord: configuration, start, XML-RPC, shutdown.
+
+supervisord runs the API server, HAProxy, nginx and every app instance, each as its own
+program, so apps outlive the API server and crashed processes restart with backoff.
+Programs are added and removed at run time through files in ``programs/`` plus
+``reloadConfig``/``addProcessGroup`` over XML-RPC on a unix socket (mode 0700).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import xmlrpc.client
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockyard.errors import DockyardError
+from dockyard.paths import Home
+
+
+@dataclass(frozen=True)
+class ProgramSpec:
+    """One supervised program (one instance, or a part of the control plane)."""
+
+    name: str
+    argv: Sequence[str]
+    cwd: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    log: str | None = None           # stdout+stderr file; default under supervisor/logs
+    autostart: bool = True
+    startsecs: int = 1
+    stopwaitsecs: int = 10
+    stopsignal: str = "TERM"
+
+
+def quote(value: str) -> str:
+    """Quote for supervisord's ``environment=`` (double quotes, % escaped)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
+
+
+def command_line(argv: Sequence[str]) -> str:
+    """supervisord splits ``command`` with shlex; % must be doubled for its interpolation."""
+    import shlex
+
+    return " ".join(shlex.quote(a) for a in argv).replace("%", "%%")
+
+
+def render_program(home: Home, prog: ProgramSpec) -> str:
+    log = prog.log or str(home.supervisor / "logs" / f"{prog.name}.log")
+    lines = [f"[program:{prog.name}]", f"command={command_line(prog.argv)}",
+             f"autostart={'true' if prog.autostart else 'false'}", "autorestart=true",
+             f"startsecs={prog.startsecs}", "startretries=1000000",
+             f"stopwaitsecs={prog.stopwaitsecs}", f"stopsignal={prog.stopsignal}",
+             "stopasgroup=true", "killasgroup=true", "redirect_stderr=true",
+             f"stdout_logfile={log}", "stdout_logfile_maxbytes=10MB",
+             "stdout_logfile_backups=3"]
+    if prog.cwd:
+        lines.append(f"directory={prog.cwd}")
+    if prog.env:
+        lines.append("environment=" + ",".join(f"{k}={quote(v)}" for k, v in prog.env.items()))
+    return "\n".join(lines) + "\n"
+
+
+def render_main(home: Home, control: Sequence[ProgramSpec]) -> str:
+    sup = home.supervisor
+    parts = [
+        "[unix_http_server]", f"file={sup / 'supervisor.sock'}", "chmod=0700", "",
+        "[supervisord]", f"logfile={sup / 'supervisord.log'}", "logfile_maxbytes=10MB",
+        f"pidfile={sup / 'supervisord.pid'}", f"childlogdir={sup / 'logs'}",
+        f"directory={home.root}", "nodaemon=false", "minfds=4096", "",
+        "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface", "",
+        "[supervisorctl]", f"serverurl=unix://{sup / 'supervisor.sock'}", "",
+        "[include]", f"files = {sup / 'programs'}/*.conf", "",
+    ]
+    return "\n".join(parts) + "\n" + "\n".join(render_program(home, p) for p in control)
+
+
+class Supervisor:
+    """A handle on this installation's supervisord."""
+
+    def __init__(self, home: Home) -> None:
+        self.home = home
+        self.conf = home.supervisor / "supervisord.conf"
+        self.sock = home.supervisor / "supervisor.sock"
+        self.pidfile = home.supervisor / "supervisord.pid"
+
+    def rpc(self):  # type: ignore[no-untyped-def]
+        from supervisor.xmlrpc import SupervisorTransport
+
+        transport = SupervisorTransport(None, None, f"unix://{self.sock}")
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pidfile.read_text().strip())
+            os.kill(pid, 0)
+            return pid
+        except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+            return None
+
+    def running(self) -> bool:
+        if self.pid() is None or not self.sock.exists():
+            return False
+        try:
+            return self.rpc().supervisor.getState()["statename"] == "RUNNING"
+        except (OSError, xmlrpc.client.Fault):
+            return False
+
+    def write_config(self, control: Sequence[ProgramSpec]) -> None:
+        for d in (self.home.supervisor / "programs", self.home.supervisor / "logs"):
+            d.mkdir(parents=True, exist_ok=True)
+        tmp = self.conf.with_suffix(".tmp")
+        tmp.write_text(render_main(self.home, control))
+        os.replace(tmp, self.conf)
+
+    def start(self, env: Mapping[str, str]) -> None:
+        """Start supervisord (it daemonizes itself) and wait until it answers."""
+        argv = [sys.executable, "-m", "supervisor.supervisord", "-c", str(self.conf)]
+        res = subprocess.run(argv, env=dict(env), capture_output=True, text=True,
+                             stdin=subprocess.DEVNULL)
+        if res.returncode != 0:
+            raise DockyardError(f"supervisord did not start: {(res.stderr or res.stdout).strip()}",
+                                code="runtime.supervisor_failed")
+        wait_until(self.running, 20, "supervisord to answer on " + str(self.sock))
+
+    def update(self) -> None:
+        """Apply changed program files: add new, restart changed, remove gone (like `update`)."""
+        rpc = self.rpc()
+        added, changed, removed = rpc.supervisor.reloadConfig()[0]
+        for name in removed + changed:
+            self._remove(rpc, name)
+        for name in changed + added:
+            rpc.supervisor.addProcessGroup(name)
+
+    @staticmethod
+    def _remove(rpc, name: str) -> None:  # type: ignore[no-untyped-def]
+        try:
+            rpc.supervisor.stopProcessGroup(name, True)
+        except xmlrpc.client.Fault:
+            pass
+        rpc.supervisor.removeProcessGroup(name)
+
+    def shutdown(self, timeout: float = 60) -> None:
+        """Stop every program, then supervisord itself; by pid if XML-RPC fails."""
+        pid = self.pid()
+        if pid is None:
+            return
+        try:
+            self.rpc().supervisor.shutdown()
+        except (OSError, xmlrpc.client.Fault):
+            os.kill(pid, signal.SIGTERM)
+        try:
+            wait_until(lambda: not alive(pid), timeout, "supervisord to stop")
+        except DockyardError:
+            os.kill(pid, signal.SIGKILL)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child of ours counts as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_until(check, timeout: float, what: str, interval: float = 0.05) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(interval)
+    raise DockyardError(f"timed out after {timeout:.0f} s waiting for {what}",
+                        code="runtime.timeout")

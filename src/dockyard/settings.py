@@ -1,0 +1,77 @@
+"""Installation settings, persisted in ``DOCKYARD_HOME/config.json``.
+
+Ports are chosen free on 127.0.0.1 the first time and then kept, so the API URL and every
+app's live URL stay the same across ``dockyard down``/``up`` and reboots. Environment variables
+(``DOCKYARD_API_PORT``, ``DOCKYARD_ROUTER_PORT``) override them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from dockyard.paths import Home
+
+
+def free_port(host: str = "127.0.0.1", avoid: set[int] | frozenset[int] = frozenset()) -> int:
+    """A TCP port nobody listens on right now (the kernel picks it)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+        if port not in avoid:
+            return port
+
+
+@dataclass
+class Settings:
+    api_host: str = "127.0.0.1"
+    api_port: int = 0
+    router_port: int = 0                    # shared port: <app>.localhost and domains by Host
+    keep_releases: int = 10
+    allow_python_downloads: bool = False
+    strict_python: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def api_url(self) -> str:
+        return f"https://{self.api_host}:{self.api_port}"
+
+
+def _path(home: Home) -> Path:
+    return home.root / "config.json"
+
+
+def load_settings(home: Home) -> Settings:
+    """Read the saved settings (defaults when there are none) and apply env overrides."""
+    path = _path(home)
+    data = json.loads(path.read_text()) if path.exists() else {}
+    known = {k: v for k, v in data.items() if k in Settings.__dataclass_fields__}
+    settings = Settings(**known)
+    if os.environ.get("DOCKYARD_API_PORT"):
+        settings.api_port = int(os.environ["DOCKYARD_API_PORT"])
+    if os.environ.get("DOCKYARD_ROUTER_PORT"):
+        settings.router_port = int(os.environ["DOCKYARD_ROUTER_PORT"])
+    return settings
+
+
+def ensure_settings(home: Home) -> Settings:
+    """Load settings, pick free ports for any unset, and save them (atomically)."""
+    settings = load_settings(home)
+    if not settings.api_port:
+        settings.api_port = free_port()
+    if not settings.router_port:
+        settings.router_port = free_port(avoid={settings.api_port})
+    save_settings(home, settings)
+    return settings
+
+
+def save_settings(home: Home, settings: Settings) -> None:
+    path = _path(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(settings), indent=2) + "\n")
+    os.replace(tmp, path)

@@ -1,0 +1,163 @@
+"""Field types that check like DigitalOcean and explain themselves.
+
+Each type raises one custom error whose text is the final message (what was expected, what was
+found), so the loader never has to reword pydantic's generic phrases. Types are strict: doctl
+decodes the spec with Go's JSON decoder, which rejects ``http_port: "8080"`` and ``value: 1``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError
+
+from .errors import show
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+ENV_KEY_RE = re.compile(r"^[_A-Za-z][_A-Za-z0-9]*$")
+DURATION_RE = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
+# OpenAPI's and the docs' domain regexes differ (reference §14); a domain passing either is valid.
+DOMAIN_RES = (
+    re.compile(r"^((xn--)?[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*\.)+[a-zA-Z]{2,}\.?$"),
+    re.compile(r"^([a-zA-Z0-9]+(-+[a-zA-Z0-9]+)*\.)+(xn--)?[a-zA-Z0-9]{2,}\.?$"),
+)
+LOG_DESTINATION_RE = re.compile(
+    r"^[A-Za-z0-9()\[\]'\"][-A-Za-z0-9_. /()\[\]]{0,40}[A-Za-z0-9()\[\]'\"]$")
+CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+
+
+def spec_error(message: str) -> PydanticCustomError:
+    """A validation error whose message is shown to the user verbatim."""
+    return PydanticCustomError("spec", "{message}", {"message": message})
+
+
+def did_you_mean(value: object, choices: Iterable[str]) -> str:
+    """'; did you mean "x"?' when a close match exists, else ''."""
+    if not isinstance(value, str):
+        return ""
+    pool = list(choices)
+    close = difflib.get_close_matches(value, pool, n=1)
+    if not close:
+        close = [c for c in pool if c.lower() == value.lower()]
+    return f'; did you mean "{close[0]}"?' if close else ""
+
+
+def _need_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    hint = f'; quote it: "{show(value)}"' if isinstance(value, int | float) else ""
+    raise spec_error(f"expected a string, found {show(value)}{hint}")
+
+
+def _need_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise spec_error(f"expected true or false, found {show(value)}")
+
+
+def _span(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f" {lo}–{hi}" if lo != hi else f" equal to {lo}"
+    if lo is not None:
+        return f" ≥ {lo}"
+    return f" ≤ {hi}" if hi is not None else ""
+
+
+def _range_check(kinds: tuple[type, ...], noun: str, lo: float | None,
+                 hi: float | None) -> Callable[[Any], Any]:
+    def check(value: Any) -> Any:
+        ok = isinstance(value, kinds) and not isinstance(value, bool)
+        if ok and (lo is None or value >= lo) and (hi is None or value <= hi):
+            return value
+        raise spec_error(f"expected {noun}{_span(lo, hi)}, found {show(value)}")
+    return check
+
+
+def IntRange(lo: int | None = None, hi: int | None = None) -> Any:  # noqa: N802 (a type)
+    """An integer (not a string, not a bool) within [lo, hi]."""
+    return Annotated[int, BeforeValidator(_range_check((int,), "an integer", lo, hi))]
+
+
+def Number(lo: float | None = None, hi: float | None = None) -> Any:  # noqa: N802
+    """An int or float (not a string, not a bool) within [lo, hi]."""
+    return Annotated[float, BeforeValidator(_range_check((int, float), "a number", lo, hi))]
+
+
+def Enum(enum: type[StrEnum]) -> Any:  # noqa: N802
+    """One of the enum's values; the message lists them all and suggests the closest."""
+    allowed = [member.value for member in enum]
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and value in allowed:
+            return value
+        raise spec_error(f"must be one of {', '.join(allowed)} (found {show(value)})"
+                         f"{did_you_mean(value, allowed)}")
+    return Annotated[enum, BeforeValidator(check)]
+
+
+def OneOf(allowed: Iterable[Any], noun: str = "") -> Any:  # noqa: N802
+    """A string or integer from a fixed list (instance sizes, redirect codes)."""
+    values = tuple(allowed)
+    kind = int if all(isinstance(v, int) for v in values) else str
+
+    def check(value: Any) -> Any:
+        if isinstance(value, kind) and not isinstance(value, bool) and value in values:
+            return value
+        listed = ", ".join(str(v) for v in values)
+        raise spec_error(f"must be one of {noun}{listed} (found {show(value)})"
+                         f"{did_you_mean(value, [str(v) for v in values])}")
+    return Annotated[kind, BeforeValidator(check)]
+
+
+def Checked(rule: Callable[[str], bool], expectation: str) -> Any:  # noqa: N802
+    """A string that satisfies ``rule``; otherwise '<expectation> (found "…")'."""
+    def check(value: str) -> str:
+        if rule(value):
+            return value
+        raise spec_error(f"{expectation} (found {show(value)})")
+    return Annotated[str, BeforeValidator(_need_str), AfterValidator(check)]
+
+
+def Text(lo: int = 0, hi: int | None = None) -> Any:  # noqa: N802
+    """A string of lo–hi characters."""
+    def fits(value: str) -> bool:
+        return len(value) >= lo and (hi is None or len(value) <= hi)
+    span = f"{lo}–{hi}" if hi is not None else f"at least {lo}"
+    return Checked(fits, f"must be {span} characters long")
+
+
+def _name_ok(value: str) -> bool:
+    return bool(NAME_RE.match(value))
+
+
+def _cron_ok(value: str) -> bool:
+    text = value.strip()
+    return text in CRON_MACROS or len(text.split()) == 5
+
+
+Str = Annotated[str, BeforeValidator(_need_str)]
+Bool = Annotated[bool, BeforeValidator(_need_bool)]
+Port = IntRange(1, 65535)
+Name = Checked(_name_ok, 'must be 2–32 characters: lowercase letters, digits and "-", starting '
+               'with a letter and not ending with "-" (^[a-z][a-z0-9-]{0,30}[a-z0-9]$)')
+EnvKey = Checked(lambda v: bool(ENV_KEY_RE.match(v)),
+                 'must start with a letter or "_" and hold only letters, digits and "_" '
+                 "(^[_A-Za-z][_A-Za-z0-9]*$)")
+RoutePath = Checked(lambda v: v.startswith("/") and len(v) <= 256,
+                    'must start with "/" and be at most 256 characters')
+Duration = Checked(lambda v: bool(DURATION_RE.match(v)),
+                   'must be a duration such as "30m", "90s" or "1h30m"')
+Cron = Checked(_cron_ok, 'must be a cron expression with 5 fields, such as "0 3 * * *"')
+HttpsUrl = Checked(lambda v: v.startswith("https://"), 'must start with "https://"')
+DomainName = Checked(lambda v: 4 <= len(v) <= 253 and any(r.match(v) for r in DOMAIN_RES),
+                     "must be a hostname of 4–253 characters, such as app.example.com")
+GitHubRepo = Checked(lambda v: bool(re.match(r"^[^/]+/[^/]+$", v)), 'must be "owner/repo"')
+NestedRepo = Checked(lambda v: bool(re.match(r"^[^/]+(/[^/]+)+$", v)),
+                     'must be "owner/repo" or "group/subgroup/repo"')
+LogDestinationName = Checked(lambda v: bool(LOG_DESTINATION_RE.match(v)),
+                             "must be 2–42 characters: letters, digits, spaces and -_./()[]'\"")
