@@ -12,10 +12,15 @@ from dockyard.errors import DockyardError
 
 
 def read_spec(path: str) -> dict[str, Any]:
-    """Load and validate a spec file locally first: errors name the file and line."""
+    """Load and validate a spec file locally first: errors name the file and line.
+
+    The request carries DigitalOcean's ``spec`` object plus the YAML text (a Dockyard
+    extension), so the server keeps the user's comments for ``apps spec get``.
+    """
     from dockyard.spec import load_spec_file
 
-    return load_spec_file(path).to_dict()
+    doc = load_spec_file(path)
+    return {"spec": doc.to_dict(), "spec_yaml": doc.to_yaml()}
 
 
 def show_apps(items: list[dict[str, Any]], output: str, fmt: str | None, no_header: bool,
@@ -25,14 +30,14 @@ def show_apps(items: list[dict[str, Any]], output: str, fmt: str | None, no_head
 
 def create(spec_file: str, *, wait: bool, upsert: bool, output: str, fmt: str | None,
            no_header: bool) -> None:
-    spec = read_spec(spec_file)
+    body = read_spec(spec_file)
     client = Client()
     try:
-        app = client.post("/v2/apps", {"spec": spec})["app"]
+        app = client.post("/v2/apps", body)["app"]
     except ApiError as exc:
         if not (upsert and exc.status == 409):
             raise
-        app = client.put(app_path(spec["name"]), {"spec": spec})["app"]
+        app = client.put(app_path(body["spec"]["name"]), body)["app"]
     finish(client, app, wait=wait, output=output, fmt=fmt, no_header=no_header)
 
 
@@ -69,9 +74,8 @@ def get(ref: str, output: str, fmt: str | None, no_header: bool) -> None:
 
 def update(ref: str, spec_file: str, *, wait: bool, output: str, fmt: str | None,
            no_header: bool) -> None:
-    spec = read_spec(spec_file)
     client = Client()
-    app = client.put(app_path(ref), {"spec": spec})["app"]
+    app = client.put(app_path(ref), read_spec(spec_file))["app"]
     finish(client, app, wait=wait, output=output, fmt=fmt, no_header=no_header)
 
 
@@ -92,8 +96,7 @@ def delete(ref: str, force: bool) -> None:
 
 
 def propose(spec_file: str, app_id: str | None, output: str) -> None:
-    spec = read_spec(spec_file)
-    body: dict[str, Any] = {"spec": spec}
+    body = read_spec(spec_file)
     if app_id:
         body["app_id"] = app_id
     result = Client().post("/v2/apps/propose", body)

@@ -29,16 +29,8 @@ class Platform:
     def check_token(self, value: str):  # type: ignore[no-untyped-def]
         return self.store.check_token(value)
 
-    # -- specs -----------------------------------------------------------------------------
-    @staticmethod
-    def validate(spec: dict[str, Any]):  # type: ignore[no-untyped-def]
-        """Validate a spec from a request body; raises ``SpecError`` (422) with field paths."""
-        from dockyard.spec import parse_spec_data
-
-        return parse_spec_data(spec, "spec")
-
-    def propose(self, spec: dict[str, Any], app_id: str | None) -> dict[str, Any]:
-        doc = self.validate(spec)
+    # -- specs (each takes a validated ``SpecDocument``) -----------------------------------
+    def propose(self, doc, app_id: str | None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
         name = doc.spec.name
         existing = self.store.find_app(name)
         available = existing is None or (app_id is not None and existing.id == app_id)
@@ -56,8 +48,7 @@ class Platform:
         avoid = self.store.used_ports() | {self.settings.api_port, self.settings.router_port}
         return free_port(avoid=avoid)
 
-    def create_app(self, spec: dict[str, Any]) -> App:
-        doc = self.validate(spec)
+    def create_app(self, doc) -> App:  # type: ignore[no-untyped-def]
         if doc.spec.name in RESERVED_NAMES:
             from dockyard.errors import DockyardError
 
@@ -68,8 +59,7 @@ class Platform:
         self.deploy(app, cause="initial deployment", cause_type="MANUAL")
         return self.store.get_app(app.id)
 
-    def update_app(self, app: App, spec: dict[str, Any]) -> App:
-        doc = self.validate(spec)
+    def update_app(self, app: App, doc) -> App:  # type: ignore[no-untyped-def]
         app = self.store.update_spec(app.id, doc.to_dict(), doc.to_yaml(), doc.notes)
         self.deploy(app, cause="app spec updated", cause_type="MANUAL")
         return app
@@ -83,6 +73,15 @@ class Platform:
         """Record a new deployment in ``PENDING_BUILD``; the engine picks it up."""
         return self.store.create_deployment(app, phase="PENDING_BUILD", cause=cause,
                                             cause_type=cause_type, force_build=force_build)
+
+    def cancel(self, app: App, dep_id: str):  # type: ignore[no-untyped-def]
+        dep = self.store.get_deployment(app.id, dep_id)
+        if dep.phase in ("PENDING_BUILD", "BUILDING", "PENDING_DEPLOY", "DEPLOYING"):
+            dep = self.store.set_phase(dep, "CANCELED")
+        return dep
+
+    def log_tail(self, app: App, dep) -> list[str]:  # type: ignore[no-untyped-def]
+        return []
 
     def status(self) -> dict[str, Any]:
         return {"apps": len(self.store.list_apps()), "api_url": self.settings.api_url}

@@ -173,16 +173,22 @@ def _remote_head(mirror: Path) -> str:
 
 
 def _git(args: list[str], git_dir: Path | None, log: Log, ref: SourceRef) -> None:
+    """Run git; a failure becomes a fresh error raised outside ``except`` (no traceback
+    into ``proc.run``, so the child's pipe is released at once)."""
     argv = ["git", *(["--git-dir", str(git_dir)] if git_dir else []), *args]
+    failure: CommandFailed | None = None
     try:
         run(argv, log=log, env=git_env(), code="source.fetch_failed", what="git " + args[0])
+        return
     except CommandFailed as exc:
-        exc.message = (f"could not {args[0]} {ref.label} (branch {ref.branch}): "
-                       f"git {args[0]} exited with status {exc.returncode}")
-        exc.hint = ("Check that the repository exists and that this machine can reach it: "
-                    "try `git ls-remote <url>` as the user running Dockyard (credential "
-                    "helpers, ssh keys and url.<base>.insteadOf rules of that user apply).")
-        raise
+        failure = CommandFailed(
+            f"could not {args[0]} {ref.label} (branch {ref.branch}): git {args[0]} exited "
+            f"with status {exc.returncode}", code="source.fetch_failed",
+            returncode=exc.returncode, tail=list(exc.tail),
+            hint="Check that the repository exists and that this machine can reach it: try "
+                 "`git ls-remote <url>` as the user running Dockyard (that user's credential "
+                 "helpers, ssh keys and url.<base>.insteadOf rules apply).")
+    raise failure
 
 
 @contextmanager

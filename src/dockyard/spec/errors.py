@@ -75,11 +75,12 @@ class SpecError(DockyardError):
     code = "spec.invalid"
     status = 422
 
-    def __init__(self, issues: list[SpecIssue], *, filename: str | None = None) -> None:
+    def __init__(self, issues: list[SpecIssue], *, filename: str | None = None,
+                 code: str | None = None) -> None:
         self.issues = list(issues)
         self.filename = filename
         count = len(self.issues)
         noun = "problem" if count == 1 else "problems"
         header = f"{filename or 'app spec'}: {count} {noun} in the app spec"
         body = "\n".join(f"  {issue}" for issue in self.issues)
-        super().__init__(f"{header}\n{body}" if body else header)
+        super().__init__(f"{header}\n{body}" if body else header, code=code)

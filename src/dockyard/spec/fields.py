@@ -114,13 +114,17 @@ def OneOf(allowed: Iterable[Any], noun: str = "") -> Any:  # noqa: N802
     return Annotated[kind, BeforeValidator(check)]
 
 
-def Checked(rule: Callable[[str], bool], expectation: str) -> Any:  # noqa: N802
-    """A string that satisfies ``rule``; otherwise '<expectation> (found "…")'."""
+def _check(rule: Callable[[str], bool], expectation: str) -> Callable[[str], str]:
     def check(value: str) -> str:
         if rule(value):
             return value
         raise spec_error(f"{expectation} (found {show(value)})")
-    return Annotated[str, BeforeValidator(_need_str), AfterValidator(check)]
+    return check
+
+
+def Checked(rule: Callable[[str], bool], expectation: str) -> Any:  # noqa: N802
+    """A string that satisfies ``rule``; otherwise '<expectation> (found "…")'."""
+    return Annotated[str, BeforeValidator(_need_str), AfterValidator(_check(rule, expectation))]
 
 
 def Text(lo: int = 0, hi: int | None = None) -> Any:  # noqa: N802
@@ -148,8 +152,10 @@ Name = Checked(_name_ok, 'must be 2–32 characters: lowercase letters, digits a
 EnvKey = Checked(lambda v: bool(ENV_KEY_RE.match(v)),
                  'must start with a letter or "_" and hold only letters, digits and "_" '
                  "(^[_A-Za-z][_A-Za-z0-9]*$)")
-RoutePath = Checked(lambda v: v.startswith("/") and len(v) <= 256,
-                    'must start with "/" and be at most 256 characters')
+RoutePath = Annotated[str, BeforeValidator(_need_str),
+                      AfterValidator(_check(lambda v: v.startswith("/"), 'must start with "/"')),
+                      AfterValidator(_check(lambda v: len(v) <= 256, "must be at most 256 "
+                                            "characters long"))]
 Duration = Checked(lambda v: bool(DURATION_RE.match(v)),
                    'must be a duration such as "30m", "90s" or "1h30m"')
 Cron = Checked(_cron_ok, 'must be a cron expression with 5 fields, such as "0 3 * * *"')

@@ -31,7 +31,6 @@ from .blocks import (
     Termination,
     WorkerAutoscaling,
 )
-from .errors import show
 from .enums import (
     INSTANCE_SIZES,
     ComponentKind,
@@ -45,6 +44,7 @@ from .enums import (
     Region,
     TLSVersion,
 )
+from .errors import show
 from .fields import (
     Bool,
     Cron,

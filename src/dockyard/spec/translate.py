@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import Loc, show
 from .fields import did_you_mean
-from .models import AppSpec
+from .models import COMPONENT_LISTS, AppSpec
 
 Problem = tuple[Loc, str]
 _NO_IMAGE = {"static_sites": "static sites", "functions": "functions components"}
@@ -56,11 +56,26 @@ def model_at(loc: Loc, root: type[BaseModel] = AppSpec) -> type[BaseModel] | Non
     return None
 
 
+def _owners_elsewhere(loc: Loc) -> list[str]:
+    """Other component lists whose models have this field at the same place."""
+    if len(loc) < 3 or not isinstance(loc[1], int):
+        return []
+    owners = []
+    for field, _ in COMPONENT_LISTS:
+        model = model_at((field, 0, *loc[2:-1]))
+        if field != loc[0] and model is not None and loc[-1] in model.model_fields:
+            owners.append(field)
+    return owners
+
+
 def _unknown_field(loc: Loc) -> str:
     key = loc[-1]
     if key == "image" and len(loc) == 3 and loc[0] in _NO_IMAGE:
         return (f"{_NO_IMAGE[str(loc[0])]} cannot use an image source; "
                 "use one of git, github, gitlab, bitbucket")
+    owners = _owners_elsewhere(loc)
+    if owners:
+        return f"unknown field here; {key} applies only to {', '.join(owners)}"
     model = model_at(loc[:-1])
     allowed = list(model.model_fields) if model else []
     hint = did_you_mean(str(key), allowed)

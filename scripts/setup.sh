@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Idempotent bootstrap for a fresh Debian machine: uv (from PyPI), the Python environment,
+# and the Debian packages Dockyard runs (git, haproxy, nginx). Installs only what is missing;
+# when a Debian package is missing and we are not root, prints the exact command to run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf -- '-----> %s\n' "$*"; }
+warn() { printf -- ' !     %s\n' "$*" >&2; }
+
+# --- uv ---------------------------------------------------------------------------------
+export PATH="$HOME/.local/bin:$PATH"
+if ! command -v uv >/dev/null 2>&1; then
+  say "Installing uv from PyPI"
+  python3 -m pip install --quiet --user uv 2>/dev/null \
+    || python3 -m pip install --quiet --user --break-system-packages uv
+fi
+say "uv $(uv --version | cut -d' ' -f2)"
+
+# --- Debian packages --------------------------------------------------------------------
+# binary -> package
+declare -A PACKAGES=(
+  [git]=git
+  [haproxy]=haproxy
+  [nginx]=nginx-light
+)
+missing=()
+for bin in "${!PACKAGES[@]}"; do
+  if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then
+    missing+=("${PACKAGES[$bin]}")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "Installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Debian starts packaged services; Dockyard runs its own instances, so stop those.
+    for svc in haproxy nginx; do
+      if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
+    done
+  else
+    warn "Missing Debian packages: ${missing[*]}"
+    warn "Run: sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+else
+  say "Debian packages present: ${PACKAGES[*]}"
+fi
+
+# --- Python environment -----------------------------------------------------------------
+say "Syncing the Python environment (.venv)"
+uv sync --frozen --quiet
+.venv/bin/dockyard --help >/dev/null
+say "Ready: .venv/bin/dockyard"

@@ -1,0 +1,57 @@
+"""``/v2/apps/{app_id}/deployments``: list, create, get, cancel."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from dockyard.api.routes_apps import paging, platform, read_json
+from dockyard.api.shapes import deployment_json, page
+
+
+def the_app(request: Request):  # type: ignore[no-untyped-def]
+    return platform(request).store.get_app(request.path_params["app_id"])
+
+
+async def list_deployments(request: Request) -> Response:
+    app = the_app(request)
+    deps = platform(request).store.list_deployments(app.id)
+    types = request.query_params.getlist("deployment_types")
+    if types:
+        deps = [d for d in deps if d.cause_type in types]
+    page_no, per_page = paging(request)
+    items, links, meta = page(str(request.url), deps, page_no, per_page)
+    return JSONResponse({"deployments": [deployment_json(d) for d in items],
+                         "links": links, "meta": meta})
+
+
+async def create_deployment(request: Request) -> Response:
+    app = the_app(request)
+    body = await read_json(request)
+    dep = platform(request).deploy(app, cause="manual", cause_type="MANUAL",
+                                   force_build=bool(body.get("force_build")))
+    return JSONResponse({"deployment": deployment_json(dep)})
+
+
+async def get_deployment(request: Request) -> Response:
+    app = the_app(request)
+    store = platform(request).store
+    dep = store.get_deployment(app.id, request.path_params["dep_id"])
+    body = deployment_json(dep, store.spec_version(app.id, dep.spec_version))
+    body["log_tail"] = platform(request).log_tail(app, dep)
+    return JSONResponse({"deployment": body})
+
+
+async def cancel_deployment(request: Request) -> Response:
+    app = the_app(request)
+    dep = platform(request).cancel(app, request.path_params["dep_id"])
+    return JSONResponse({"deployment": deployment_json(dep)})
+
+
+routes = [
+    Route("/v2/apps/{app_id}/deployments", list_deployments, methods=["GET"]),
+    Route("/v2/apps/{app_id}/deployments", create_deployment, methods=["POST"]),
+    Route("/v2/apps/{app_id}/deployments/{dep_id}", get_deployment, methods=["GET"]),
+    Route("/v2/apps/{app_id}/deployments/{dep_id}/cancel", cancel_deployment, methods=["POST"]),
+]

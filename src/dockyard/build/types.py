@@ -1,0 +1,98 @@
+"""What a build is asked to do and what it hands back (plain values, no spec models).
+
+A release directory is immutable once ``build`` returns: the runtime copies ``release/app``
+per instance and never writes into the release. ``release/release.json`` carries the
+``BuildResult`` so the runtime can start a release without importing the build stage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Protocol
+
+from dockyard.logs import Log
+from dockyard.paths import Home
+
+RELEASE_JSON = "release.json"
+
+
+@dataclass(frozen=True)
+class BuildSettings:
+    """Host policy for Python interpreters (not part of the App Spec)."""
+
+    allow_python_downloads: bool = False  # let uv fetch a missing interpreter
+    strict_python: bool = False  # never fall back to another minor version
+    python_candidates: tuple[Path, ...] | None = None  # override interpreter discovery
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    component: str
+    kind: str  # "service", "worker", "job", "static_site"
+    src: Path  # resolved source_dir of a checkout; never modified
+    release: Path  # empty dir to fill; immutable afterwards
+    env: dict[str, str]  # build-visible spec vars, merged and scope-filtered
+    home: Home
+    environment_slug: str | None = None
+    build_command: str | None = None
+    run_command: str | None = None
+    output_dir: str | None = None
+    force_rebuild: bool = False
+    settings: BuildSettings = field(default_factory=BuildSettings)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    buildpack: str  # "python", "html"
+    release: Path
+    app_dir: Path | None  # release/app (services, workers, jobs)
+    site_dir: Path | None  # release/site (static sites)
+    python: str | None  # e.g. "3.11.7"
+    venv: Path | None  # shared, read-only environment: run with PATH=<venv>/bin:…
+    env_cache_hit: bool
+    default_run_command: str | None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = str(value) if isinstance(value, Path) else value
+        if self.venv:  # what the runtime must add to an instance's environment
+            out["run_env"] = {"VIRTUAL_ENV": str(self.venv),
+                              "PATH_PREPEND": str(self.venv / "bin")}
+        return out
+
+
+class Buildpack(Protocol):
+    """One way of turning a source tree into a release (STYLE.md §8)."""
+
+    name: str
+    slugs: tuple[str, ...]  # environment_slug values that select it
+
+    def detect(self, req: BuildRequest) -> str | None:
+        """Why this buildpack applies to ``req`` (shown in the log), or None."""
+        ...
+
+    def build(self, req: BuildRequest, log: Log) -> BuildResult: ...
+
+
+def write_release_json(result: BuildResult) -> Path:
+    """Write ``release.json`` atomically (temp file + rename, STYLE.md §6)."""
+    path = result.release / RELEASE_JSON
+    fd, tmp = tempfile.mkstemp(prefix=".release-", dir=result.release)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(result.to_json(), fh, indent=2, sort_keys=True)
+        fh.write("\n")
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+    return path
+
+
+def read_release_json(release: Path) -> dict[str, object]:
+    """What the runtime reads back (strings, as written by ``write_release_json``)."""
+    return json.loads((release / RELEASE_JSON).read_text(encoding="utf-8"))

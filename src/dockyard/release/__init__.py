@@ -1,0 +1,1 @@
+"""Immutable release directories and the environment each instance runs with."""

@@ -1,0 +1,107 @@
+"""App instances as supervisord programs: one program per instance of each component.
+
+Each instance runs in its own writable copy of the release's app files (a container's
+ephemeral filesystem), so nothing it writes can change the release a rollback reuses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import xmlrpc.client
+from dataclasses import dataclass
+from pathlib import Path
+
+from dockyard.paths import Home
+from dockyard.runtime.local.supervisor import ProgramSpec, Supervisor, render_program
+
+FAILED_STATES = {"EXITED", "FATAL", "BACKOFF", "STOPPED", "UNKNOWN"}
+
+
+@dataclass(frozen=True)
+class Instance:
+    app_id: str
+    deployment_id: str
+    component: str
+    index: int
+    port: int | None
+
+    @property
+    def program(self) -> str:
+        return f"i-{self.app_id[:8]}-{self.component}-{self.deployment_id[:8]}-{self.index}"
+
+    @property
+    def alias(self) -> str:
+        return f"{self.component}-{self.index}"
+
+
+class LocalRuntime:
+    """Start, watch and stop instances through supervisord."""
+
+    def __init__(self, home: Home) -> None:
+        self.home = home
+        self.sup = Supervisor(home)
+
+    def instance_dir(self, inst: Instance) -> Path:
+        return self.home.instances(inst.app_id) / inst.deployment_id / inst.alias
+
+    def log_path(self, inst: Instance) -> Path:
+        return self.home.logs(inst.app_id) / inst.deployment_id / f"run-{inst.alias}.log"
+
+    def prepare(self, inst: Instance, app_dir: Path, command: str, env: dict[str, str],
+                encrypted: list[str] | None = None, stopwaitsecs: int = 120) -> ProgramSpec:
+        """Copy the release's files for this instance and write its launch file."""
+        target = self.instance_dir(inst)
+        if target.exists():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(app_dir, target / "app", symlinks=True)
+        launch = target / "launch.json"
+        fd = os.open(launch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump({"command": command, "env": env, "cwd": str(target / "app"),
+                       "encrypted": encrypted or []}, fh)
+        self.log_path(inst).parent.mkdir(parents=True, exist_ok=True)
+        return ProgramSpec(inst.program,
+                           [sys.executable, "-m", "dockyard.runtime.local.launch", str(launch)],
+                           cwd=str(target / "app"), log=str(self.log_path(inst)),
+                           startsecs=1, stopwaitsecs=stopwaitsecs)
+
+    def start(self, programs: list[ProgramSpec]) -> None:
+        """Write the program files and have supervisord start them (they outlive the API)."""
+        programs_dir = self.home.supervisor / "programs"
+        programs_dir.mkdir(parents=True, exist_ok=True)
+        for prog in programs:
+            path = programs_dir / f"{prog.name}.conf"
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(render_program(self.home, prog))
+            os.replace(tmp, path)
+        self.sup.update()
+
+    def state(self, inst: Instance) -> str:
+        try:
+            return self.sup.rpc().supervisor.getProcessInfo(inst.program)["statename"]
+        except xmlrpc.client.Fault:
+            return "UNKNOWN"
+
+    def pid(self, inst: Instance) -> int:
+        try:
+            return int(self.sup.rpc().supervisor.getProcessInfo(inst.program)["pid"])
+        except xmlrpc.client.Fault:
+            return 0
+
+    def stop(self, instances: list[Instance]) -> None:
+        """Stop (SIGTERM, SIGKILL after the grace period) and forget these instances."""
+        for inst in instances:
+            path = self.home.supervisor / "programs" / f"{inst.program}.conf"
+            path.unlink(missing_ok=True)
+        if instances:
+            self.sup.update()
+        for inst in instances:
+            shutil.rmtree(self.instance_dir(inst), ignore_errors=True)
+
+    def programs(self, app_id: str) -> list[str]:
+        prefix = f"i-{app_id[:8]}-"
+        return sorted(p.stem for p in (self.home.supervisor / "programs").glob(prefix + "*.conf"))

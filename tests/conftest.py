@@ -1,0 +1,106 @@
+"""Shared fixtures: a real Dockyard server (``dockyard up`` in a temporary home), the CLI run
+as a subprocess, and HTTPS requests to the API with real tokens."""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKYARD = str(Path(sys.executable).parent / "dockyard")
+EXAMPLE = ROOT / "examples" / "profileapp"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+class Dockyard:
+    """One installation in a temporary DOCKYARD_HOME, driven like a user would."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.env = {**os.environ, "DOCKYARD_HOME": str(home)}
+        self.env.pop("DOCKYARD_TOKEN", None)
+
+    def cli(self, *args: str, input: str | None = None, check: bool = True,
+            env: dict[str, str] | None = None, timeout: float = 600) -> Result:
+        proc = subprocess.run([DOCKYARD, *args], capture_output=True, text=True, input=input,
+                              env={**self.env, **(env or {})}, timeout=timeout,
+                              stdin=None if input is not None else subprocess.DEVNULL)
+        result = Result(proc.returncode, proc.stdout, proc.stderr)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"dockyard {' '.join(args)} failed ({proc.returncode}):\n"
+                                 f"{proc.stdout}\n{proc.stderr}")
+        return result
+
+    @property
+    def status(self) -> dict[str, Any]:
+        return self.cli("status", "--output", "json").json()
+
+    @property
+    def api_url(self) -> str:
+        return self.status["api_url"]
+
+    @property
+    def admin_token(self) -> str:
+        return (self.home / "admin.token").read_text().strip()
+
+    def request(self, method: str, path: str, body: Any = None, *,
+                token: str | None = "admin", raw: bytes | None = None) -> Response:
+        """An HTTPS request trusting Dockyard's CA; ``token=None`` sends no token."""
+        ctx = ssl.create_default_context(cafile=str(self.home / "tls" / "ca.pem"))
+        headers = {"Accept": "application/json"}
+        if token:
+            headers["Authorization"] = "Bearer " + (self.admin_token if token == "admin"
+                                                    else token)
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.api_url + path, data=data, method=method,
+                                     headers=headers)
+        try:
+            with urllib.request.urlopen(req, context=ctx, timeout=60) as resp:
+                payload = resp.read()
+                status, hdrs = resp.status, dict(resp.headers)
+        except urllib.error.HTTPError as err:
+            payload, status, hdrs = err.read(), err.code, dict(err.headers)
+        return Response(status, json.loads(payload) if payload.strip() else None, hdrs)
+
+
+@pytest.fixture(scope="session")
+def dockyard(tmp_path_factory: pytest.TempPathFactory):
+    """A running Dockyard shared by the API and CLI tests (stopped at the end, by pid)."""
+    instance = Dockyard(tmp_path_factory.mktemp("dockyard-home"))
+    instance.cli("up")
+    yield instance
+    instance.cli("down", check=False)
+
+
+@pytest.fixture
+def spec_text() -> str:
+    return (EXAMPLE / "config" / "app.yaml").read_text()
