@@ -1,70 +1,115 @@
-"""Command definitions. Bodies import their work lazily so ``dockyard --help`` starts fast."""
+"""Command definitions (click). Bodies import their work lazily so the CLI starts fast.
+
+doctl's global flags (``--output``, ``--format``, ``--no-header``) are repeated on each
+command that prints objects, as doctl accepts them after the verb.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Any
 
-import typer
+import click
 
-from dockyard.cli.options import AppRef, Format, NoHeader, Output, OutputFormat, SpecFile, Wait
+F = Callable[..., Any]
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                  pretty_exceptions_enable=False,
-                  help="Dockyard: run DigitalOcean App Platform apps on a machine you own.")
-apps = typer.Typer(no_args_is_help=True, help="Create, deploy and manage apps (doctl apps).")
-spec = typer.Typer(no_args_is_help=True, help="Get and validate App Specs.")
-tokens = typer.Typer(no_args_is_help=True, help="Manage API tokens.")
-app.add_typer(apps, name="apps")
-apps.add_typer(spec, name="spec")
-app.add_typer(tokens, name="tokens")
+
+def output_option(f: F) -> F:
+    return click.option("--output", "-o", type=click.Choice(["text", "json"]), default="text",
+                        show_default=True, help="Output format.")(f)
+
+
+def table_options(f: F) -> F:
+    f = click.option("--no-header", is_flag=True, help="Leave out the header row.")(f)
+    f = click.option("--format", "fmt", default=None,
+                     help="Columns to show, e.g. ID,Spec.Name,DefaultIngress.")(f)
+    return output_option(f)
+
+
+def spec_option(f: F) -> F:
+    return click.option("--spec", "spec_file", required=True, metavar="FILE",
+                        help="App Spec (YAML or JSON); - reads stdin.")(f)
+
+
+def wait_option(f: F) -> F:
+    return click.option("--wait", is_flag=True, help="Wait for the deployment to finish.")(f)
+
+
+app_argument = click.argument("app_ref", metavar="APP")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dockyard")
+def cli() -> None:
+    """Dockyard: run DigitalOcean App Platform apps on a machine you own."""
+
+
+@cli.group()
+def apps() -> None:
+    """Create, deploy and manage apps (doctl apps)."""
+
+
+@apps.group()
+def spec() -> None:
+    """Get and validate App Specs."""
+
+
+@cli.group()
+def tokens() -> None:
+    """Manage API tokens."""
 
 
 # -- control plane ------------------------------------------------------------------------
-@app.command()
-def up(output: Output = OutputFormat.text) -> None:
+@cli.command()
+@output_option
+def up(output: str) -> None:
     """Start Dockyard (API server, router, supervisor) in the background; idempotent."""
     from dockyard.cli import control
 
-    control.up(output.value)
+    control.up(output)
 
 
-@app.command()
+@cli.command()
 def down() -> None:
-    """Stop everything Dockyard started (apps keep their URLs for the next `up`)."""
+    """Stop everything Dockyard started; apps come back on the next `up`."""
     from dockyard.cli import control
 
     control.down()
 
 
-@app.command()
-def status(output: Output = OutputFormat.text) -> None:
+@cli.command()
+@output_option
+def status(output: str) -> None:
     """Show the API URL, the CA certificate and which parts are running."""
     from dockyard.cli import control
 
-    control.status(output.value)
+    control.status(output)
 
 
 # -- tokens -------------------------------------------------------------------------------
 @tokens.command("create")
-def tokens_create(name: str, read_only: Annotated[bool, typer.Option("--read-only")] = False,
-                  output: Output = OutputFormat.text) -> None:
+@click.argument("name")
+@click.option("--read-only", is_flag=True, help="The token can read but not change anything.")
+@output_option
+def tokens_create(name: str, read_only: bool, output: str) -> None:
     """Create a named API token and print it once."""
     from dockyard.cli import tokens as impl
 
-    impl.create(name, read_only, output.value)
+    impl.create(name, read_only, output)
 
 
 @tokens.command("list")
-def tokens_list(output: Output = OutputFormat.text, format: Format = None,
-                no_header: NoHeader = False) -> None:
-    """List API tokens (names only; values are never shown again)."""
+@table_options
+def tokens_list(output: str, fmt: str | None, no_header: bool) -> None:
+    """List API tokens (names only: values are never shown again)."""
     from dockyard.cli import tokens as impl
 
-    impl.list_(output.value, format, no_header)
+    impl.list_(output, fmt, no_header)
 
 
 @tokens.command("revoke")
+@click.argument("name")
 def tokens_revoke(name: str) -> None:
     """Revoke an API token."""
     from dockyard.cli import tokens as impl
@@ -74,49 +119,55 @@ def tokens_revoke(name: str) -> None:
 
 # -- apps ---------------------------------------------------------------------------------
 @apps.command("create")
-def apps_create(spec_file: SpecFile, wait: Wait = False,
-                upsert: Annotated[bool, typer.Option("--upsert", help="Update the app if one with this name exists.")] = False,
-                output: Output = OutputFormat.text, format: Format = None,
-                no_header: NoHeader = False) -> None:
+@spec_option
+@wait_option
+@click.option("--upsert", is_flag=True, help="Update the app if one with this name exists.")
+@table_options
+def apps_create(spec_file: str, wait: bool, upsert: bool, output: str, fmt: str | None,
+                no_header: bool) -> None:
     """Create an app from an App Spec and deploy it."""
     from dockyard.cli import apps as impl
 
-    impl.create(spec_file, wait=wait, upsert=upsert, output=output.value, fmt=format,
+    impl.create(spec_file, wait=wait, upsert=upsert, output=output, fmt=fmt,
                 no_header=no_header)
 
 
 @apps.command("list")
-def apps_list(output: Output = OutputFormat.text, format: Format = None,
-              no_header: NoHeader = False) -> None:
+@table_options
+def apps_list(output: str, fmt: str | None, no_header: bool) -> None:
     """List apps."""
     from dockyard.cli import apps as impl
 
-    impl.list_(output.value, format, no_header)
+    impl.list_(output, fmt, no_header)
 
 
 @apps.command("get")
-def apps_get(app_ref: AppRef, output: Output = OutputFormat.text, format: Format = None,
-             no_header: NoHeader = False) -> None:
-    """Show one app."""
+@app_argument
+@table_options
+def apps_get(app_ref: str, output: str, fmt: str | None, no_header: bool) -> None:
+    """Show one app (by id or name)."""
     from dockyard.cli import apps as impl
 
-    impl.get(app_ref, output.value, format, no_header)
+    impl.get(app_ref, output, fmt, no_header)
 
 
 @apps.command("update")
-def apps_update(app_ref: AppRef, spec_file: SpecFile, wait: Wait = False,
-                output: Output = OutputFormat.text, format: Format = None,
-                no_header: NoHeader = False) -> None:
+@app_argument
+@spec_option
+@wait_option
+@table_options
+def apps_update(app_ref: str, spec_file: str, wait: bool, output: str, fmt: str | None,
+                no_header: bool) -> None:
     """Replace an app's spec and deploy it."""
     from dockyard.cli import apps as impl
 
-    impl.update(app_ref, spec_file, wait=wait, output=output.value, fmt=format,
-                no_header=no_header)
+    impl.update(app_ref, spec_file, wait=wait, output=output, fmt=fmt, no_header=no_header)
 
 
 @apps.command("delete")
-def apps_delete(app_ref: AppRef,
-                force: Annotated[bool, typer.Option("--force", "-f", help="Do not ask.")] = False) -> None:
+@app_argument
+@click.option("--force", "-f", is_flag=True, help="Delete without asking.")
+def apps_delete(app_ref: str, force: bool) -> None:
     """Delete an app, its processes and its routes."""
     from dockyard.cli import apps as impl
 
@@ -124,39 +175,48 @@ def apps_delete(app_ref: AppRef,
 
 
 @apps.command("propose")
-def apps_propose(spec_file: SpecFile,
-                 app_id: Annotated[str | None, typer.Option("--app", help="Existing app id.")] = None,
-                 output: Output = OutputFormat.text) -> None:
+@spec_option
+@click.option("--app", "app_id", default=None, help="Existing app id (a proposed update).")
+@output_option
+def apps_propose(spec_file: str, app_id: str | None, output: str) -> None:
     """Validate a spec on the server and show what it would create."""
     from dockyard.cli import apps as impl
 
-    impl.propose(spec_file, app_id, output.value)
+    impl.propose(spec_file, app_id, output)
 
 
 @spec.command("get")
-def spec_get(app_ref: AppRef,
-             format: Annotated[str, typer.Option("--format", help="yaml or json.")] = "yaml") -> None:
+@app_argument
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
+              show_default=True)
+def spec_get(app_ref: str, fmt: str) -> None:
     """Print an app's spec as stored (YAML keeps your comments)."""
     from dockyard.cli import apps as impl
 
-    impl.spec_get(app_ref, format)
+    impl.spec_get(app_ref, fmt)
 
 
 @spec.command("validate")
-def spec_validate(path: Annotated[str, typer.Argument(help="Spec file, or - for stdin.", metavar="FILE")],
-                  output: Output = OutputFormat.text) -> None:
-    """Validate an App Spec offline (no server needed) and print it."""
+@click.argument("path", metavar="FILE")
+@output_option
+def spec_validate(path: str, output: str) -> None:
+    """Validate an App Spec offline (no server needed) and print it; FILE - reads stdin."""
     from dockyard.cli import apps as impl
 
-    impl.spec_validate(path, output.value)
+    impl.spec_validate(path, output)
 
 
 def run() -> None:
-    """Entry point: run the command, turn Dockyard errors into ` !     ` lines and exit 1."""
+    """Entry point: Dockyard errors become ` !     ` lines on stderr and exit status 1."""
     from dockyard.errors import DockyardError
 
     try:
-        app()
+        cli.main(prog_name="dockyard", standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
     except DockyardError as exc:
         from dockyard.cli.output import fail
 
