@@ -78,11 +78,13 @@ def test_concurrent_builds_share_one_environment(app_copy, make_request,
                                                  tmp_path: Path) -> None:
     src = app_copy("python_procfile")
     logs = [Log(tmp_path / f"build{i}.log") for i in range(3)]
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        results = list(pool.map(lambda i: build(make_request(src, deployment=f"d{i}"), logs[i]),
-                                range(3)))
-    for log in logs:
-        log.close()
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            results = list(pool.map(
+                lambda i: build(make_request(src, deployment=f"d{i}"), logs[i]), range(3)))
+    finally:
+        for log in logs:
+            log.close()
     assert len({r.venv for r in results}) == 1
     assert sum(not r.env_cache_hit for r in results) == 1
     envs = results[0].venv.parent if results[0].venv else tmp_path

@@ -102,6 +102,7 @@ def test_missing_source_dir_lists_the_directories_at_that_level(fetched, home: H
         f"source_dir '02/ProfilApp' does not exist in {ref.label} at {sha[:7]}; "
         "directories in '02': ProfileApp, ProfileTest")
     assert err.value.hint == "Did you mean '02/ProfileApp'?"
+    assert not (tmp_path / "co").exists()
 
 
 def test_missing_top_level_source_dir_lists_the_root(fetched, home: Home,

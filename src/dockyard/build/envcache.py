@@ -213,8 +213,9 @@ def _read_history(req: EnvRequest) -> dict[str, object] | None:
 def _write_history(req: EnvRequest, state: Mapping[str, object]) -> None:
     path = _history_path(req)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(state, sort_keys=True))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(state, fh, sort_keys=True)
     os.replace(tmp, path)
 
 

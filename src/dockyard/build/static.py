@@ -22,7 +22,7 @@ class StaticBuildpack:
     """Files served by the router's nginx; no processes, no interpreter."""
 
     name = "html"
-    slugs = ("html",)
+    slugs: tuple[str, ...] = ("html",)
 
     def detect(self, req: BuildRequest) -> str | None:
         if req.kind == "static_site" and not req.build_command:

@@ -185,6 +185,70 @@ def apps_propose(spec_file: str, app_id: str | None, output: str) -> None:
     impl.propose(spec_file, app_id, output)
 
 
+@apps.command("create-deployment")
+@app_argument
+@click.option("--force-rebuild", is_flag=True, help="Rebuild even if nothing changed.")
+@wait_option
+@table_options
+def apps_create_deployment(app_ref: str, force_rebuild: bool, wait: bool, output: str,
+                           fmt: str | None, no_header: bool) -> None:
+    """Deploy the app's current spec and the newest commit of its branch."""
+    from dockyard.cli import deployments as impl
+
+    impl.create(app_ref, force_rebuild=force_rebuild, wait=wait, output=output, fmt=fmt,
+                no_header=no_header)
+
+
+@apps.command("list-deployments")
+@app_argument
+@table_options
+def apps_list_deployments(app_ref: str, output: str, fmt: str | None, no_header: bool) -> None:
+    """List an app's deployments, newest first."""
+    from dockyard.cli import deployments as impl
+
+    impl.list_(app_ref, output, fmt, no_header)
+
+
+@apps.command("get-deployment")
+@app_argument
+@click.argument("deployment_id", metavar="DEPLOYMENT")
+@table_options
+def apps_get_deployment(app_ref: str, deployment_id: str, output: str, fmt: str | None,
+                        no_header: bool) -> None:
+    """Show one deployment with its phase and progress."""
+    from dockyard.cli import deployments as impl
+
+    impl.get(app_ref, deployment_id, output, fmt, no_header)
+
+
+@apps.command("cancel-deployment")
+@app_argument
+@click.argument("deployment_id", metavar="DEPLOYMENT")
+@table_options
+def apps_cancel_deployment(app_ref: str, deployment_id: str, output: str, fmt: str | None,
+                           no_header: bool) -> None:
+    """Cancel a deployment that has not gone live yet."""
+    from dockyard.cli import deployments as impl
+
+    impl.cancel(app_ref, deployment_id, output, fmt, no_header)
+
+
+@apps.command("logs")
+@app_argument
+@click.argument("component", required=False)
+@click.option("--type", "kind", type=click.Choice(["build", "deploy", "run"],
+              case_sensitive=False), default="run", show_default=True)
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
+@click.option("--tail", type=int, default=-1, help="Only the last N lines (-1: all).")
+@click.option("--deployment", default=None, help="Deployment id (default: the active one).")
+def apps_logs(app_ref: str, component: str | None, kind: str, follow: bool, tail: int,
+              deployment: str | None) -> None:
+    """Print an app's build, deploy or run logs."""
+    from dockyard.cli import deployments as impl
+
+    impl.logs(app_ref, component, kind=kind, follow=follow, tail=tail, deployment=deployment)
+
+
 @spec.command("get")
 @app_argument
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",

@@ -1,4 +1,8 @@
-"""Follow a deployment until it ends: phases and steps as they change (``--wait``)."""
+"""Follow a deployment until it ends (``--wait``): phases and steps as they change.
+
+The same phases and step counts the API returns (``progress``), printed as ``-----> `` lines
+so they read the same in a terminal and in a CI log.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +16,37 @@ from dockyard.errors import DockyardError
 TERMINAL = {"ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"}
 
 
-def follow(client: Client, app_id: str, dep_id: str, *, interval: float = 0.5,
+def running_steps(progress: dict[str, Any]) -> list[str]:
+    """Labels of the leaf steps that are running now, e.g. 'Building service web'."""
+    out: list[str] = []
+
+    def walk(steps: list[dict[str, Any]], trail: str) -> None:
+        for s in steps:
+            label = s.get("message_base", "")
+            label = f"{label} {s['component_name']}" if label and s.get("component_name") \
+                else f"{trail}{s['name']}"
+            if s.get("steps"):
+                walk(s["steps"], f"{trail}{s['name']}/")
+            elif s.get("status") == "RUNNING":
+                out.append(label)
+
+    walk(progress.get("steps", []), "")
+    return out
+
+
+def follow(client: Client, app_id: str, dep_id: str, *, interval: float = 0.3,
            timeout: float = 3600) -> dict[str, Any]:
-    """Print each phase change; raise with the failing step's log tail on ERROR/CANCELED."""
-    seen = ""
+    """Print each phase and step change; on ERROR raise with the failing log's tail."""
+    seen: set[str] = set()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         dep = client.get(app_path(app_id, f"/deployments/{dep_id}"))["deployment"]
-        if dep["phase"] != seen:
-            seen = dep["phase"]
-            sys.stderr.write(f"-----> {seen}  {step_summary(dep)}\n")
+        progress = dep.get("progress") or {}
+        counts = f"{progress.get('success_steps', 0)}/{progress.get('total_steps', 0)}"
+        for line in [f"{dep['phase']}"] + running_steps(progress):
+            if line not in seen:
+                seen.add(line)
+                sys.stderr.write(f"-----> {line} ({counts})\n")
         if dep["phase"] in TERMINAL:
             if dep["phase"] in ("ERROR", "CANCELED"):
                 err = dep.get("error") or {}
@@ -32,10 +57,3 @@ def follow(client: Client, app_id: str, dep_id: str, *, interval: float = 0.5,
             return dep
         time.sleep(interval)
     raise DockyardError(f"deployment {dep_id} did not finish in {timeout:.0f} s")
-
-
-def step_summary(dep: dict[str, Any]) -> str:
-    p = dep.get("progress") or {}
-    if not p.get("total_steps"):
-        return ""
-    return f"({p.get('success_steps', 0)}/{p['total_steps']} steps)"

@@ -1,29 +1,54 @@
 """``Platform``: what the API asks of Dockyard (DESIGN.md: api only calls deploy and store).
 
-It validates specs, records apps and spec versions, and hands deployments to the engine.
+It records apps and spec versions, queues deployments for the engine, and owns the handles
+on the runtime (supervisord) and the router (HAProxy + nginx) that deployments use.
 """
 
 from __future__ import annotations
 
+import shutil
+import threading
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
+from dockyard.deploy.phases import IN_PROGRESS, Phase, transition
+from dockyard.errors import DockyardError
+from dockyard.logs import Log
 from dockyard.paths import Home
 from dockyard.settings import Settings, free_port
-from dockyard.store import App, Store
+from dockyard.store import App, Deployment, Store
 from dockyard.store.db import RESERVED_NAMES
 
 
 class Platform:
     def __init__(self, home: Home, settings: Settings, store: Store) -> None:
+        from dockyard.deploy.engine import Engine
+
         self.home = home
         self.settings = settings
         self.store = store
+        self.engine = Engine(self)
+        self.route_lock = threading.Lock()
 
     def start(self) -> None:
-        """Start background work (the deployment engine) once the server runs."""
+        """Start the deployment engine (finishing what a previous server left)."""
+        self.engine.start()
 
     def stop(self) -> None:
-        """Stop background work; running deployments are resumed on the next start."""
+        self.engine.stop()
+
+    @cached_property
+    def runtime(self):  # type: ignore[no-untyped-def]
+        from dockyard.runtime.local.instances import LocalRuntime
+
+        return LocalRuntime(self.home)
+
+    @cached_property
+    def router(self):  # type: ignore[no-untyped-def]
+        from dockyard.router import HAProxyRouter
+
+        return HAProxyRouter(self.home.router, shared_port=self.settings.router_port)
 
     # -- auth ------------------------------------------------------------------------------
     def check_token(self, value: str):  # type: ignore[no-untyped-def]
@@ -44,18 +69,21 @@ class Platform:
                 "undeployable": [str(i) for i in doc.undeployable()]}
 
     # -- apps ------------------------------------------------------------------------------
-    def allocate_port(self) -> int:
-        avoid = self.store.used_ports() | {self.settings.api_port, self.settings.router_port}
-        return free_port(avoid=avoid)
+    def used_ports(self) -> set[int]:
+        """Ports taken by apps, the control plane and every recorded instance."""
+        ports = self.store.used_ports() | {self.settings.api_port, self.settings.router_port}
+        for app in self.store.list_apps():
+            for dep in self.store.list_deployments(app.id):
+                for comp in dep.components:
+                    ports |= {i["port"] for i in comp.get("instances", []) if i.get("port")}
+        return ports
 
     def create_app(self, doc) -> App:  # type: ignore[no-untyped-def]
         if doc.spec.name in RESERVED_NAMES:
-            from dockyard.errors import DockyardError
-
             raise DockyardError(f"name: {doc.spec.name!r} is reserved by the API; "
                                 "choose another app name", code="spec.invalid")
         app = self.store.create_app(doc.spec.name, doc.to_dict(), doc.to_yaml(), doc.notes,
-                                    port=self.allocate_port())
+                                    port=free_port(avoid=self.used_ports()))
         self.deploy(app, cause="initial deployment", cause_type="MANUAL")
         return self.store.get_app(app.id)
 
@@ -65,23 +93,103 @@ class Platform:
         return app
 
     def delete_app(self, app: App) -> None:
+        """Stop the app's processes, drop its routes, then forget it and its files."""
+        for dep in self.store.list_deployments(app.id):
+            if dep.phase in IN_PROGRESS:
+                transition(self.store, dep, Phase.CANCELED)
+        programs = self.runtime.programs(app.id)
+        if programs:
+            self.runtime.stop_programs(programs)
+        if (self.home.router / "state.json").exists():
+            self.router.remove(app.id)
         self.store.delete_app(app.id)
+        shutil.rmtree(self.home.app(app.id), ignore_errors=True)
 
     # -- deployments -----------------------------------------------------------------------
     def deploy(self, app: App, *, cause: str, cause_type: str = "MANUAL",
-               force_build: bool = False):  # type: ignore[no-untyped-def]
-        """Record a new deployment in ``PENDING_BUILD``; the engine picks it up."""
-        return self.store.create_deployment(app, phase="PENDING_BUILD", cause=cause,
-                                            cause_type=cause_type, force_build=force_build)
-
-    def cancel(self, app: App, dep_id: str):  # type: ignore[no-untyped-def]
-        dep = self.store.get_deployment(app.id, dep_id)
-        if dep.phase in ("PENDING_BUILD", "BUILDING", "PENDING_DEPLOY", "DEPLOYING"):
-            dep = self.store.set_phase(dep, "CANCELED")
+               force_build: bool = False) -> Deployment:
+        """Record a new deployment in ``PENDING_BUILD`` and wake the engine."""
+        dep = self.store.create_deployment(app, phase="PENDING_BUILD", cause=cause,
+                                           cause_type=cause_type, force_build=force_build)
+        self.engine.submit(app.id)
         return dep
 
-    def log_tail(self, app: App, dep) -> list[str]:  # type: ignore[no-untyped-def]
-        return []
+    def cancel(self, app: App, dep_id: str) -> Deployment:
+        dep = self.store.get_deployment(app.id, dep_id)
+        if Phase(dep.phase) in IN_PROGRESS:
+            dep = transition(self.store, dep, Phase.CANCELED)
+        return dep
+
+    def active_instances(self, app_id: str):  # type: ignore[no-untyped-def]
+        from dockyard.deploy.running import instances_of
+
+        out = []
+        for dep in self.store.list_deployments(app_id, phases=(Phase.ACTIVE.value,)):
+            for comp in dep.components:
+                out += instances_of(comp, app_id, dep.id)
+        return out
+
+    def stop_deployment_instances(self, app_id: str, dep: Deployment) -> None:
+        from dockyard.deploy.running import instances_of
+
+        instances = [i for c in dep.components for i in instances_of(c, app_id, dep.id)]
+        if instances:
+            self.runtime.stop(instances)
+
+    def routing_table(self, app: App, spec: Any) -> list[Any]:
+        """Every app's routing, with ``app`` at ``spec`` (the others at their active spec)."""
+        from dockyard.deploy.routing import app_routing
+        from dockyard.spec import parse_spec_data
+
+        table = [app_routing(app, spec)]
+        for other in self.store.list_apps():
+            if other.id == app.id:
+                continue
+            active = self.store.list_deployments(other.id, phases=(Phase.ACTIVE.value,))
+            if active:
+                other_spec = parse_spec_data(
+                    self.store.spec_version(other.id, active[0].spec_version)).spec
+                table.append(app_routing(other, other_spec))
+        return table
+
+    def route(self, app: App, spec: Any, components: dict[str, dict[str, Any]]) -> None:
+        """Point the app's routes at the new release: sites first, then services at once."""
+        with self.route_lock:
+            self.router.apply(self.routing_table(app, spec))
+            for record in components.values():
+                if record["kind"] == "static_site":
+                    self.router.publish_site(app.id, record["name"], Path(record["site_dir"]))
+            targets = {r["name"]: [i["port"] for i in r["instances"]]
+                       for r in components.values() if r["kind"] == "service"}
+            if targets:
+                self.router.switch(app.id, targets)
+
+    def after_active(self, app: App, dep: Deployment, old: list[Any]) -> None:
+        """Supersede the previous active deployment and drain its instances."""
+        from dockyard.deploy.running import drain
+
+        for prev in self.store.list_deployments(app.id, phases=(Phase.ACTIVE.value,)):
+            if prev.id != dep.id:
+                transition(self.store, prev, Phase.SUPERSEDED)
+        spec = self.store.spec_version(app.id, dep.spec_version)
+        drains = {s["name"]: float((s.get("termination") or {}).get("drain_seconds", 15))
+                  for s in spec.get("services", [])}
+        log = Log(self.home.logs(app.id) / dep.id / "deploy.log")
+        try:
+            drain(self.router, self.runtime, app.id, old, drains, log)
+        finally:
+            log.close()
+
+    def log_tail(self, app: App, dep: Deployment, lines: int = 30) -> list[str]:
+        """The last lines of the deployment's logs, for ``--wait`` failures."""
+        folder = self.home.logs(app.id) / dep.id
+        if dep.phase != Phase.ERROR.value or not folder.exists():
+            return []
+        text: list[str] = []
+        for path in sorted(folder.glob("build-*.log")) + [folder / "deploy.log"]:
+            if path.exists():
+                text += path.read_text(errors="replace").splitlines()
+        return text[-lines:]
 
     def status(self) -> dict[str, Any]:
         return {"apps": len(self.store.list_apps()), "api_url": self.settings.api_url}

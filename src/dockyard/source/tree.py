@@ -9,6 +9,7 @@ index is never touched (two deployments can export from one mirror at once).
 from __future__ import annotations
 
 import difflib
+import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
 
@@ -35,7 +36,11 @@ def checkout(home: Home, app_id: str, ref: SourceRef, commit: str, dest: Path,
         git = ["git", "--git-dir", str(mirror), "--work-tree", str(dest)]
         capture([*git, "read-tree", commit], cwd=dest, env=env)
         capture([*git, "checkout-index", "--all", "--force"], cwd=dest, env=env)
-    return resolve_source_dir(dest, source_dir, where)
+    try:
+        return resolve_source_dir(dest, source_dir, where)
+    except DockyardError:
+        shutil.rmtree(dest, ignore_errors=True)  # leave no half-prepared release behind
+        raise
 
 
 def resolve_source_dir(root: Path, source_dir: str | None, where: str) -> Path:

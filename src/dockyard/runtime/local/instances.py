@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import xmlrpc.client
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,13 @@ class Instance:
 
 
 class LocalRuntime:
-    """Start, watch and stop instances through supervisord."""
+    """Start, watch and stop instances through supervisord.
+
+    supervisord's ``reloadConfig`` sees every program file at once, so changes from two apps'
+    deployments are serialized by one lock.
+    """
+
+    lock = threading.Lock()
 
     def __init__(self, home: Home) -> None:
         self.home = home
@@ -78,7 +85,8 @@ class LocalRuntime:
             tmp = path.with_suffix(".tmp")
             tmp.write_text(render_program(self.home, prog))
             os.replace(tmp, path)
-        self.sup.update()
+        with self.lock:
+            self.sup.update()
 
     def state(self, inst: Instance) -> str:
         try:
@@ -98,9 +106,17 @@ class LocalRuntime:
             path = self.home.supervisor / "programs" / f"{inst.program}.conf"
             path.unlink(missing_ok=True)
         if instances:
-            self.sup.update()
+            with self.lock:
+                self.sup.update()
         for inst in instances:
             shutil.rmtree(self.instance_dir(inst), ignore_errors=True)
+
+    def stop_programs(self, names: list[str]) -> None:
+        """Stop and forget programs by name (deleting an app)."""
+        for name in names:
+            (self.home.supervisor / "programs" / f"{name}.conf").unlink(missing_ok=True)
+        with self.lock:
+            self.sup.update()
 
     def programs(self, app_id: str) -> list[str]:
         prefix = f"i-{app_id[:8]}-"

@@ -1,0 +1,118 @@
+"""Logs: DigitalOcean's ``…/logs`` endpoints hand out signed URLs that Dockyard serves.
+
+``live_url`` streams new lines while the deployment (or, for RUN logs, the app) goes on;
+``historic_urls`` give the whole file. Both work without the API token (pydo fetches them
+that way), are signed, expire after an hour, and name one deployment's logs only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from dockyard.api.errors import error_response
+from dockyard.api.routes_apps import platform
+from dockyard.api.signing import sign, signing_key, verify
+from dockyard.deploy.logfiles import log_files, normalize_type, read_lines
+from dockyard.errors import NotFound
+
+FOLLOW_IDLE_SECONDS = 600
+DONE = {"ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"}
+
+
+def pick_deployment(request: Request, app: Any) -> Any:
+    """The deployment in the path, else the active one, else the newest (doctl's default)."""
+    store = platform(request).store
+    dep_id = request.path_params.get("dep_id")
+    if dep_id:
+        return store.get_deployment(app.id, dep_id)
+    deps = store.list_deployments(app.id)
+    active = [d for d in deps if d.phase == "ACTIVE"]
+    if active or deps:
+        return (active or deps)[0]
+    raise NotFound(f"app {app.name} has no deployments yet")
+
+
+async def get_logs(request: Request) -> Response:
+    plat = platform(request)
+    app = plat.store.get_app(request.path_params["app_id"])
+    dep = pick_deployment(request, app)
+    component = request.path_params.get("component", "")
+    if component and component not in {c["name"] for c in dep.components} and \
+            plat_spec_component(plat, app, dep, component) is None:
+        raise NotFound(f"component {component!r} not found in deployment {dep.id}")
+    kind = normalize_type(request.query_params.get("type"))
+    follow = request.query_params.get("follow") == "true"
+    tail = request.query_params.get("tail_lines")
+    key = signing_key(plat.home)
+    base = plat.settings.api_url
+    live = sign(key, base, app.id, dep.id, kind, component, follow=True,
+                tail=int(tail) if tail and tail.lstrip("-").isdigit() else None)
+    historic = sign(key, base, app.id, dep.id, kind, component)
+    body = {"live_url": live, "historic_urls": [] if follow else [historic]}
+    return JSONResponse(body)
+
+
+def plat_spec_component(plat: Any, app: Any, dep: Any, name: str) -> Any:
+    spec = plat.store.spec_version(app.id, dep.spec_version)
+    for kind in ("services", "workers", "jobs", "static_sites"):
+        for comp in spec.get(kind, []):
+            if comp.get("name") == name:
+                return comp
+    return None
+
+
+async def serve_log(request: Request) -> Response:
+    """The signed URL itself: the file, or with ``follow=true`` a stream of new lines."""
+    plat = platform(request)
+    q = request.query_params
+    app_id, dep_id = request.path_params["app_id"], request.path_params["dep_id"]
+    kind, component = q.get("type", ""), q.get("component", "")
+    if not verify(signing_key(plat.home), app_id, dep_id, kind, component, q.get("expires", ""),
+                  q.get("sig", "")):
+        return error_response(403, "this log URL is not valid or has expired; ask the API "
+                                   "for a new one")
+    folder = plat.home.logs(app_id) / dep_id
+    tail = int(q["tail"]) if q.get("tail", "").lstrip("-").isdigit() else None
+    if q.get("follow") != "true":
+        lines = read_lines(log_files(folder, kind, component or None), tail)
+        return PlainTextResponse("\n".join(lines) + ("\n" if lines else ""))
+    return StreamingResponse(follow_lines(plat, app_id, dep_id, folder, kind, component, tail),
+                             media_type="text/plain")
+
+
+async def follow_lines(plat: Any, app_id: str, dep_id: str, folder: Any, kind: str,
+                       component: str, tail: int | None):  # type: ignore[no-untyped-def]
+    """Yield what is there (or its tail), then new lines until the work is over."""
+    sent = 0
+    lines = read_lines(log_files(folder, kind, component or None))
+    start = max(0, len(lines) - tail) if tail and tail > 0 else 0
+    for line in lines[start:]:
+        yield line + "\n"
+    sent = len(lines)
+    idle = 0.0
+    while idle < FOLLOW_IDLE_SECONDS:
+        await asyncio.sleep(0.25)
+        lines = read_lines(log_files(folder, kind, component or None))
+        if len(lines) > sent:
+            for line in lines[sent:]:
+                yield line + "\n"
+            sent, idle = len(lines), 0.0
+            continue
+        idle += 0.25
+        if kind != "RUN" and plat.store.get_deployment(app_id, dep_id).phase in DONE:
+            return
+
+
+routes = [
+    Route("/v2/apps/{app_id}/deployments/{dep_id}/components/{component}/logs", get_logs,
+          methods=["GET"]),
+    Route("/v2/apps/{app_id}/deployments/{dep_id}/logs", get_logs, methods=["GET"]),
+    Route("/v2/apps/{app_id}/components/{component}/logs", get_logs, methods=["GET"]),
+    Route("/v2/apps/{app_id}/logs", get_logs, methods=["GET"]),
+    Route("/logs/{app_id}/{dep_id}", serve_log, methods=["GET"]),
+]

@@ -1,0 +1,56 @@
+"""Signed, expiring log URLs: DigitalOcean's clients fetch them without the API token.
+
+A URL names one deployment's logs of one type (and component); the signature is an HMAC with
+a key kept under ``DOCKYARD_HOME`` (mode 0600), so a URL cannot be edited to read another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+import urllib.parse
+
+from dockyard.paths import Home
+
+TTL_SECONDS = 3600
+
+
+def signing_key(home: Home) -> bytes:
+    from dockyard.api.tls import write_private
+
+    path = home.run / "log-url.key"
+    if not path.exists():
+        write_private(path, secrets.token_bytes(32))
+    return path.read_bytes()
+
+
+def _message(app_id: str, dep_id: str, kind: str, component: str, expires: int) -> bytes:
+    return f"{app_id}|{dep_id}|{kind}|{component}|{expires}".encode()
+
+
+def sign(key: bytes, base: str, app_id: str, dep_id: str, kind: str, component: str,
+         follow: bool = False, tail: int | None = None) -> str:
+    expires = int(time.time()) + TTL_SECONDS
+    sig = hmac.new(key, _message(app_id, dep_id, kind, component, expires),
+                   hashlib.sha256).hexdigest()
+    query = {"type": kind, "component": component, "expires": expires, "sig": sig}
+    if follow:
+        query["follow"] = "true"
+    if tail:
+        query["tail"] = tail
+    return f"{base}/logs/{app_id}/{dep_id}?{urllib.parse.urlencode(query)}"
+
+
+def verify(key: bytes, app_id: str, dep_id: str, kind: str, component: str, expires: str,
+           sig: str) -> bool:
+    try:
+        when = int(expires)
+    except ValueError:
+        return False
+    if when < time.time():
+        return False
+    good = hmac.new(key, _message(app_id, dep_id, kind, component, when),
+                    hashlib.sha256).hexdigest()
+    return hmac.compare_digest(good, sig)

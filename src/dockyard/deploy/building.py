@@ -1,0 +1,70 @@
+"""The build phase: fetch each source once, export its commit, build every component."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+from dockyard.deploy.context import DeployContext
+from dockyard.release.environment import build_env
+
+
+def source_of(component: Any) -> tuple[str, dict[str, Any]]:
+    """The component's git-like source as ``(kind, fields)``."""
+    for kind in ("git", "github", "gitlab", "bitbucket"):
+        value = getattr(component, kind, None)
+        if value is not None:
+            return kind, value.model_dump(exclude_none=True)
+    from dockyard.errors import DockyardError
+
+    raise DockyardError(f"component '{component.name}' has no git source: image sources are "
+                        "not deployable by Dockyard yet", code="deploy.source_unsupported")
+
+
+def fetch_all(ctx: DeployContext) -> dict[str, tuple[Any, str]]:
+    """Fetch every distinct source once; component name -> (SourceRef, commit)."""
+    from dockyard.source import fetch, source_ref
+
+    fetched: dict[tuple[str, str], str] = {}
+    result: dict[str, tuple[Any, str]] = {}
+    for _kind, comp in ctx.built():
+        ref = source_ref(*source_of(comp))
+        key = (ref.url, ref.branch)
+        if key not in fetched:
+            ctx.log.step(f"Fetching {ref.label} ({ref.branch})")
+            fetched[key] = fetch(ctx.home, ctx.app.id, ref, ctx.log)
+            ctx.log.child(f"{ref.branch} is at {fetched[key][:12]}")
+        result[comp.name] = (ref, fetched[key])
+    return result
+
+
+def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: str,
+                    force: bool) -> dict[str, Any]:
+    """Export the commit, build it into the release, return the component's record."""
+    from dockyard.build import BuildRequest, BuildSettings, build
+    from dockyard.source import checkout
+
+    work = ctx.home.app(ctx.app.id) / "work" / ctx.dep.id / comp.name
+    shutil.rmtree(work, ignore_errors=True)
+    release = ctx.home.release(ctx.app.id, ctx.dep.id, comp.name)
+    log = ctx.build_log(comp.name)
+    try:
+        src = checkout(ctx.home, ctx.app.id, ref, commit, work, comp.source_dir)
+        settings = BuildSettings(allow_python_downloads=ctx.settings.allow_python_downloads,
+                                 strict_python=ctx.settings.strict_python)
+        result = build(BuildRequest(
+            component=comp.name, kind=kind, src=src, release=release,
+            env=build_env(ctx.spec, comp), home=ctx.home,
+            environment_slug=getattr(comp, "environment_slug", None),
+            build_command=getattr(comp, "build_command", None),
+            run_command=getattr(comp, "run_command", None),
+            output_dir=getattr(comp, "output_dir", None), force_rebuild=force,
+            settings=settings), log)
+    finally:
+        log.close()
+        shutil.rmtree(work, ignore_errors=True)
+    return {"name": comp.name, "kind": kind, "commit": commit, "release": str(release),
+            "buildpack": result.buildpack, "app_dir": str(result.app_dir or ""),
+            "site_dir": str(result.site_dir or ""), "venv": str(result.venv or ""),
+            "default_run_command": result.default_run_command or "", "python": result.python,
+            "instances": []}

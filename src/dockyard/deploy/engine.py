@@ -1,0 +1,82 @@
+"""Runs deployments in the background: one at a time per app, newest pending wins.
+
+Deployments are records first (``PENDING_BUILD``); a worker thread per app picks them up.
+Pending deployments that pile up while one runs coalesce: only the newest is built, the
+others end ``CANCELED``. After a restart, deployments that were mid-flight end ``ERROR`` with
+the reason, their new instances are stopped, and the app keeps serving its active release.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from dockyard.deploy.phases import IN_PROGRESS, Phase, transition
+
+logger = logging.getLogger("dockyard.deploy")
+INTERRUPTED = "interrupted: the API server stopped during this deployment; deploy again"
+
+
+class Engine:
+    def __init__(self, platform: Any) -> None:
+        self.platform = platform
+        self.lock = threading.Lock()
+        self.workers: dict[str, threading.Thread] = {}
+        self.stopping = threading.Event()
+
+    def start(self) -> None:
+        self.recover()
+        for app in self.platform.store.list_apps():
+            self.submit(app.id)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def submit(self, app_id: str) -> None:
+        with self.lock:
+            worker = self.workers.get(app_id)
+            if worker and worker.is_alive():
+                return
+            worker = threading.Thread(target=self.work, args=(app_id,), daemon=True,
+                                      name=f"deploy-{app_id[:8]}")
+            self.workers[app_id] = worker
+            worker.start()
+
+    def next_deployment(self, app_id: str) -> str | None:
+        """The newest pending deployment; older pending ones are coalesced into it."""
+        store = self.platform.store
+        pending = store.list_deployments(app_id, phases=(Phase.PENDING_BUILD.value,))
+        for older in pending[1:]:
+            store.update_deployment(older, error_code="deploy.coalesced",
+                                    error_message=f"superseded by deployment {pending[0].id}")
+            transition(store, older, Phase.CANCELED)
+        return pending[0].id if pending else None
+
+    def work(self, app_id: str) -> None:
+        from dockyard.deploy.pipeline import Pipeline
+
+        while not self.stopping.is_set():
+            with self.lock:
+                try:
+                    dep_id = self.next_deployment(app_id)
+                except Exception:  # the app was deleted meanwhile
+                    dep_id = None
+                if dep_id is None:
+                    self.workers.pop(app_id, None)
+                    return
+            try:
+                Pipeline(self.platform, app_id, dep_id).run()
+            except Exception:  # noqa: BLE001 - a bug must not kill the worker silently
+                logger.exception("deployment %s of app %s crashed", dep_id, app_id)
+
+    def recover(self) -> None:
+        """End deployments a previous server left mid-flight (they cannot resume safely)."""
+        store = self.platform.store
+        for app in store.list_apps():
+            for dep in store.list_deployments(app.id):
+                if Phase(dep.phase) in IN_PROGRESS - {Phase.PENDING_BUILD}:
+                    self.platform.stop_deployment_instances(app.id, dep)
+                    dep = store.update_deployment(dep, error_code="deploy.interrupted",
+                                                  error_message=INTERRUPTED)
+                    transition(store, dep, Phase.ERROR)

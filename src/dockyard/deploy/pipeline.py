@@ -1,0 +1,127 @@
+"""One deployment, phase by phase (STYLE.md §3: it reads like a table of contents).
+
+fetch → build → start new beside old → health gate → route swap → drain old. Any failure
+before the swap stops the new instances and leaves the serving release untouched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from dockyard.deploy import building, running
+from dockyard.deploy.context import DeployContext
+from dockyard.deploy.phases import Phase, transition
+from dockyard.deploy.progress import fail_open_steps, mark, new_progress
+from dockyard.deploy.routing import bindings
+from dockyard.errors import DockyardError
+from dockyard.logs import Log
+from dockyard.release.environment import secret_values
+
+
+class Canceled(DockyardError):
+    code = "deploy.canceled"
+
+
+class Pipeline:
+    def __init__(self, platform: Any, app_id: str, dep_id: str) -> None:
+        from dockyard.spec import parse_spec_data
+
+        store = platform.store
+        self.platform = platform
+        app = store.get_app(app_id)
+        dep = store.get_deployment(app_id, dep_id)
+        spec = parse_spec_data(store.spec_version(app_id, dep.spec_version)).spec
+        log = Log(platform.home.logs(app_id) / dep_id / "deploy.log", secrets=secret_values(spec))
+        self.ctx = DeployContext(platform.home, platform.settings, store, app, dep, spec, log,
+                                 secrets=secret_values(spec))
+        self.new: list[running.Instance] = []
+        self.started = time.monotonic()
+
+    # -- the table of contents -------------------------------------------------------------
+    def run(self) -> None:
+        ctx = self.ctx
+        ctx.save(progress=new_progress([(k, c.name) for k, c in ctx.built()]))
+        try:
+            self.phase(Phase.BUILDING)
+            commits = self.step(("build", "initialize"), lambda: building.fetch_all(ctx))
+            self.build_all(commits)
+            self.phase(Phase.PENDING_DEPLOY)
+            self.phase(Phase.DEPLOYING)
+            binds = bindings(ctx.app, ctx.spec, {n: c for n, (_r, c) in commits.items()})
+            self.new = self.step(("deploy", "initialize"), lambda: running.start_instances(
+                ctx, self.platform.runtime, binds, self.platform.used_ports()))
+            self.step(("deploy", "components"), lambda: running.gate(
+                ctx, self.platform.runtime, self.new))
+            old = self.step(("deploy", "finalize"), self.swap)
+        except Exception as exc:  # noqa: BLE001 - every failure ends the deployment as ERROR
+            self.fail(exc)
+            return
+        finally:
+            ctx.log.close()
+        self.platform.after_active(ctx.app, ctx.dep, old)
+
+    # -- steps -------------------------------------------------------------------------------
+    def phase(self, to: Phase) -> None:
+        current = self.ctx.store.get_deployment(self.ctx.app.id, self.ctx.dep.id)
+        if current.phase == Phase.CANCELED:
+            raise Canceled("the deployment was canceled")
+        self.ctx.dep = transition(self.ctx.store, current, to, self.ctx.log)
+
+    def step(self, path: tuple[str, ...], work: Callable[[], Any]) -> Any:
+        self.ctx.save(progress=mark(self.ctx.dep.progress, path, "RUNNING"))
+        result = work()
+        self.ctx.save(progress=mark(self.ctx.dep.progress, path, "SUCCESS"))
+        return result
+
+    def build_all(self, commits: dict[str, tuple[Any, str]]) -> None:
+        ctx = self.ctx
+        for kind, comp in ctx.built():
+            ref, commit = commits[comp.name]
+            ctx.log.step(f"Building {kind} '{comp.name}' at {commit[:12]}")
+            record = self.step(("build", "components", comp.name), lambda k=kind, c=comp, r=ref,
+                               sha=commit: building.build_component(
+                                   ctx, k, c, r, sha, ctx.dep.force_build))
+            ctx.components[comp.name] = record
+            ctx.save(components=list(ctx.components.values()))
+
+    def swap(self) -> list[running.Instance]:
+        """Publish static sites and switch every service of the app at once."""
+        ctx = self.ctx
+        self.phase_check()
+        old = self.platform.active_instances(ctx.app.id)
+        self.platform.route(ctx.app, ctx.spec, ctx.components)
+        ctx.dep = transition(ctx.store, ctx.dep, Phase.ACTIVE, ctx.log)
+        ctx.log.step(f"Deployment is live at http://127.0.0.1:{ctx.app.port} "
+                     f"({time.monotonic() - self.started:.1f}s)")
+        return old
+
+    def phase_check(self) -> None:
+        current = self.ctx.store.get_deployment(self.ctx.app.id, self.ctx.dep.id)
+        if current.phase == Phase.CANCELED:
+            raise Canceled("the deployment was canceled")
+
+    # -- failure -----------------------------------------------------------------------------
+    def fail(self, exc: Exception) -> None:
+        ctx = self.ctx
+        code = getattr(exc, "code", "deploy.internal_error")
+        message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        ctx.log.error(f"Deployment failed [{code}]: {message}")
+        for line in (getattr(exc, "hint", None) or "").splitlines():
+            ctx.log.error(line)
+        for line in getattr(exc, "tail", []):
+            ctx.log.error(line)
+        if self.new:
+            self.platform.runtime.stop(self.new)
+            ctx.log.step(f"Stopped {len(self.new)} new instance(s); the previous release "
+                         "keeps serving")
+        reason = {"code": code, "message": ctx.log.mask(message)}
+        current = ctx.store.get_deployment(ctx.app.id, ctx.dep.id)
+        ctx.dep = ctx.store.update_deployment(
+            current, progress=fail_open_steps(current.progress, reason), error_code=code,
+            error_message=ctx.log.mask(message))
+        if current.phase != Phase.CANCELED:
+            ctx.dep = transition(ctx.store, ctx.dep, Phase.ERROR, ctx.log)
+
+
