@@ -33,18 +33,18 @@ def run(
     """
     lines: list[str] = []
     tail: deque[str] = deque(maxlen=30)
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         list(argv), cwd=cwd, env=dict(env) if env is not None else None,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, errors="replace", start_new_session=True,
-    )
-    assert proc.stdout is not None
-    for raw in proc.stdout:
-        line = raw.rstrip("\n")
-        lines.append(line)
-        tail.append(log.mask(line))
-        log.child(line)
-    rc = proc.wait(timeout=timeout)
+    ) as proc:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.rstrip("\n")
+            lines.append(line)
+            tail.append(log.mask(line))
+            log.child(line)
+        rc = proc.wait(timeout=timeout)
     if rc != 0:
         name = what or Path(argv[0]).name
         raise CommandFailed(f"{name} exited with status {rc}", code=code, returncode=rc,

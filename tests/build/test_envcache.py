@@ -11,12 +11,7 @@ import pytest
 from dockyard.build import BuildResult, build
 from dockyard.logs import Log
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.filterwarnings(  # proc.run leaves its stdout pipe to the GC (reported)
-        r"ignore:Exception ignored in. <_io.FileIO name=\d+ mode='rb':"
-        "pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = pytest.mark.slow
 
 
 def timed_build(make_request, src: Path, deployment: str, log: Log,

@@ -13,12 +13,7 @@ from dockyard.build import BuildSettings, build, read_release_json
 from dockyard.errors import CommandFailed, DockyardError
 from dockyard.logs import Log
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.filterwarnings(  # proc.run leaves its stdout pipe to the GC (reported)
-        r"ignore:Exception ignored in. <_io.FileIO name=\d+ mode='rb':"
-        "pytest.PytestUnraisableExceptionWarning"),
-]
+pytestmark = pytest.mark.slow
 
 
 def run_in_release(venv: Path, app: Path, code: str) -> str:

@@ -10,10 +10,6 @@ from dockyard.build import build, read_release_json, select
 from dockyard.errors import CommandFailed, DockyardError
 from dockyard.logs import Log
 
-pytestmark = pytest.mark.filterwarnings(  # proc.run leaves its stdout pipe to the GC (reported)
-    r"ignore:Exception ignored in. <_io.FileIO name=\d+ mode='rb':"
-    "pytest.PytestUnraisableExceptionWarning")
-
 
 def files(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))

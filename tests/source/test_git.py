@@ -15,10 +15,6 @@ from dockyard.source import SourceRef, fetch, mirror_path, source_ref
 
 # proc.run leaves the child's stdout pipe to the GC (ResourceWarning on an fd, not a path).
 # Reported to the lead; drop this filter once proc.run closes proc.stdout.
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception ignored in. <_io.FileIO name=\d+ mode='rb':"
-    "pytest.PytestUnraisableExceptionWarning")
-
 
 @pytest.mark.parametrize(("kind", "fields", "url", "label"), [
     ("github", {"repo": "acme/site", "branch": "prod"},

@@ -23,10 +23,6 @@ FILES = {
 
 # proc.run leaves the child's stdout pipe to the GC (ResourceWarning on an fd, not a path).
 # Reported to the lead; drop this filter once proc.run closes proc.stdout.
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception ignored in. <_io.FileIO name=\d+ mode='rb':"
-    "pytest.PytestUnraisableExceptionWarning")
-
 
 @pytest.fixture
 def fetched(make_repo, home: Home, log: Log):
