@@ -1,0 +1,123 @@
+"""End-to-end fixtures: a running Dockyard whose git resolves GitHub URLs to local repos.
+
+Real git, uv, supervisord, HAProxy, nginx and gunicorn; traffic only on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import http.client
+import shutil
+import subprocess
+import time
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE, Dockyard
+
+GIT_ID = ["-c", "user.name=Dockyard Tests", "-c", "user.email=tests@dockyard.invalid",
+          "-c", "commit.gpgsign=false"]
+EXAMPLE_URL = "https://github.com/example/profileapp.git"
+
+
+def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    res = subprocess.run(["git", *GIT_ID, "-C", str(repo), *args], check=True,
+                         capture_output=True, text=True, env=env)
+    return res.stdout.strip()
+
+
+def make_repo(path: Path, source: Path, *, ignore: tuple[str, ...] = ()) -> Path:
+    """A git repository (branch main) holding a copy of ``source``."""
+    shutil.copytree(source, path, ignore=shutil.ignore_patterns(
+        "db.sqlite3", "staticfiles", "__pycache__", "*.pyc", ".venv", *ignore))
+    git(path, "init", "-q", "-b", "main")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "initial")
+    return path
+
+
+def commit(repo: Path, files: dict[str, str], message: str = "change") -> str:
+    for rel, text in files.items():
+        target = repo / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def uv_cache_dir() -> Path:
+    out = subprocess.run([str(Path(shutil.which("uv") or "uv")), "cache", "dir"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    path = Path(out)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class Platform(Dockyard):
+    """A Dockyard whose git config maps GitHub URLs to local repositories."""
+
+    def __init__(self, home: Path, gitconfig: Path) -> None:
+        super().__init__(home)
+        self.gitconfig = gitconfig
+        self.env["GIT_CONFIG_GLOBAL"] = str(gitconfig)
+
+    def map_url(self, url: str, repo: Path) -> None:
+        subprocess.run(["git", "config", "--file", str(self.gitconfig), "--replace-all",
+                        f"url.{repo}.insteadOf", url], check=True)
+
+    def deploy_spec(self, spec: Path, *, check: bool = True):  # type: ignore[no-untyped-def]
+        return self.cli("apps", "create", "--spec", str(spec), "--upsert", "--wait",
+                        "--output", "json", check=check)
+
+    def app(self, name: str) -> dict:
+        return self.cli("apps", "get", name, "--output", "json").json()[0]
+
+
+def get(url: str, path: str = "/", host: str | None = None,
+        timeout: float = 10) -> tuple[int, bytes, dict[str, str]]:
+    """One HTTP GET on a fresh connection (127.0.0.1 only)."""
+    parts = urllib.parse.urlsplit(url)
+    assert parts.hostname == "127.0.0.1"
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        headers = {"Host": host} if host else {}
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.read(), dict(resp.headers)
+    finally:
+        conn.close()
+
+
+def wait_for(check, timeout: float = 30, what: str = "condition"):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.2)
+    raise AssertionError(f"Timed out waiting for {what} (last: {last!r})")
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    root = tmp_path_factory.mktemp("e2e")
+    home = root / "home"
+    (home / "cache").mkdir(parents=True)
+    (home / "cache" / "uv").symlink_to(uv_cache_dir(), target_is_directory=True)
+    gitconfig = root / "gitconfig"
+    gitconfig.write_text("")
+    instance = Platform(home, gitconfig)
+    instance.cli("up")
+    yield instance
+    instance.cli("down", check=False)
+
+
+@pytest.fixture(scope="session")
+def profile_repo(platform: Platform, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = make_repo(tmp_path_factory.mktemp("repos") / "profileapp", EXAMPLE)
+    platform.map_url(EXAMPLE_URL, repo)
+    return repo
