@@ -1,0 +1,44 @@
+"""Which ``databases:`` components Dockyard can provide (reference §3.6)."""
+
+from __future__ import annotations
+
+from dockyard.errors import DockyardError
+
+SUPPORTED = ("PG",)
+
+
+def _where(component: str, index: int | None) -> str:
+    return f"databases[{index}] '{component}'" if index is not None else \
+        f"databases[…] '{component}'"
+
+
+def check_engine(component: str, engine: str | None, *, index: int | None = None) -> None:
+    """Only PostgreSQL for now; every other engine (and UNSET) is a clear error."""
+    value = str(getattr(engine, "value", engine) or "UNSET").upper()
+    if value in SUPPORTED:
+        return
+    if value == "UNSET":
+        raise DockyardError(f"{_where(component, index)}: engine is not set; Dockyard "
+                            "provides PG databases", code="database.engine_unsupported",
+                            hint="Fix: add `engine: PG` to the database component.")
+    raise DockyardError(f"{_where(component, index)}: engine {value} is not supported yet by "
+                        "Dockyard (only PG)", code="database.engine_unsupported",
+                        hint="Fix: use `engine: PG`, or point the app at an external server "
+                             "with a plain env var.")
+
+
+def major(version: str) -> str:
+    """``"15"``, ``"15.3"`` and ``"v15"`` all name major version 15."""
+    return version.strip().lstrip("vV").split(".")[0]
+
+
+def check_version(component: str, requested: str | None, server: str) -> None:
+    """The spec's ``version`` (if any) must be the major version our server runs."""
+    if requested is None or str(requested).strip() == "":
+        return
+    if major(str(requested)) != major(server):
+        raise DockyardError(
+            f"databases '{component}': version {requested} was requested, but Dockyard's "
+            f"PostgreSQL server is version {major(server)}", code="database.version_mismatch",
+            hint=f'Fix: set `version: "{major(server)}"` or remove `version` from the '
+                 "database component.")
