@@ -23,6 +23,7 @@ declare -A PACKAGES=(
   [git]=git
   [haproxy]=haproxy
   [nginx]=nginx-light
+  [wrk]=wrk           # load generator for bench/deploy.py
 )
 missing=()
 for bin in "${!PACKAGES[@]}"; do

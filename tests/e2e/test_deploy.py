@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE
-from tests.e2e.conftest import EXAMPLE_URL, Platform, commit, get, git, make_repo
+from tests.e2e.conftest import Platform, commit, get, git, make_repo
 
 pytestmark = pytest.mark.slow
 
@@ -77,10 +77,10 @@ def test_logs_are_kept_per_deployment(live: dict, platform: Platform):
 
 def test_warm_redeploy_serves_the_new_commit(live: dict, platform: Platform,
                                              profile_repo: Path):
-    template = next(profile_repo.rglob("index.html"))
+    template = profile_repo / "pages" / "templates" / "pages" / "index.html"
     text = template.read_text()
-    commit(profile_repo, {str(template.relative_to(profile_repo)):
-                          text.replace("</h1>", "</h1><p>warm-change-1</p>", 1)})
+    commit(profile_repo, {str(template.relative_to(profile_repo)): text.replace(
+        "{% block content %}", "{% block content %}<p>warm-change-1</p>", 1)})
     first = live["active_deployment"]["id"]
     dep = platform.cli("apps", "create-deployment", "profileapp", "--wait", "--output",
                        "json").json()[0]

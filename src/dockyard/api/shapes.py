@@ -28,6 +28,10 @@ def deployment_json(dep: Deployment, spec: dict[str, Any] | None = None) -> dict
         "created_at": dep.created_at, "updated_at": dep.updated_at,
         "progress": dep.progress, "tier_slug": "local", **by_kind,
     }
+    instances = [{"component": c["name"], "index": i["index"], "port": i.get("port"),
+                  "program": i.get("program")}
+                 for c in dep.components for i in c.get("instances", [])]
+    body["dockyard"] = {"instances": instances, "error_code": dep.error_code}
     if spec is not None:
         body["spec"] = spec
     if dep.error_code:

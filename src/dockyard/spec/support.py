@@ -80,8 +80,15 @@ def status_of(kind: str, field: str) -> tuple[str, str]:
 
 
 def sections() -> list[tuple[str, str, type[BaseModel]]]:
-    from dockyard.spec.models import (AppSpec, DatabaseSpec, FunctionsSpec, JobSpec,
-                                      ServiceSpec, StaticSiteSpec, WorkerSpec)
+    from dockyard.spec.models import (
+        AppSpec,
+        DatabaseSpec,
+        FunctionsSpec,
+        JobSpec,
+        ServiceSpec,
+        StaticSiteSpec,
+        WorkerSpec,
+    )
 
     return [("app", "Top level", AppSpec), ("service", "services[]", ServiceSpec),
             ("static_site", "static_sites[]", StaticSiteSpec), ("worker", "workers[]", WorkerSpec),

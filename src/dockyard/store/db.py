@@ -64,7 +64,8 @@ class Store:
         current = self.schema_version()
         for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
             with self._lock:
-                self._conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+                self._conn.executescript(
+                    f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
 
     def close(self) -> None:
         self._conn.close()

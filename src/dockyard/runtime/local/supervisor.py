@@ -16,7 +16,6 @@ import time
 import xmlrpc.client
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from dockyard.errors import DockyardError
 from dockyard.paths import Home
