@@ -31,6 +31,8 @@ for bin in "${!PACKAGES[@]}"; do
     missing+=("${PACKAGES[$bin]}")
   fi
 done
+# PostgreSQL's server binaries are not on PATH on Debian.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "Installing Debian packages: ${missing[*]}"
@@ -38,7 +40,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     # Debian starts packaged services; Dockyard runs its own instances, so stop those.
-    for svc in haproxy nginx; do
+    for svc in haproxy nginx postgresql; do
       if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
     done
   else
@@ -47,7 +49,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 else
-  say "Debian packages present: ${PACKAGES[*]}"
+  say "Debian packages present: ${PACKAGES[*]} postgresql"
 fi
 
 # --- Python environment -----------------------------------------------------------------

@@ -77,8 +77,8 @@ def test_program_as_root_drops_to_the_postgres_user(tmp_path: Path) -> None:
     server = PostgresServer(Home(tmp_path / "home"), 6543, state_dir=tmp_path / "state",
                             run_as=RunAs(101, 104))
     prog = server.program()
-    assert prog.argv[:5] == ["/usr/bin/setpriv", "--reuid=101", "--regid=104",
-                             "--clear-groups", "--"]
+    assert prog.argv[0].endswith("setpriv")
+    assert prog.argv[1:5] == ["--reuid=101", "--regid=104", "--clear-groups", "--"]
     assert prog.argv[5].endswith("/postgres") and prog.stopsignal == "INT"
     assert "listen_addresses=127.0.0.1" in prog.argv and str(tmp_path / "state" / "data") in \
         prog.argv
