@@ -7,7 +7,9 @@ seven spaces, secrets replaced by ``***``) and raises ``CommandFailed`` with the
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import threading
 from collections import deque
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -38,18 +40,38 @@ def run(
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, errors="replace", start_new_session=True,
     ) as proc:
+        expired = threading.Event()
+        timer = threading.Timer(timeout, kill_group, (proc, expired)) if timeout else None
+        if timer:
+            timer.start()
         assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = raw.rstrip("\n")
-            lines.append(line)
-            tail.append(log.mask(line))
-            log.child(line)
-        rc = proc.wait(timeout=timeout)
+        try:
+            for raw in proc.stdout:
+                line = raw.rstrip("\n")
+                lines.append(line)
+                tail.append(log.mask(line))
+                log.child(line)
+            rc = proc.wait()
+        finally:
+            if timer:
+                timer.cancel()
+    name = what or Path(argv[0]).name
+    if expired.is_set():
+        raise CommandFailed(f"{name} did not finish within {timeout:.0f} s and was stopped",
+                            code=code, returncode=rc, tail=list(tail))
     if rc != 0:
-        name = what or Path(argv[0]).name
         raise CommandFailed(f"{name} exited with status {rc}", code=code, returncode=rc,
                             tail=list(tail))
     return lines
+
+
+def kill_group(proc: subprocess.Popen[str], expired: threading.Event) -> None:
+    """Stop a child and everything it started (it runs in its own session)."""
+    expired.set()
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def capture(argv: Sequence[str], *, cwd: str | Path | None = None,

@@ -49,7 +49,42 @@ async def cancel_deployment(request: Request) -> Response:
     return JSONResponse({"deployment": deployment_json(dep)})
 
 
+async def create_rollback(request: Request) -> Response:
+    app = the_app(request)
+    body = await read_json(request)
+    dep = platform(request).rollback(app, body.get("deployment_id") or None,
+                                     bool(body.get("skip_pin")))
+    return JSONResponse({"deployment": deployment_json(dep)})
+
+
+async def validate_rollback(request: Request) -> Response:
+    from dockyard.deploy import rollback
+
+    app = the_app(request)
+    body = await read_json(request)
+    return JSONResponse(rollback.validate(platform(request), app,
+                                          body.get("deployment_id") or None))
+
+
+async def commit_rollback(request: Request) -> Response:
+    from dockyard.deploy import rollback
+
+    rollback.commit(platform(request), the_app(request))
+    return Response(status_code=200)  # DigitalOcean answers 200 with an empty body
+
+
+async def revert_rollback(request: Request) -> Response:
+    from dockyard.deploy import rollback
+
+    dep = rollback.revert(platform(request), the_app(request))
+    return JSONResponse({"deployment": deployment_json(dep)})
+
+
 routes = [
+    Route("/v2/apps/{app_id}/rollback", create_rollback, methods=["POST"]),
+    Route("/v2/apps/{app_id}/rollback/validate", validate_rollback, methods=["POST"]),
+    Route("/v2/apps/{app_id}/rollback/commit", commit_rollback, methods=["POST"]),
+    Route("/v2/apps/{app_id}/rollback/revert", revert_rollback, methods=["POST"]),
     Route("/v2/apps/{app_id}/deployments", list_deployments, methods=["GET"]),
     Route("/v2/apps/{app_id}/deployments", create_deployment, methods=["POST"]),
     Route("/v2/apps/{app_id}/deployments/{dep_id}", get_deployment, methods=["GET"]),

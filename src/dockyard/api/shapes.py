@@ -59,6 +59,9 @@ def app_json(app: App, deployments: list[Deployment]) -> dict[str, Any]:
     if active:
         body["active_deployment"] = deployment_json(active)
         body["last_deployment_active_at"] = active.updated_at
+    pinned = next((d for d in deployments if d.id == app.pinned_deployment_id), None)
+    if pinned:
+        body["pinned_deployment"] = deployment_json(pinned)
     running = [d for d in deployments if d.phase in NOT_DONE]
     if running:
         body["in_progress_deployment"] = deployment_json(running[-1])

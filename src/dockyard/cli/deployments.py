@@ -22,6 +22,35 @@ def create(ref: str, *, force_rebuild: bool, wait: bool, output: str, fmt: str |
     app_id = client.get(app_path(ref))["app"]["id"]
     dep = client.post(app_path(app_id, "/deployments"),
                       {"force_build": force_rebuild})["deployment"]
+    finish(client, app_id, dep, wait=wait, output=output, fmt=fmt, no_header=no_header)
+
+
+def rollback(ref: str, dep_id: str | None, *, skip_pin: bool, wait: bool, output: str,
+             fmt: str | None, no_header: bool) -> None:
+    client = Client()
+    app_id = client.get(app_path(ref))["app"]["id"]
+    body = {"deployment_id": dep_id or "", "skip_pin": skip_pin}
+    dep = client.post(app_path(app_id, "/rollback"), body)["deployment"]
+    finish(client, app_id, dep, wait=wait, output=output, fmt=fmt, no_header=no_header)
+
+
+def rollback_commit(ref: str) -> None:
+    client = Client()
+    app_id = client.get(app_path(ref))["app"]["id"]
+    client.post(app_path(app_id, "/rollback/commit"))
+    print("Rollback committed: the app is no longer pinned")
+
+
+def rollback_revert(ref: str, *, wait: bool, output: str, fmt: str | None,
+                    no_header: bool) -> None:
+    client = Client()
+    app_id = client.get(app_path(ref))["app"]["id"]
+    dep = client.post(app_path(app_id, "/rollback/revert"))["deployment"]
+    finish(client, app_id, dep, wait=wait, output=output, fmt=fmt, no_header=no_header)
+
+
+def finish(client: Client, app_id: str, dep: dict[str, Any], *, wait: bool, output: str,
+           fmt: str | None, no_header: bool) -> None:
     if wait:
         from dockyard.cli.progress import follow
 

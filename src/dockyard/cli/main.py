@@ -233,6 +233,42 @@ def apps_cancel_deployment(app_ref: str, deployment_id: str, output: str, fmt: s
     impl.cancel(app_ref, deployment_id, output, fmt, no_header)
 
 
+@apps.command("rollback")
+@app_argument
+@click.argument("deployment_id", metavar="[DEPLOYMENT]", required=False)
+@click.option("--skip-pin", is_flag=True, help="Do not pin the app to the rollback.")
+@wait_option
+@table_options
+def apps_rollback(app_ref: str, deployment_id: str | None, skip_pin: bool, wait: bool,
+                  output: str, fmt: str | None, no_header: bool) -> None:
+    """Roll back to a kept release (default: the previous live one), without rebuilding."""
+    from dockyard.cli import deployments as impl
+
+    impl.rollback(app_ref, deployment_id, skip_pin=skip_pin, wait=wait, output=output,
+                  fmt=fmt, no_header=no_header)
+
+
+@apps.command("rollback-commit")
+@app_argument
+def apps_rollback_commit(app_ref: str) -> None:
+    """Keep the rollback: unpin the app so new deployments are allowed again."""
+    from dockyard.cli import deployments as impl
+
+    impl.rollback_commit(app_ref)
+
+
+@apps.command("rollback-revert")
+@app_argument
+@wait_option
+@table_options
+def apps_rollback_revert(app_ref: str, wait: bool, output: str, fmt: str | None,
+                         no_header: bool) -> None:
+    """Undo the rollback: deploy again what was live before it."""
+    from dockyard.cli import deployments as impl
+
+    impl.rollback_revert(app_ref, wait=wait, output=output, fmt=fmt, no_header=no_header)
+
+
 @apps.command("logs")
 @app_argument
 @click.argument("component", required=False)

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from dockyard.deploy import building, running
+from dockyard.deploy import building, jobs, running
 from dockyard.deploy.context import DeployContext
 from dockyard.deploy.phases import Phase, transition
 from dockyard.deploy.progress import fail_open_steps, mark, new_progress
 from dockyard.deploy.routing import bindings
 from dockyard.errors import DockyardError
 from dockyard.logs import Log
+from dockyard.release.bindings import Bindings
 from dockyard.release.environment import secret_values
 
 
@@ -37,6 +39,7 @@ class Pipeline:
         self.ctx = DeployContext(platform.home, platform.settings, store, app, dep, spec, log,
                                  secrets=secret_values(spec))
         self.new: list[running.Instance] = []
+        self.binds: Bindings | None = None
         self.started = time.monotonic()
 
     # -- the table of contents -------------------------------------------------------------
@@ -45,16 +48,19 @@ class Pipeline:
         ctx.save(progress=new_progress([(k, c.name) for k, c in ctx.built()]))
         try:
             self.phase(Phase.BUILDING)
-            commits = self.step(("build", "initialize"), lambda: building.fetch_all(ctx))
-            self.build_all(commits)
+            if ctx.dep.cloned_from:
+                commits = self.step(("build",), self.reuse_releases)
+            else:
+                commits = self.step(("build", "initialize"), lambda: building.fetch_all(ctx))
+                self.build_all(commits)
             self.phase(Phase.PENDING_DEPLOY)
             self.phase(Phase.DEPLOYING)
-            binds = bindings(ctx.app, ctx.spec, {n: c for n, (_r, c) in commits.items()})
-            self.new = self.step(("deploy", "initialize"), lambda: running.start_instances(
-                ctx, self.platform.runtime, binds, self.platform.used_ports()))
+            self.binds = bindings(ctx.app, ctx.spec, {n: c for n, (_r, c) in commits.items()})
+            self.step(("deploy", "initialize"), self.pre_deploy_and_start)
             self.step(("deploy", "components"), lambda: running.gate(
                 ctx, self.platform.runtime, self.new))
             old = self.step(("deploy", "finalize"), self.swap)
+            jobs.run_jobs(ctx, self.platform.runtime, self.binds, "POST_DEPLOY", fail=False)
         except Exception as exc:  # noqa: BLE001 - every failure ends the deployment as ERROR
             self.fail(exc)
             return
@@ -74,6 +80,30 @@ class Pipeline:
         result = work()
         self.ctx.save(progress=mark(self.ctx.dep.progress, path, "SUCCESS"))
         return result
+
+    def pre_deploy_and_start(self) -> None:
+        """PRE_DEPLOY jobs run on the new release before any traffic moves; then start it."""
+        ctx = self.ctx
+        jobs.run_jobs(ctx, self.platform.runtime, self.binds, "PRE_DEPLOY", fail=True)
+        self.phase_check()
+        self.new = running.start_instances(ctx, self.platform.runtime, self.binds,
+                                           self.platform.used_ports())
+
+    def reuse_releases(self) -> dict[str, tuple[Any, str]]:
+        """A rollback: take the kept releases of the target deployment, no rebuild."""
+        ctx = self.ctx
+        target = ctx.store.get_deployment(ctx.app.id, ctx.dep.cloned_from)
+        ctx.log.step(f"Rolling back to deployment {target.id} (no rebuild)")
+        for record in target.components:
+            if not Path(record["release"]).exists():
+                raise DockyardError(
+                    f"the release of '{record['name']}' in deployment {target.id} was pruned",
+                    code="rollback.release_missing",
+                    hint="Only the last kept releases can be rolled back to "
+                         "(settings: keep_releases).")
+            ctx.components[record["name"]] = {**record, "instances": []}
+        ctx.save(components=list(ctx.components.values()))
+        return {r["name"]: (None, r["commit"]) for r in target.components}
 
     def build_all(self, commits: dict[str, tuple[Any, str]]) -> None:
         ctx = self.ctx
@@ -116,6 +146,8 @@ class Pipeline:
             self.platform.runtime.stop(self.new)
             ctx.log.step(f"Stopped {len(self.new)} new instance(s); the previous release "
                          "keeps serving")
+        if self.binds is not None:
+            jobs.run_jobs(ctx, self.platform.runtime, self.binds, "FAILED_DEPLOY", fail=False)
         reason = {"code": code, "message": ctx.log.mask(message)}
         current = ctx.store.get_deployment(ctx.app.id, ctx.dep.id)
         ctx.dep = ctx.store.update_deployment(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.deploy.phases import IN_PROGRESS, Phase, transition
-from dockyard.errors import DockyardError
+from dockyard.errors import Conflict, DockyardError
 from dockyard.logs import Log
 from dockyard.paths import Home
 from dockyard.settings import Settings, free_port
@@ -88,6 +88,7 @@ class Platform:
         return self.store.get_app(app.id)
 
     def update_app(self, app: App, doc) -> App:  # type: ignore[no-untyped-def]
+        self.refuse_if_pinned(app)
         app = self.store.update_spec(app.id, doc.to_dict(), doc.to_yaml(), doc.notes)
         self.deploy(app, cause="app spec updated", cause_type="MANUAL")
         return app
@@ -109,10 +110,25 @@ class Platform:
     def deploy(self, app: App, *, cause: str, cause_type: str = "MANUAL",
                force_build: bool = False) -> Deployment:
         """Record a new deployment in ``PENDING_BUILD`` and wake the engine."""
+        self.refuse_if_pinned(app)
         dep = self.store.create_deployment(app, phase="PENDING_BUILD", cause=cause,
                                            cause_type=cause_type, force_build=force_build)
         self.engine.submit(app.id)
         return dep
+
+    def refuse_if_pinned(self, app: App) -> None:
+        if app.pinned_deployment_id:
+            raise Conflict(f"app {app.name} is pinned to rollback deployment "
+                           f"{app.pinned_deployment_id}: new deployments are refused",
+                           code="app_pinned",
+                           hint="Commit the rollback (`dockyard apps rollback-commit APP`) or "
+                                "revert it (`dockyard apps rollback-revert APP`).")
+
+    def rollback(self, app: App, target_id: str | None, skip_pin: bool = False) -> Deployment:
+        from dockyard.deploy import rollback
+
+        self.refuse_if_pinned(app)
+        return rollback.rollback(self, app, target_id, skip_pin)
 
     def cancel(self, app: App, dep_id: str) -> Deployment:
         dep = self.store.get_deployment(app.id, dep_id)
@@ -166,6 +182,7 @@ class Platform:
 
     def after_active(self, app: App, dep: Deployment, old: list[Any]) -> None:
         """Supersede the previous active deployment and drain its instances."""
+        from dockyard.deploy.pruning import prune
         from dockyard.deploy.running import drain
 
         for prev in self.store.list_deployments(app.id, phases=(Phase.ACTIVE.value,)):
@@ -177,6 +194,7 @@ class Platform:
         log = Log(self.home.logs(app.id) / dep.id / "deploy.log")
         try:
             drain(self.router, self.runtime, app.id, old, drains, log)
+            prune(self, app, log)
         finally:
             log.close()
 

@@ -107,6 +107,11 @@ class Store:
             raise Conflict(f"an app named {spec['name']!r} already exists") from exc
         return self.get_app(app.id)
 
+    def set_pin(self, app_id: str, dep_id: str | None) -> None:
+        """Pin the app to a rollback (deploy-on-push pauses) or unpin it (``None``)."""
+        with self.tx() as c:
+            c.execute("UPDATE apps SET pinned_deployment_id=? WHERE id=?", (dep_id, app_id))
+
     def set_app_port(self, app_id: str, port: int) -> None:
         with self.tx() as c:
             c.execute("UPDATE apps SET port=? WHERE id=?", (port, app_id))

@@ -111,6 +111,10 @@ class LocalRuntime:
         for inst in instances:
             shutil.rmtree(self.instance_dir(inst), ignore_errors=True)
 
+    def discard(self, inst: Instance) -> None:
+        """Remove an instance's files (a job that ran to its end)."""
+        shutil.rmtree(self.instance_dir(inst), ignore_errors=True)
+
     def stop_programs(self, names: list[str]) -> None:
         """Stop and forget programs by name (deleting an app)."""
         for name in names:

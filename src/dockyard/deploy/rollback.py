@@ -1,0 +1,97 @@
+"""Rollback: deploy a kept release again, through the same gate (STYLE.md §15).
+
+DigitalOcean's shape is kept: ``validate`` says whether a target is allowed, ``rollback``
+creates a deployment ``cloned_from`` the target and pins the app (deploy-on-push stops) unless
+``skip_pin``, ``commit`` unpins, ``revert`` deploys what was live before the rollback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dockyard.deploy.phases import Phase
+from dockyard.errors import DockyardError
+from dockyard.store import App, Deployment
+
+SUCCESSFUL = (Phase.ACTIVE.value, Phase.SUPERSEDED.value)
+
+
+def previous_active(platform: Any, app: App) -> Deployment:
+    """The deployment that was live before the current one (the default target)."""
+    done = platform.store.list_deployments(app.id, phases=SUCCESSFUL)
+    past = [d for d in done if d.phase == Phase.SUPERSEDED.value]
+    if not past:
+        raise DockyardError(f"app {app.name} has no earlier successful deployment to roll "
+                            "back to", code="rollback.no_target")
+    return past[0]
+
+
+def check(platform: Any, app: App, target_id: str | None) -> tuple[Deployment, list[dict]]:
+    """The target and DigitalOcean-style warnings; raise with a DO code when not allowed."""
+    target = (platform.store.get_deployment(app.id, target_id) if target_id
+              else previous_active(platform, app))
+    if target.phase not in SUCCESSFUL:
+        raise DockyardError(f"deployment {target.id} is {target.phase}: only deployments that "
+                            "went live can be rolled back to", code="incompatible_phase")
+    if target.phase == Phase.ACTIVE.value:
+        raise DockyardError(f"deployment {target.id} is already live", code="incompatible_phase")
+    kept = platform.store.list_deployments(app.id, phases=SUCCESSFUL)[
+        :platform.settings.keep_releases]
+    if target.id not in {d.id for d in kept}:
+        raise DockyardError(f"deployment {target.id} is older than the last "
+                            f"{platform.settings.keep_releases} kept releases",
+                            code="exceeded_revision_limit")
+    current = platform.store.spec_version(app.id, app.spec_version)
+    old = platform.store.spec_version(app.id, target.spec_version)
+    warnings = []
+    if [d.get("name") for d in current.get("databases", [])] != \
+            [d.get("name") for d in old.get("databases", [])]:
+        warnings.append({"code": "database_config_conflict", "message": "the target "
+                         "deployment has other databases; data is not rolled back",
+                         "components": [d.get("name") for d in old.get("databases", [])]})
+    return target, warnings
+
+
+def validate(platform: Any, app: App, target_id: str | None) -> dict[str, Any]:
+    try:
+        _target, warnings = check(platform, app, target_id)
+    except DockyardError as exc:
+        if exc.code == "not_found":
+            raise
+        return {"valid": False, "error": {"code": exc.code, "message": exc.message,
+                                          "components": []}, "warnings": []}
+    return {"valid": True, "warnings": warnings}
+
+
+def rollback(platform: Any, app: App, target_id: str | None, skip_pin: bool = False
+             ) -> Deployment:
+    target, _warnings = check(platform, app, target_id)
+    dep = platform.store.create_deployment(
+        app, phase=Phase.PENDING_BUILD.value, cause=f"rollback to {target.id}",
+        cause_type="MANUAL_ROLLBACK", cloned_from=target.id, spec_version=target.spec_version)
+    if not skip_pin:
+        platform.store.set_pin(app.id, dep.id)
+    platform.engine.submit(app.id)
+    return dep
+
+
+def commit(platform: Any, app: App) -> None:
+    platform.store.set_pin(app.id, None)
+
+
+def revert(platform: Any, app: App) -> Deployment:
+    """Undo a pinned rollback: deploy again what was live before it."""
+    if not app.pinned_deployment_id:
+        raise DockyardError(f"app {app.name} has no rollback to revert",
+                            code="rollback.not_pinned")
+    pinned = platform.store.get_deployment(app.id, app.pinned_deployment_id)
+    done = [d for d in platform.store.list_deployments(app.id, phases=SUCCESSFUL)
+            if d.created_at <= pinned.created_at and d.id != pinned.id]
+    if not done:
+        raise DockyardError("nothing to revert to", code="rollback.no_target")
+    platform.store.set_pin(app.id, None)
+    dep = platform.store.create_deployment(
+        app, phase=Phase.PENDING_BUILD.value, cause=f"revert rollback {pinned.id}",
+        cause_type="MANUAL_ROLLBACK", cloned_from=done[0].id, spec_version=done[0].spec_version)
+    platform.engine.submit(app.id)
+    return dep
