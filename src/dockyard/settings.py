@@ -32,6 +32,10 @@ class Settings:
     api_port: int = 0
     router_port: int = 0                    # shared port: <app>.localhost and domains by Host
     keep_releases: int = 10
+    push_poll_seconds: float = 10           # deploy_on_push watcher interval (0: off)
+    smtp_host: str = ""                     # alert e-mail; empty: e-mail alerts fail, recorded
+    smtp_port: int = 25
+    smtp_sender: str = "dockyard@localhost"
     allow_python_downloads: bool = False
     strict_python: bool = False
     extra: dict[str, object] = field(default_factory=dict)
@@ -55,6 +59,11 @@ def load_settings(home: Home) -> Settings:
         settings.api_port = int(os.environ["DOCKYARD_API_PORT"])
     if os.environ.get("DOCKYARD_ROUTER_PORT"):
         settings.router_port = int(os.environ["DOCKYARD_ROUTER_PORT"])
+    for name, cast in (("push_poll_seconds", float), ("smtp_host", str), ("smtp_port", int),
+                       ("smtp_sender", str), ("keep_releases", int)):
+        value = os.environ.get(f"DOCKYARD_{name.upper()}")
+        if value:
+            setattr(settings, name, cast(value))
     return settings
 
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dockyard.api import routes_admin, routes_apps, routes_deployments, routes_logs
+from dockyard.api import routes_admin, routes_alerts, routes_apps, routes_deployments, routes_logs
 from dockyard.api.auth import TokenAuth
 from dockyard.api.errors import error_response, from_exception
 from dockyard.errors import DockyardError
@@ -37,7 +37,7 @@ def route_table() -> list[Route]:
     """Every route the server answers; the auth test walks this table."""
     return [Route("/healthz", healthz, methods=["GET"]), *routes_admin.routes,
             *routes_apps.routes, *routes_deployments.routes,
-            *routes_logs.routes]
+            *routes_logs.routes, *routes_alerts.routes]
 
 
 def create_app(platform) -> Starlette:  # type: ignore[no-untyped-def]

@@ -58,8 +58,13 @@ def platform(request: Request):  # type: ignore[no-untyped-def]
 
 
 def one_app(request: Request, app) -> JSONResponse:  # type: ignore[no-untyped-def]
-    store = platform(request).store
-    return JSONResponse({"app": app_json(app, store.list_deployments(app.id))})
+    """One app; it carries the GitHub webhook URL and secret for deploy_on_push setup."""
+    plat = platform(request)
+    body = app_json(app, plat.store.list_deployments(app.id))
+    body["dockyard"]["webhook"] = {"url": plat.settings.api_url + "/v2/webhooks/github",
+                                   "secret": plat.webhook_secret(app),
+                                   "content_type": "application/json", "events": ["push"]}
+    return JSONResponse({"app": body})
 
 
 async def list_or_get_apps(request: Request) -> Response:

@@ -70,6 +70,10 @@ def list_(output: str, fmt: str | None, no_header: bool) -> None:
 def get(ref: str, output: str, fmt: str | None, no_header: bool) -> None:
     app = Client().get(app_path(ref))["app"]
     show_apps([app], output, fmt, no_header, raw=[app])
+    hook = app.get("dockyard", {}).get("webhook")
+    if output == "text" and not fmt and hook:
+        print(f"\nGitHub webhook (deploy_on_push): POST {hook['url']}  "
+              f"content type {hook['content_type']}, secret {hook['secret']}")
 
 
 def update(ref: str, spec_file: str, *, wait: bool, output: str, fmt: str | None,

@@ -269,6 +269,30 @@ def apps_rollback_revert(app_ref: str, wait: bool, output: str, fmt: str | None,
     impl.rollback_revert(app_ref, wait=wait, output=output, fmt=fmt, no_header=no_header)
 
 
+@apps.command("list-alerts")
+@app_argument
+@table_options
+def apps_list_alerts(app_ref: str, output: str, fmt: str | None, no_header: bool) -> None:
+    """List the app's alert rules, their destinations and recent deliveries."""
+    from dockyard.cli import alerts as impl
+
+    impl.list_(app_ref, output, fmt, no_header)
+
+
+@apps.command("update-alert-destinations")
+@app_argument
+@click.argument("alert_id", metavar="ALERT")
+@click.option("--app-alert-destinations", "destinations", required=True, metavar="FILE",
+              help='YAML/JSON: {"emails": [...], "slack_webhooks": [{"url", "channel"}]}')
+@table_options
+def apps_update_alert_destinations(app_ref: str, alert_id: str, destinations: str,
+                                   output: str, fmt: str | None, no_header: bool) -> None:
+    """Set where an alert is delivered: e-mail addresses and webhook URLs."""
+    from dockyard.cli import alerts as impl
+
+    impl.update(app_ref, alert_id, destinations, output, fmt, no_header)
+
+
 @apps.command("logs")
 @app_argument
 @click.argument("component", required=False)

@@ -48,6 +48,8 @@ class Pipeline:
         ctx.save(progress=new_progress([(k, c.name) for k, c in ctx.built()]))
         try:
             self.phase(Phase.BUILDING)
+            self.notify("DEPLOYMENT_STARTED", f"Deployment {ctx.dep.id} of {ctx.app.name} "
+                        f"started ({ctx.dep.cause})")
             if ctx.dep.cloned_from:
                 commits = self.step(("build",), self.reuse_releases)
             else:
@@ -60,6 +62,8 @@ class Pipeline:
             self.step(("deploy", "components"), lambda: running.gate(
                 ctx, self.platform.runtime, self.new))
             old = self.step(("deploy", "finalize"), self.swap)
+            self.notify("DEPLOYMENT_LIVE", f"Deployment {ctx.dep.id} of {ctx.app.name} is live "
+                        f"at http://127.0.0.1:{ctx.app.port}")
             jobs.run_jobs(ctx, self.platform.runtime, self.binds, "POST_DEPLOY", fail=False)
         except Exception as exc:  # noqa: BLE001 - every failure ends the deployment as ERROR
             self.fail(exc)
@@ -155,5 +159,17 @@ class Pipeline:
             error_message=ctx.log.mask(message))
         if current.phase != Phase.CANCELED:
             ctx.dep = transition(ctx.store, ctx.dep, Phase.ERROR, ctx.log)
+        rule = "DEPLOYMENT_CANCELED" if current.phase == Phase.CANCELED else "DEPLOYMENT_FAILED"
+        self.notify(rule, f"Deployment {ctx.dep.id} of {ctx.app.name} "
+                          f"{'was canceled' if current.phase == Phase.CANCELED else 'failed'}: "
+                          f"{code}: {ctx.log.mask(message)}")
+
+    def notify(self, rule: str, message: str) -> None:
+        from dockyard.deploy.notify import notify
+
+        try:
+            notify(self.platform, self.ctx.app, self.ctx.dep, rule, message)
+        except Exception as exc:  # noqa: BLE001 - an alert must never fail a deployment
+            self.ctx.log.error(f"could not send {rule} alert: {exc}")
 
 

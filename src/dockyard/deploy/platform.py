@@ -32,11 +32,42 @@ class Platform:
         self.route_lock = threading.Lock()
 
     def start(self) -> None:
-        """Start the deployment engine (finishing what a previous server left)."""
+        """Start the deployment engine (finishing what a previous server left), the push
+        watcher and the alert dispatcher."""
+        from dockyard.deploy.push import PushWatcher
+
         self.engine.start()
+        self.watcher = PushWatcher(self, self.settings.push_poll_seconds)
+        self.watcher.start()
 
     def stop(self) -> None:
         self.engine.stop()
+        if getattr(self, "watcher", None):
+            self.watcher.stop()
+        if "alerts" in self.__dict__:
+            self.alerts.close()
+
+    @cached_property
+    def secret_box(self):  # type: ignore[no-untyped-def]
+        from dockyard.release.secrets import SecretBox
+
+        return SecretBox(self.home.secrets_key)
+
+    def webhook_secret(self, app: App) -> str:
+        """The app's GitHub webhook secret (made on first use, stored encrypted)."""
+        import secrets
+
+        if app.webhook_secret:
+            return self.secret_box.decrypt(app.webhook_secret)
+        value = secrets.token_hex(20)
+        self.store.set_webhook_secret(app.id, self.secret_box.encrypt(value))
+        return value
+
+    @cached_property
+    def alerts(self):  # type: ignore[no-untyped-def]
+        from dockyard.deploy.notify import dispatcher
+
+        return dispatcher(self)
 
     @cached_property
     def runtime(self):  # type: ignore[no-untyped-def]
@@ -131,9 +162,15 @@ class Platform:
         return rollback.rollback(self, app, target_id, skip_pin)
 
     def cancel(self, app: App, dep_id: str) -> Deployment:
+        from dockyard.deploy.notify import notify
+
         dep = self.store.get_deployment(app.id, dep_id)
         if Phase(dep.phase) in IN_PROGRESS:
+            waiting = dep.phase == Phase.PENDING_BUILD.value
             dep = transition(self.store, dep, Phase.CANCELED)
+            if waiting:  # the engine never saw it; a running one alerts as it stops
+                notify(self, app, dep, "DEPLOYMENT_CANCELED",
+                       f"Deployment {dep.id} of {app.name} was canceled")
         return dep
 
     def active_instances(self, app_id: str):  # type: ignore[no-untyped-def]

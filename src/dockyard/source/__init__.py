@@ -5,7 +5,8 @@ bare mirror and returns the branch head; ``checkout`` exports that commit (no ``
 resolves ``source_dir`` inside it.
 """
 
-from dockyard.source.git import SourceRef, fetch, mirror_path, source_ref
+from dockyard.source.git import SourceRef, fetch, mirror_path, remote_head, source_ref
 from dockyard.source.tree import checkout, resolve_source_dir
 
-__all__ = ["SourceRef", "checkout", "fetch", "mirror_path", "resolve_source_dir", "source_ref"]
+__all__ = ["SourceRef", "checkout", "fetch", "mirror_path", "remote_head", "resolve_source_dir",
+           "source_ref"]

@@ -222,3 +222,18 @@ def _mask_credentials(url: str, log: Log) -> None:
     parts = urlsplit(url)
     if parts.password:
         log.add_secrets([parts.password])
+
+
+def remote_head(ref: SourceRef, timeout: float = 30) -> str | None:
+    """The commit the remote branch points at now (``git ls-remote``), or None if unknown."""
+    import subprocess
+
+    try:
+        res = subprocess.run(["git", "ls-remote", "--heads", ref.url, f"refs/heads/{ref.branch}"],
+                             capture_output=True, text=True, env=git_env(), timeout=timeout,
+                             stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return None
+    if res.returncode != 0 or not res.stdout.strip():
+        return None
+    return res.stdout.split()[0]

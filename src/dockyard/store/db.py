@@ -107,6 +107,10 @@ class Store:
             raise Conflict(f"an app named {spec['name']!r} already exists") from exc
         return self.get_app(app.id)
 
+    def set_webhook_secret(self, app_id: str, encrypted: str) -> None:
+        with self.tx() as c:
+            c.execute("UPDATE apps SET webhook_secret=? WHERE id=?", (encrypted, app_id))
+
     def set_pin(self, app_id: str, dep_id: str | None) -> None:
         """Pin the app to a rollback (deploy-on-push pauses) or unpin it (``None``)."""
         with self.tx() as c:
@@ -148,6 +152,7 @@ class Store:
     def delete_app(self, app_id: str) -> None:
         with self.tx() as c:
             c.execute("DELETE FROM apps WHERE id=?", (app_id,))
+            c.execute("DELETE FROM alert_deliveries WHERE app_id=?", (app_id,))
 
     def used_ports(self) -> set[int]:
         return {r[0] for r in self._query("SELECT port FROM apps WHERE port IS NOT NULL")}
@@ -209,6 +214,37 @@ class Store:
     def phase_history(self, dep_id: str) -> list[dict[str, str]]:
         rows = self._query("SELECT phase, was, at FROM phase_changes WHERE deployment_id=? "
                            "ORDER BY rowid", (dep_id,))
+        return [dict(r) for r in rows]
+
+    # -- alerts ----------------------------------------------------------------------------
+    def alert_destinations(self, app_id: str, alert_id: str) -> tuple[list[str], list[dict]]:
+        rows = self._query("SELECT emails_json, webhooks_json FROM alert_destinations "
+                           "WHERE app_id=? AND alert_id=?", (app_id, alert_id))
+        if not rows:
+            return [], []
+        return json.loads(rows[0]["emails_json"]), json.loads(rows[0]["webhooks_json"])
+
+    def set_alert_destinations(self, app_id: str, alert_id: str, rule: str, component: str,
+                               emails: list[str], webhooks: list[dict]) -> None:
+        with self.tx() as c:
+            c.execute("INSERT INTO alert_destinations (app_id, alert_id, rule, component_name, "
+                      "emails_json, webhooks_json) VALUES (?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT(app_id, alert_id) DO UPDATE SET "
+                      "emails_json=excluded.emails_json, webhooks_json=excluded.webhooks_json",
+                      (app_id, alert_id, rule, component, json.dumps(emails),
+                       json.dumps(webhooks)))
+
+    def add_delivery(self, app_id: str, rule: str, destination: str, status: str,
+                     attempts: int, detail: str) -> None:
+        with self.tx() as c:
+            c.execute("INSERT INTO alert_deliveries (app_id, rule, destination, status, "
+                      "attempts, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      (app_id, rule, destination, status, attempts, detail, timestamp()))
+
+    def deliveries(self, app_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self._query("SELECT rule, destination, status, attempts, detail, at FROM "
+                           "alert_deliveries WHERE app_id=? ORDER BY id DESC LIMIT ?",
+                           (app_id, limit))
         return [dict(r) for r in rows]
 
     # -- tokens --------------------------------------------------------------------------

@@ -51,9 +51,12 @@ def api_alive(settings: Settings, home: Home, timeout: float = 2) -> bool:
 
 
 def supervisor_env(home: Home) -> dict[str, str]:
+    import os
+
     from dockyard.proc import base_env
 
-    return {**base_env(), "DOCKYARD_HOME": str(home.root)}
+    own = {k: v for k, v in os.environ.items() if k.startswith("DOCKYARD_")}
+    return {**base_env(), **own, "DOCKYARD_HOME": str(home.root)}
 
 
 def up(home: Home) -> dict[str, Any]:
