@@ -35,15 +35,19 @@ class Platform:
         """Start the deployment engine (finishing what a previous server left), the push
         watcher and the alert dispatcher."""
         from dockyard.deploy.push import PushWatcher
+        from dockyard.deploy.restarts import RestartWatcher
 
         self.engine.start()
         self.watcher = PushWatcher(self, self.settings.push_poll_seconds)
         self.watcher.start()
+        self.restart_watcher = RestartWatcher(self)
+        self.restart_watcher.start()
 
     def stop(self) -> None:
         self.engine.stop()
-        if getattr(self, "watcher", None):
-            self.watcher.stop()
+        for watcher in ("watcher", "restart_watcher"):
+            if getattr(self, watcher, None):
+                getattr(self, watcher).stop()
         if "alerts" in self.__dict__:
             self.alerts.close()
 

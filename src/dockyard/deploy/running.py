@@ -20,6 +20,7 @@ from dockyard.settings import free_port
 
 MIN_DRAIN_SECONDS = 1.0        # measured: stopping at once after a switch lost requests
 WORKER_START_TIMEOUT = 30.0
+CRASH_LOOP_RESTARTS = 3       # restarts before the gate gives up on a new instance
 
 
 def instances_of(record: dict[str, Any], app_id: str, dep_id: str) -> list[Instance]:
@@ -85,6 +86,10 @@ def gate(ctx: DeployContext, runtime: LocalRuntime, instances: list[Instance]) -
             state = runtime.state(inst)
             if state in FAILED_STATES:
                 return f"{state}; last run log lines:\n{tail(runtime.log_path(inst))}"
+            count = runtime.restarts(inst)
+            if count >= CRASH_LOOP_RESTARTS:
+                return (f"crash-looping: restarted {count} times; last run log lines:\n"
+                        f"{tail(runtime.log_path(inst))}")
             return None
 
         if inst.port is None:

@@ -94,6 +94,12 @@ class LocalRuntime:
         except xmlrpc.client.Fault:
             return "UNKNOWN"
 
+    def restarts(self, inst: Instance, since: float = 0.0) -> int:
+        """Restarts recorded by the instance's launcher (crash-loop and RESTART_COUNT)."""
+        from dockyard.runtime.local.launch import restarts
+
+        return restarts(self.instance_dir(inst) / "restarts.json", since)
+
     def pid(self, inst: Instance) -> int:
         try:
             return int(self.sup.rpc().supervisor.getProcessInfo(inst.program)["pid"])

@@ -1,10 +1,14 @@
-"""Instance launcher: ``python -m dockyard.runtime.local.launch SPEC.json``.
+"""Instance launcher: ``python -m dockyard.runtime.local.launch LAUNCH.json``.
 
 supervisord runs this for every instance. It reads the instance's launch file (command,
 environment, working directory), then replaces itself with ``bash -c`` running the spec's
 ``run_command`` unchanged, as App Platform's buildpack launcher does: every line runs even
 when an earlier one fails, and an ``ERR`` trap reports each failing line with its status.
 Keeping the environment out of supervisord's config keeps it out of ``ps`` and config files.
+
+Crash loops back off exponentially: a start less than ``STABLE_SECONDS`` after the previous
+one waits 0.5 s, 1 s, 2 s … (at most 60 s) first. Every start is recorded in
+``restarts.json`` beside the launch file, which the restart watcher reads for RESTART_COUNT.
 """
 
 from __future__ import annotations
@@ -12,23 +16,66 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+from pathlib import Path
 
 ERR_TRAP = ('trap \'echo "dockyard: command failed with exit status $?: $BASH_COMMAND" >&2\' '
             "ERR\n")
+STABLE_SECONDS = 30.0
+MAX_DELAY = 60.0
+KEEP_STARTS = 200
 
 
 def script(command: str) -> str:
     return ERR_TRAP + command
 
 
+def backoff_delay(starts: list[float], now: float) -> float:
+    """0 for a first or stable start, else 0.5 × 2^(quick restarts − 1), capped."""
+    times = [*starts, now]
+    quick = 0
+    for i in range(len(times) - 1, 0, -1):
+        if times[i] - times[i - 1] >= STABLE_SECONDS:
+            break
+        quick += 1
+    return min(MAX_DELAY, 0.5 * 2 ** (quick - 1)) if quick else 0.0
+
+
+def record_start(state_file: Path) -> None:
+    try:
+        starts = json.loads(state_file.read_text()).get("starts", [])
+    except (OSError, ValueError):
+        starts = []
+    delay = backoff_delay(starts, time.time())
+    if delay:
+        sys.stderr.write(f"dockyard: restart {len(starts)} within {STABLE_SECONDS:.0f} s of the "
+                         f"previous start; waiting {delay:.1f} s (crash backoff)\n")
+        time.sleep(delay)
+    starts = (starts + [time.time()])[-KEEP_STARTS:]
+    tmp = state_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"starts": starts, "count": len(starts)}))
+    os.replace(tmp, state_file)
+
+
+def restarts(state_file: Path, since: float = 0.0) -> int:
+    """How many times the instance was restarted (starts after the first) since ``since``."""
+    try:
+        starts = json.loads(state_file.read_text()).get("starts", [])
+    except (OSError, ValueError):
+        return 0
+    return max(0, len(starts) - 1) if not since else sum(1 for t in starts[1:] if t >= since)
+
+
 def main(argv: list[str]) -> None:
-    with open(argv[1], encoding="utf-8") as fh:
-        spec = json.load(fh)
+    launch = Path(argv[1])
+    spec = json.loads(launch.read_text(encoding="utf-8"))
     env = dict(spec["env"])
     if spec.get("encrypted"):
         from dockyard.release.secrets import decrypt_env
 
         env = decrypt_env(env, spec["encrypted"])
+    if spec.get("record_starts", True):
+        record_start(launch.with_name("restarts.json"))
     os.chdir(spec["cwd"])
     os.execvpe("bash", ["bash", "-c", script(spec["command"])], env)
 
