@@ -102,15 +102,22 @@ def wait_for(check, timeout: float = 30, what: str = "condition"):  # type: igno
     raise AssertionError(f"Timed out waiting for {what} (last: {last!r})")
 
 
-@pytest.fixture(scope="session")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    root = tmp_path_factory.mktemp("e2e")
+def new_platform(root: Path, **env: str) -> Platform:
+    """A Dockyard in ``root`` (not started) with a warm package cache and its own git config."""
     home = root / "home"
     (home / "cache").mkdir(parents=True)
     (home / "cache" / "uv").symlink_to(uv_cache_dir(), target_is_directory=True)
     gitconfig = root / "gitconfig"
     gitconfig.write_text("")
     instance = Platform(home, gitconfig)
+    instance.env.update(env)
+    return instance
+
+
+@pytest.fixture(scope="session")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    instance = new_platform(tmp_path_factory.mktemp("e2e"))
+    instance.env["DOCKYARD_PUSH_POLL_SECONDS"] = "0"  # tests deploy explicitly
     instance.cli("up")
     yield instance
     instance.cli("down", check=False)

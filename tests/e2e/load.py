@@ -1,0 +1,99 @@
+"""A bounded request loop for zero-downtime tests (127.0.0.1 only).
+
+Keep-alive threads reuse one connection; new-connection threads open one per request. Every
+response is recorded with its thread, time and body; anything but a 200 is a failure.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Sample:
+    thread: str
+    at: float
+    status: int
+    body: str
+
+
+@dataclass
+class LoadLoop:
+    port: int
+    path: str = "/"
+    keepalive_threads: int = 2
+    fresh_threads: int = 2
+    max_seconds: float = 900
+    max_requests: int = 2_000_000
+    pause: float = 0.005
+    samples: list[Sample] = field(default_factory=list)
+    failures: list[Sample] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.stop_event = threading.Event()
+        self.lock = threading.Lock()
+        self.threads: list[threading.Thread] = []
+        self.count = 0
+
+    def record(self, sample: Sample) -> None:
+        with self.lock:
+            self.count += 1
+            self.samples.append(sample)
+            if sample.status != 200:
+                self.failures.append(sample)
+
+    def done(self, started: float) -> bool:
+        return (self.stop_event.is_set() or self.count >= self.max_requests
+                or time.monotonic() - started > self.max_seconds)
+
+    def run(self, name: str, keepalive: bool) -> None:
+        started = time.monotonic()
+        conn: http.client.HTTPConnection | None = None
+        while not self.done(started):
+            try:
+                if conn is None or not keepalive:
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                conn.request("GET", self.path)
+                resp = conn.getresponse()
+                body = resp.read().decode(errors="replace")
+                self.record(Sample(name, time.monotonic(), resp.status, body))
+                if not keepalive or resp.getheader("connection", "").lower() == "close":
+                    conn.close()
+                    conn = None
+            except (OSError, http.client.HTTPException) as exc:
+                self.record(Sample(name, time.monotonic(), 0, f"{type(exc).__name__}: {exc}"))
+                if conn:
+                    conn.close()
+                conn = None
+            time.sleep(self.pause)
+        if conn:
+            conn.close()
+
+    def start(self) -> LoadLoop:
+        for i in range(self.keepalive_threads):
+            self.threads.append(threading.Thread(target=self.run, args=(f"keepalive-{i}", True)))
+        for i in range(self.fresh_threads):
+            self.threads.append(threading.Thread(target=self.run, args=(f"fresh-{i}", False)))
+        for t in self.threads:
+            t.daemon = True
+            t.start()
+        return self
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for t in self.threads:
+            t.join(timeout=30)
+
+    def versions(self, thread: str | None = None) -> list[str]:
+        """The served versions in order, consecutive repeats removed."""
+        out: list[str] = []
+        for s in self.samples:
+            if thread and s.thread != thread or not s.body.startswith("version="):
+                continue
+            v = s.body.split()[0].removeprefix("version=")
+            if not out or out[-1] != v:
+                out.append(v)
+        return out

@@ -1,0 +1,159 @@
+"""Deploy on push (watcher and signed webhook), and the API server killed mid-deploy."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Platform, commit, get, git, make_repo, new_platform
+from tests.e2e.load import LoadLoop
+
+pytestmark = pytest.mark.slow
+APP = Path(__file__).resolve().parents[1] / "apps" / "zero_downtime"
+
+
+@pytest.fixture(scope="module")
+def pushy(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A Dockyard whose watcher polls every second, with the small app on deploy_on_push."""
+    root = tmp_path_factory.mktemp("push")
+    platform = new_platform(root, DOCKYARD_PUSH_POLL_SECONDS="1")
+    repo = make_repo(root / "pushy", APP)
+    platform.map_url("https://github.com/example/pushy.git", repo)
+    spec = root / "app.yaml"
+    spec.write_text((APP / "app.yaml").read_text()
+                    .replace("name: zerodown", "name: pushy")
+                    .replace("repo: example/zerodown\n      branch: main",
+                             "repo: example/pushy\n      branch: main\n"
+                             "      deploy_on_push: true"))
+    platform.cli("up")
+    platform.deploy_spec(spec)
+    yield platform, repo, spec
+    platform.cli("down", check=False)
+
+
+def deployments(platform: Platform, app: str = "pushy") -> list[dict]:
+    return platform.cli("apps", "list-deployments", app, "-o", "json").json()
+
+
+def wait_active_commit(platform: Platform, sha: str, timeout: float = 120,
+                       app: str = "pushy") -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for dep in deployments(platform, app):
+            if dep["phase"] == "ACTIVE" and dep["services"][0]["source_commit_hash"] == sha:
+                return dep
+        time.sleep(0.5)
+    raise AssertionError(f"commit {sha} never went live: {deployments(platform)[:3]}")
+
+
+def test_watcher_deploys_a_pushed_commit(pushy):  # type: ignore[no-untyped-def]
+    platform, repo, _spec = pushy
+    sha = commit(repo, {"version.txt": "pushed-by-watcher\n"})
+    dep = wait_active_commit(platform, sha)
+    assert dep["cause"].startswith(f"commit {sha[:7]} pushed to github/example/pushy")
+    assert get(platform.app("pushy")["live_url"])[1].startswith(b"version=pushed-by-watcher")
+
+
+def test_push_to_another_branch_is_ignored(pushy):  # type: ignore[no-untyped-def]
+    platform, repo, _spec = pushy
+    before = len(deployments(platform))
+    git(repo, "checkout", "-q", "-b", "feature")
+    commit(repo, {"version.txt": "feature-branch\n"})
+    git(repo, "checkout", "-q", "main")
+    time.sleep(3)
+    assert len(deployments(platform)) == before
+
+
+def push_body(repo: Path, sha: str, branch: str = "main") -> bytes:
+    return json.dumps({"ref": f"refs/heads/{branch}", "after": sha, "deleted": False,
+                       "repository": {"full_name": "example/pushy"},
+                       "pusher": {"name": "octocat"},
+                       "head_commit": {"message": "change"}}).encode()
+
+
+def test_signed_webhook_deploys_and_bad_signatures_do_not(pushy):  # type: ignore[no-untyped-def]
+    platform, repo, _spec = pushy
+    app = platform.app("pushy")
+    secret = app["dockyard"]["webhook"]["secret"]
+    body = push_body(repo, git(repo, "rev-parse", "HEAD"))
+    before = len(deployments(platform))
+    for signature in (None, "sha256=" + "0" * 64,
+                      "sha256=" + hmac.new(b"wrong", body, hashlib.sha256).hexdigest()):
+        resp = platform_post(platform, body, signature)
+        assert resp.status == 401, resp.body
+    assert len(deployments(platform)) == before
+    good = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    resp = platform_post(platform, body, good)
+    assert resp.status == 200 and resp.body["deployments"][0]["app"] == "pushy"
+    assert len(deployments(platform)) == before + 1
+
+
+def platform_post(platform: Platform, body: bytes, signature: str | None):  # type: ignore[no-untyped-def]
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    headers = {"Content-Type": "application/json", "X-GitHub-Event": "push"}
+    if signature:
+        headers["X-Hub-Signature-256"] = signature
+    req = urllib.request.Request(platform.api_url + "/v2/webhooks/github", data=body,
+                                 headers=headers, method="POST")
+    ctx = ssl.create_default_context(cafile=str(platform.home / "tls" / "ca.pem"))
+    from tests.conftest import Response
+
+    try:
+        with urllib.request.urlopen(req, context=ctx) as resp:
+            return Response(resp.status, json.loads(resp.read()), {})
+    except urllib.error.HTTPError as err:
+        return Response(err.code, json.loads(err.read()), {})
+
+
+@pytest.fixture(scope="module")
+def killy(platform: Platform, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The small app on the shared Dockyard (no push watcher there)."""
+    root = tmp_path_factory.mktemp("killy")
+    repo = make_repo(root / "killy", APP)
+    platform.map_url("https://github.com/example/killy.git", repo)
+    spec = root / "app.yaml"
+    spec.write_text((APP / "app.yaml").read_text().replace("zerodown", "killy"))
+    platform.deploy_spec(spec)
+    return platform, repo
+
+
+def test_killing_the_api_server_mid_deploy_keeps_the_app_serving(killy):  # type: ignore[no-untyped-def]
+    platform, repo = killy
+    url = platform.app("killy")["live_url"]
+    loop = LoadLoop(int(url.rsplit(":", 1)[1]), keepalive_threads=1, fresh_threads=1).start()
+    try:
+        commit(repo, {"version.txt": "interrupted\n", "requirements.txt":
+                      "gunicorn>=22\nsix\n"})  # a new environment: the build takes a moment
+        dep = platform.cli("apps", "create-deployment", "killy", "-o", "json").json()[0]
+        deadline = time.monotonic() + 60
+        while platform.cli("apps", "get-deployment", "killy", dep["id"], "-o",
+                           "json").json()[0]["phase"] == "PENDING_BUILD":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        api_pid = platform.status["processes"]["dockyard-api"]["pid"]
+        os.kill(api_pid, signal.SIGKILL)
+        time.sleep(2)
+        platform.cli("up")
+        resolved = platform.cli("apps", "get-deployment", "killy", dep["id"], "-o",
+                                "json").json()[0]
+        assert resolved["phase"] in ("ERROR", "ACTIVE")
+        if resolved["phase"] == "ERROR":
+            assert "interrupted" in resolved["error"]["message"]
+        sha = commit(repo, {"version.txt": "after-restart\n"})
+        result = platform.cli("apps", "create-deployment", "killy", "--wait", check=False)
+        assert result.code == 0, result.err
+        wait_active_commit(platform, sha, app="killy")
+    finally:
+        loop.stop()
+    assert loop.failures == [], loop.failures[:5]
+    assert get(url)[1].startswith(b"version=after-restart")

@@ -1,0 +1,181 @@
+"""Zero downtime under load: 10 deploys, 4 kinds of failure and a rollback drop nothing.
+
+A bounded request loop (keep-alive and new connections) runs the whole time; the served
+version changes exactly at the successful deploys and the rollback; alerts reach a real local
+webhook receiver and a real local SMTP server with the right rule each time.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import Platform, commit, get, make_repo, new_platform
+from tests.e2e.load import LoadLoop
+
+pytestmark = pytest.mark.slow
+APP = Path(__file__).resolve().parents[1] / "apps" / "zero_downtime"
+URL = "https://github.com/example/zerodown.git"
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        Receiver.received.append(json.loads(body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+@pytest.fixture(scope="module")
+def receivers():  # type: ignore[no-untyped-def]
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    class Collect(Sink):
+        messages: list = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+            Collect.messages.append(envelope.content.decode(errors="replace"))
+            return "250 OK"
+
+    Receiver.received = []
+    http_server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
+    thread.start()
+    smtp = Controller(Collect(), hostname="127.0.0.1", port=0)
+    smtp.start()
+    yield http_server.server_address[1], smtp.server.sockets[0].getsockname()[1], Collect
+    smtp.stop()
+    http_server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def zd(tmp_path_factory, receivers):  # type: ignore[no-untyped-def]
+    hook_port, smtp_port, _ = receivers
+    root = tmp_path_factory.mktemp("zd")
+    platform = new_platform(root, DOCKYARD_SMTP_HOST="127.0.0.1",
+                            DOCKYARD_SMTP_PORT=str(smtp_port), DOCKYARD_PUSH_POLL_SECONDS="0")
+    repo = make_repo(root / "zerodown", APP)
+    platform.map_url(URL, repo)
+    platform.cli("up")
+    spec = root / "app.yaml"
+    shutil.copy(APP / "app.yaml", spec)
+    platform.deploy_spec(spec)
+    alerts = json.loads(platform.cli("apps", "list-alerts", "zerodown", "-o", "json").out)
+    dest = root / "dest.json"
+    dest.write_text(json.dumps({"emails": ["ops@example.invalid"], "slack_webhooks": [
+        {"url": f"http://127.0.0.1:{hook_port}/hook/secret-token", "channel": "#ops"}]}))
+    for alert in alerts["alerts"]:
+        platform.cli("apps", "update-alert-destinations", "zerodown", alert["id"],
+                     "--app-alert-destinations", str(dest))
+    yield platform, repo, spec
+    platform.cli("down", check=False)
+
+
+def deploy(platform: Platform, *, expect_ok: bool) -> None:
+    result = platform.cli("apps", "create-deployment", "zerodown", "--wait", check=False)
+    assert (result.code == 0) == expect_ok, result.err
+
+
+def test_no_request_fails_through_deploys_failures_and_a_rollback(zd, receivers):  # type: ignore[no-untyped-def]
+    platform, repo, spec = zd
+    _hook, _smtp, mails = receivers
+    url = platform.app("zerodown")["live_url"]
+    port = int(url.rsplit(":", 1)[1])
+    assert get(url, "/")[1].startswith(b"version=v0")
+    loop = LoadLoop(port).start()
+    expected, ids = ["v0"], {}
+    try:
+        for n in range(1, 11):
+            commit(repo, {"version.txt": f"v{n}\n"}, f"v{n}")
+            deploy(platform, expect_ok=True)
+            expected.append(f"v{n}")
+            ids[f"v{n}"] = platform.app("zerodown")["active_deployment"]["id"]
+            assert get(url, "/")[1].startswith(f"version=v{n} ".encode())
+        good = {name: (repo / name).read_text() for name in ("requirements.txt", "app.py")}
+        # 1. a failed build
+        commit(repo, {"version.txt": "broken-build\n", "requirements.txt":
+                      good["requirements.txt"] + "this-package-does-not-exist-dockyard==9.9.9\n"})
+        deploy(platform, expect_ok=False)
+        commit(repo, {"version.txt": "v10\n", **good})
+        # 2. a failing PRE_DEPLOY job (a spec update), then the spec restored (v10 again)
+        job_spec = spec.parent / "job.yaml"
+        job_spec.write_text(spec.read_text() + (
+            "jobs:\n  - name: migrate\n    kind: PRE_DEPLOY\n    environment_slug: python\n"
+            "    github:\n      repo: example/zerodown\n      branch: main\n"
+            "    run_command: echo migrating; exit 3\n"))
+        result = platform.cli("apps", "update", "zerodown", "--spec", str(job_spec), "--wait",
+                              check=False)
+        assert result.code != 0 and "PRE_DEPLOY job 'migrate' failed" in result.err
+        platform.cli("apps", "update", "zerodown", "--spec", str(spec), "--wait")
+        # 3. a release that never becomes healthy
+        commit(repo, {"version.txt": "broken-health\n", "unhealthy": "1\n"})
+        deploy(platform, expect_ok=False)
+        (repo / "unhealthy").unlink()
+        # 4. a crash-looping release
+        commit(repo, {"version.txt": "broken-crash\n",
+                      "app.py": "raise SystemExit('boom at import')\n"})
+        deploy(platform, expect_ok=False)
+        assert get(url, "/")[1].startswith(b"version=v10 ")
+        # 5. a rollback to v9's release, without a rebuild
+        result = platform.cli("apps", "rollback", "zerodown", ids["v9"], "--skip-pin", "--wait",
+                              check=False)
+        assert result.code == 0, result.err
+        expected.append("v9")
+        assert get(url, "/")[1].startswith(b"version=v9 ")
+    finally:
+        loop.stop()
+    assert loop.failures == [], f"{len(loop.failures)} failed requests: {loop.failures[:5]}"
+    assert len(loop.samples) > 500
+    assert loop.versions() == expected or is_switch_jitter(loop.versions(), expected)
+    for thread in {s.thread for s in loop.samples}:
+        seen = loop.versions(thread)
+        assert not any(v.startswith("broken") for v in seen), seen
+        assert is_subsequence(seen, expected), (thread, seen)
+    check_alerts(platform, mails)
+
+
+def is_subsequence(seen: list[str], expected: list[str]) -> bool:
+    it = iter(expected)
+    return all(v in it for v in seen)
+
+
+def is_switch_jitter(seen: list[str], expected: list[str]) -> bool:
+    """Threads interleave around a switch (one still on v3 while another sees v4)."""
+    return [v for i, v in enumerate(seen) if v not in seen[:i]] == \
+        [v for i, v in enumerate(expected) if v not in expected[:i]]
+
+
+def check_alerts(platform: Platform, mails) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        rules = [m["rule"] for m in Receiver.received]
+        if rules.count("DEPLOYMENT_FAILED") >= 4 and rules.count("DEPLOYMENT_LIVE") >= 12:
+            break
+        time.sleep(0.5)
+    rules = [m["rule"] for m in Receiver.received]
+    # 10 deploys + the spec update restoring the spec + the rollback (+ the first deploy
+    # happened before destinations were set)
+    assert rules.count("DEPLOYMENT_LIVE") == 12, rules
+    assert rules.count("DEPLOYMENT_FAILED") == 4, rules
+    assert rules.count("DEPLOYMENT_STARTED") == 16, rules
+    assert all(m["app"] == "zerodown" and m["text"] for m in Receiver.received)
+    subjects = [line for m in mails.messages for line in m.splitlines()
+                if line.startswith("Subject:")]
+    assert sum("DEPLOYMENT_FAILED" in s for s in subjects) == 4, subjects
+    listed = json.loads(platform.cli("apps", "list-alerts", "zerodown", "-o", "json").out)
+    delivered = [d for d in listed["deliveries"] if d["status"] == "delivered"]
+    assert len(delivered) == 2 * 32
+    assert not any("secret-token" in d["destination"] for d in listed["deliveries"])
