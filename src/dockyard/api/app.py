@@ -35,7 +35,9 @@ async def on_crash(request: Request, exc: Exception) -> Response:
 
 def route_table() -> list[Route]:
     """Every route the server answers; the auth test walks this table."""
-    return [Route("/healthz", healthz, methods=["GET"]), *routes_admin.routes,
+    from dockyard.api import dashboard
+
+    return [Route("/healthz", healthz, methods=["GET"]), *dashboard.routes, *routes_admin.routes,
             *routes_apps.routes, *routes_deployments.routes,
             *routes_logs.routes, *routes_alerts.routes]
 
