@@ -54,7 +54,7 @@ def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: 
                                  strict_python=ctx.settings.strict_python)
         result = build(BuildRequest(
             component=comp.name, kind=kind, src=src, release=release,
-            env=build_env(ctx.spec, comp), home=ctx.home,
+            env=build_env(ctx.spec, comp, reveal=ctx.reveal), home=ctx.home,
             environment_slug=getattr(comp, "environment_slug", None),
             build_command=getattr(comp, "build_command", None),
             run_command=getattr(comp, "run_command", None),

@@ -27,8 +27,31 @@ class DeployContext:
     dep: Deployment
     spec: AppSpec
     log: Log                                   # the deploy log
+    box: Any = None                            # SecretBox: SECRET values at rest
     components: dict[str, dict[str, Any]] = field(default_factory=dict)  # name -> record
     secrets: list[str] = field(default_factory=list)
+
+    def reveal(self, value: str) -> str:
+        """A SECRET's plaintext (a value we encrypted; plaintext passes through)."""
+        from dockyard.release.secrets import is_encrypted
+
+        return self.box.decrypt(value) if is_encrypted(value) else value
+
+    def sealed_env(self, env_keys: tuple[dict[str, str], list[str]]
+                   ) -> tuple[dict[str, str], list[str]]:
+        """Encrypt the spec's values before they are written to a launch file."""
+        env, keys = env_keys
+        return {k: self.box.encrypt(v) if k in keys and v else v for k, v in env.items()}, \
+            [k for k in keys if env.get(k)]
+
+    def sealed_masks(self) -> list[str]:
+        """The values to hide in run logs, encrypted for the launch file."""
+        return [self.box.encrypt(v) for v in self.secrets]
+
+    def mask(self, values: list[str]) -> None:
+        """Hide these values (database passwords …) in every log from now on."""
+        self.secrets += [v for v in values if v and v not in self.secrets]
+        self.log.add_secrets(values)
 
     @property
     def logs_dir(self) -> Path:
@@ -36,6 +59,9 @@ class DeployContext:
 
     def build_log(self, component: str) -> Log:
         return Log(self.logs_dir / f"build-{component}.log", secrets=self.secrets)
+
+    def spec_dict(self) -> dict[str, Any]:
+        return self.store.spec_version(self.app.id, self.dep.spec_version)
 
     def save(self, **fields: Any) -> None:
         """Persist the deployment's progress/components (each step, as it happens)."""

@@ -71,12 +71,35 @@ class Engine:
                 logger.exception("deployment %s of app %s crashed", dep_id, app_id)
 
     def recover(self) -> None:
-        """End deployments a previous server left mid-flight (they cannot resume safely)."""
+        """Resolve deployments a previous server left mid-flight.
+
+        One whose route swap already happened is finished (it is what serves); any other
+        cannot resume safely: its new instances stop and it ends ``ERROR`` with the reason.
+        """
         store = self.platform.store
         for app in store.list_apps():
             for dep in store.list_deployments(app.id):
-                if Phase(dep.phase) in IN_PROGRESS - {Phase.PENDING_BUILD}:
-                    self.platform.stop_deployment_instances(app.id, dep)
-                    dep = store.update_deployment(dep, error_code="deploy.interrupted",
-                                                  error_message=INTERRUPTED)
-                    transition(store, dep, Phase.ERROR)
+                if Phase(dep.phase) not in IN_PROGRESS - {Phase.PENDING_BUILD}:
+                    continue
+                if dep.phase == Phase.DEPLOYING and self.swapped(app.id, dep):
+                    old = self.platform.active_instances(app.id)
+                    dep = transition(store, dep, Phase.ACTIVE)
+                    threading.Thread(target=self.platform.after_active, args=(app, dep, old),
+                                     daemon=True).start()
+                    continue
+                self.platform.stop_deployment_instances(app.id, dep)
+                dep = store.update_deployment(dep, error_code="deploy.interrupted",
+                                              error_message=INTERRUPTED)
+                transition(store, dep, Phase.ERROR)
+
+    def swapped(self, app_id: str, dep: Any) -> bool:
+        """Does the router already send the app's services to this deployment's instances?"""
+        targets = {c["name"]: sorted(i["port"] for i in c.get("instances", []))
+                   for c in dep.components if c["kind"] == "service"}
+        if not targets or not all(targets.values()):
+            return False
+        try:
+            active = self.platform.router.active(app_id)
+        except Exception:  # noqa: BLE001 - no router state: nothing was switched
+            return False
+        return all(sorted(active.get(name, [])) == ports for name, ports in targets.items())

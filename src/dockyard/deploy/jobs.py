@@ -59,9 +59,11 @@ def run_job(ctx: DeployContext, runtime: LocalRuntime, binds: Bindings, job: Any
 
     command = run_command(job, record)
     inst = Instance(ctx.app.id, ctx.dep.id, job.name, 0, None)
-    env = run_env(ctx.spec, job, bindings=binds, port=None, venv=record.get("venv") or None,
-                  home=runtime.instance_dir(inst))
-    prog = runtime.prepare(inst, Path(record["app_dir"]), command, env)
+    env, sealed = ctx.sealed_env(run_env(
+        ctx.spec, job, bindings=binds, port=None, venv=record.get("venv") or None,
+        home=runtime.instance_dir(inst), reveal=ctx.reveal))
+    prog = runtime.prepare(inst, Path(record["app_dir"]), command, env, encrypted=sealed,
+                           masks=ctx.sealed_masks())
     ctx.log.step(f"Running {job.effective_kind().value} job '{job.name}': "
                  f"{command.strip().splitlines()[0]}")
     try:

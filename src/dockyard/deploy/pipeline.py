@@ -19,7 +19,7 @@ from dockyard.deploy.routing import bindings
 from dockyard.errors import DockyardError
 from dockyard.logs import Log
 from dockyard.release.bindings import Bindings
-from dockyard.release.environment import secret_values
+from dockyard.release.secrets import secret_values
 
 
 class Canceled(DockyardError):
@@ -34,10 +34,12 @@ class Pipeline:
         self.platform = platform
         app = store.get_app(app_id)
         dep = store.get_deployment(app_id, dep_id)
-        spec = parse_spec_data(store.spec_version(app_id, dep.spec_version)).spec
-        log = Log(platform.home.logs(app_id) / dep_id / "deploy.log", secrets=secret_values(spec))
+        spec_dict = store.spec_version(app_id, dep.spec_version)
+        spec = parse_spec_data(spec_dict).spec
+        masks = secret_values(spec_dict, platform.secret_box)
+        log = Log(platform.home.logs(app_id) / dep_id / "deploy.log", secrets=masks)
         self.ctx = DeployContext(platform.home, platform.settings, store, app, dep, spec, log,
-                                 secrets=secret_values(spec))
+                                 box=platform.secret_box, secrets=masks)
         self.new: list[running.Instance] = []
         self.binds: Bindings | None = None
         self.started = time.monotonic()
@@ -48,6 +50,7 @@ class Pipeline:
         ctx.save(progress=new_progress([(k, c.name) for k, c in ctx.built()]))
         try:
             self.phase(Phase.BUILDING)
+            self.check_secrets()
             self.notify("DEPLOYMENT_STARTED", f"Deployment {ctx.dep.id} of {ctx.app.name} "
                         f"started ({ctx.dep.cause})")
             if ctx.dep.cloned_from:
@@ -84,6 +87,20 @@ class Pipeline:
         result = work()
         self.ctx.save(progress=mark(self.ctx.dep.progress, path, "SUCCESS"))
         return result
+
+    def check_secrets(self) -> None:
+        """An ``EV[…]`` value Dockyard did not encrypt (exported from DigitalOcean) cannot
+        be read: fail before building, naming the variable."""
+        from dockyard.release.secrets import foreign_secrets
+
+        foreign = foreign_secrets(self.ctx.spec_dict(), self.ctx.box)
+        if foreign:
+            raise DockyardError(
+                f"{', '.join(foreign)}: this SECRET value was encrypted elsewhere (for "
+                "example by DigitalOcean) and Dockyard cannot decrypt it",
+                code="secrets.foreign_value",
+                hint="Set the plaintext value in the spec and update the app "
+                     "(`dockyard apps update APP --spec FILE`); Dockyard encrypts it on save.")
 
     def pre_deploy_and_start(self) -> None:
         """PRE_DEPLOY jobs run on the new release before any traffic moves; then start it."""

@@ -91,6 +91,7 @@ class Platform:
 
     # -- specs (each takes a validated ``SpecDocument``) -----------------------------------
     def propose(self, doc, app_id: str | None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+        doc = self.seal(doc)
         name = doc.spec.name
         existing = self.store.find_app(name)
         available = existing is None or (app_id is not None and existing.id == app_id)
@@ -113,10 +114,25 @@ class Platform:
                     ports |= {i["port"] for i in comp.get("instances", []) if i.get("port")}
         return ports
 
+    def seal(self, doc):  # type: ignore[no-untyped-def]
+        """Encrypt plaintext SECRET values (in the spec and its YAML) before storing it,
+        as DigitalOcean does; ``EV[…]`` values are kept as they are."""
+        from dockyard.release.secrets import is_encrypted
+
+        def change(_where: str, env: Any) -> str | None:
+            value = env.get("value")
+            if str(env.get("type", "")).upper() == "SECRET" and isinstance(value, str) \
+                    and value and not is_encrypted(value):
+                return self.secret_box.encrypt(value)
+            return None
+
+        return doc.with_env_values(change)
+
     def create_app(self, doc) -> App:  # type: ignore[no-untyped-def]
         if doc.spec.name in RESERVED_NAMES:
             raise DockyardError(f"name: {doc.spec.name!r} is reserved by the API; "
                                 "choose another app name", code="spec.invalid")
+        doc = self.seal(doc)
         app = self.store.create_app(doc.spec.name, doc.to_dict(), doc.to_yaml(), doc.notes,
                                     port=free_port(avoid=self.used_ports()))
         self.deploy(app, cause="initial deployment", cause_type="MANUAL")
@@ -124,6 +140,7 @@ class Platform:
 
     def update_app(self, app: App, doc) -> App:  # type: ignore[no-untyped-def]
         self.refuse_if_pinned(app)
+        doc = self.seal(doc)
         app = self.store.update_spec(app.id, doc.to_dict(), doc.to_yaml(), doc.notes)
         self.deploy(app, cause="app spec updated", cause_type="MANUAL")
         return app

@@ -55,10 +55,12 @@ def start_instances(ctx: DeployContext, runtime: LocalRuntime, binds: Bindings,
             if port:
                 used_ports.add(port)
             inst = Instance(ctx.app.id, ctx.dep.id, comp.name, index, port)
-            env = run_env(ctx.spec, comp, bindings=binds, port=port,
-                          venv=record.get("venv") or None, home=runtime.instance_dir(inst))
+            env, sealed = ctx.sealed_env(run_env(
+                ctx.spec, comp, bindings=binds, port=port, venv=record.get("venv") or None,
+                home=runtime.instance_dir(inst), reveal=ctx.reveal))
             programs.append(runtime.prepare(inst, Path(record["app_dir"]), command, env,
-                                            stopwaitsecs=grace))
+                                            encrypted=sealed, stopwaitsecs=grace,
+                                            masks=ctx.sealed_masks()))
             record["instances"].append({"index": index, "port": port,
                                         "program": inst.program})
             started.append(inst)

@@ -8,6 +8,7 @@ run yet are listed by ``undeployable()`` instead of failing validation.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from .enums import AlertRule
@@ -80,6 +81,24 @@ class SpecDocument:
         yaml.dump(data, out)
         return out.getvalue()
 
+    def with_env_values(self, change: Callable[[str, dict[str, Any]], str | None]
+                        ) -> SpecDocument:
+        """A copy where ``change(where, env)`` may replace env values (``None``: keep).
+
+        Edits go into the user's own tree, so comments and order survive (used to store
+        SECRET values encrypted in both the spec and its YAML).
+        """
+        from .load import load_spec, parse_spec_data
+
+        for where, env in _env_entries(self._parsed.node):
+            new = change(where, env)
+            if new is not None:
+                env["value"] = new
+        if self._parsed.fmt == "yaml":
+            return load_spec(self.to_yaml(), self.filename)
+        data = self._parsed.root if self._parsed.wrapped else self._parsed.node
+        return parse_spec_data(dict(data), self.filename)
+
     def undeployable(self) -> list[SpecIssue]:
         """Valid components Dockyard cannot run yet: functions, and image sources."""
         found: list[tuple[Loc, str]] = []
@@ -96,6 +115,15 @@ class SpecDocument:
     def _issue(self, loc: Loc, message: str) -> SpecIssue:
         line, col = self.position(loc) or (None, None)
         return SpecIssue(format_path(loc), message, line, col, self.filename)
+
+
+def _env_entries(node: Any) -> list[tuple[str, Any]]:
+    """``(field path, env mapping)`` for app-level and every component's envs."""
+    out = [(f"envs[{i}]", e) for i, e in enumerate(node.get("envs") or [])]
+    for group in ("services", "workers", "jobs", "static_sites", "functions"):
+        for ci, comp in enumerate(node.get(group) or []):
+            out += [(f"{group}[{ci}].envs[{i}]", e) for i, e in enumerate(comp.get("envs") or [])]
+    return [(w, e) for w, e in out if isinstance(e, dict)]
 
 
 def _in_order(dumped: Any, written: Any) -> Any:

@@ -58,7 +58,8 @@ class LocalRuntime:
         return self.home.logs(inst.app_id) / inst.deployment_id / f"run-{inst.alias}.log"
 
     def prepare(self, inst: Instance, app_dir: Path, command: str, env: dict[str, str],
-                encrypted: list[str] | None = None, stopwaitsecs: int = 120) -> ProgramSpec:
+                encrypted: list[str] | None = None, stopwaitsecs: int = 120,
+                masks: list[str] | None = None) -> ProgramSpec:
         """Copy the release's files for this instance and write its launch file."""
         target = self.instance_dir(inst)
         if target.exists():
@@ -69,7 +70,7 @@ class LocalRuntime:
         fd = os.open(launch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             json.dump({"command": command, "env": env, "cwd": str(target / "app"),
-                       "encrypted": encrypted or []}, fh)
+                       "encrypted": encrypted or [], "masks": masks or []}, fh)
         self.log_path(inst).parent.mkdir(parents=True, exist_ok=True)
         return ProgramSpec(inst.program,
                            [sys.executable, "-m", "dockyard.runtime.local.launch", str(launch)],

@@ -66,18 +66,48 @@ def restarts(state_file: Path, since: float = 0.0) -> int:
     return max(0, len(starts) - 1) if not since else sum(1 for t in starts[1:] if t >= since)
 
 
+def run_masked(argv: list[str], env: dict[str, str], masks: list[str]) -> int:
+    """Run ``argv`` with its output passed through, secrets replaced by ``***``.
+
+    The run log is written by supervisord from our stdout, so this is the last place a
+    secret a program prints can be caught. Signals are forwarded to the child.
+    """
+    import signal
+    import subprocess
+
+    needles = sorted({m.encode() for m in masks if len(m) >= 3}, key=len, reverse=True)
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(sig, lambda n, _f: proc.send_signal(n))
+    out = sys.stdout.buffer
+    assert proc.stdout is not None
+    for line in iter(proc.stdout.readline, b""):
+        for needle in needles:
+            line = line.replace(needle, b"***")
+        out.write(line)
+        out.flush()
+    return proc.wait()
+
+
 def main(argv: list[str]) -> None:
     launch = Path(argv[1])
     spec = json.loads(launch.read_text(encoding="utf-8"))
     env = dict(spec["env"])
-    if spec.get("encrypted"):
+    masks: list[str] = []
+    if spec.get("encrypted") or spec.get("masks"):
         from dockyard.release.secrets import decrypt_env
 
-        env = decrypt_env(env, spec["encrypted"])
+        env = decrypt_env(env, spec.get("encrypted", []))
+        hidden = {f"m{i}": v for i, v in enumerate(spec.get("masks", []))}
+        masks = list(decrypt_env(hidden, list(hidden)).values())
     if spec.get("record_starts", True):
         record_start(launch.with_name("restarts.json"))
     os.chdir(spec["cwd"])
-    os.execvpe("bash", ["bash", "-c", script(spec["command"])], env)
+    command = ["bash", "-c", script(spec["command"]), *argv[2:]]
+    if not masks:
+        os.execvpe("bash", command, env)
+    sys.exit(run_masked(command, env, masks))
 
 
 if __name__ == "__main__":
