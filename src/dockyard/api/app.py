@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -30,6 +32,8 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
 
 
 async def on_crash(request: Request, exc: Exception) -> Response:
+    logging.getLogger("dockyard.api").error("%s %s failed", request.method, request.url.path,
+                                            exc_info=exc)
     return error_response(500, f"internal error: {type(exc).__name__}")
 
 

@@ -7,6 +7,7 @@ run yet are listed by ``undeployable()`` instead of failing validation.
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Callable
 from typing import Any
@@ -90,14 +91,15 @@ class SpecDocument:
         """
         from .load import load_spec, parse_spec_data
 
-        for where, env in _env_entries(self._parsed.node):
+        yaml = self._parsed.fmt == "yaml"
+        tree = self._parsed.node if yaml else copy.deepcopy(self._parsed.data)
+        for where, env in _env_entries(tree):
             new = change(where, env)
             if new is not None:
                 env["value"] = new
-        if self._parsed.fmt == "yaml":
+        if yaml:
             return load_spec(self.to_yaml(), self.filename)
-        data = self._parsed.root if self._parsed.wrapped else self._parsed.node
-        return parse_spec_data(dict(data), self.filename)
+        return parse_spec_data({"spec": tree} if self._parsed.wrapped else tree, self.filename)
 
     def undeployable(self) -> list[SpecIssue]:
         """Valid components Dockyard cannot run yet: functions, and image sources."""
