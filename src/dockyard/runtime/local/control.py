@@ -107,8 +107,9 @@ def status(home: Home) -> dict[str, Any]:
             processes[info["name"]] = {"state": info["statename"], "pid": info["pid"]}
     parts = {"supervisord": running,
              "api": running and bool(settings.api_port) and api_alive(settings, home)}
-    for name in ("haproxy", "nginx"):
-        parts[name] = processes.get(name, {}).get("state") == "RUNNING"
+    for name in ("haproxy", "nginx", "postgres"):
+        parts[name] = any(p["state"] == "RUNNING" for n, p in processes.items()
+                          if n in (name, f"dockyard-{name}"))
     return {
         "home": str(home.root),
         "api_url": settings.api_url if settings.api_port else None,
