@@ -52,9 +52,12 @@ def receivers():  # type: ignore[no-untyped-def]
     http_server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     thread = threading.Thread(target=http_server.serve_forever, daemon=True)
     thread.start()
-    smtp = Controller(Collect(), hostname="127.0.0.1", port=0)
+    from dockyard.settings import free_port
+
+    smtp_port = free_port()
+    smtp = Controller(Collect(), hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    yield http_server.server_address[1], smtp.server.sockets[0].getsockname()[1], Collect
+    yield http_server.server_address[1], smtp_port, Collect
     smtp.stop()
     http_server.shutdown()
 

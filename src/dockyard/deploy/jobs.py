@@ -32,7 +32,7 @@ def seconds(duration: str | None, default: float = 1800) -> float:
 
 
 def jobs_of_kind(ctx: DeployContext, kind: str) -> list[Any]:
-    return [c for k, c in ctx.built() if k == "job" and c.effective_kind().value == kind]
+    return [c for k, c in ctx.built() if k == "job" and c.effective_kind.value == kind]
 
 
 def run_jobs(ctx: DeployContext, runtime: LocalRuntime, binds: Bindings, kind: str,
@@ -64,7 +64,7 @@ def run_job(ctx: DeployContext, runtime: LocalRuntime, binds: Bindings, job: Any
         home=runtime.instance_dir(inst), reveal=ctx.reveal))
     prog = runtime.prepare(inst, Path(record["app_dir"]), command, env, encrypted=sealed,
                            masks=ctx.sealed_masks())
-    ctx.log.step(f"Running {job.effective_kind().value} job '{job.name}': "
+    ctx.log.step(f"Running {job.effective_kind.value} job '{job.name}': "
                  f"{command.strip().splitlines()[0]}")
     try:
         run([sys.executable, "-m", "dockyard.runtime.local.launch", prog.argv[-1]],
