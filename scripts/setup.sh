@@ -24,6 +24,7 @@ declare -A PACKAGES=(
   [haproxy]=haproxy
   [nginx]=nginx-light
   [wrk]=wrk           # load generator for bench/deploy.py
+  [chromium]=chromium # the dashboard's browser tests (Playwright drives Debian's Chromium)
 )
 missing=()
 for bin in "${!PACKAGES[@]}"; do

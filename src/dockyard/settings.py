@@ -31,6 +31,7 @@ class Settings:
     api_host: str = "127.0.0.1"
     api_port: int = 0
     router_port: int = 0                    # shared port: <app>.localhost and domains by Host
+    postgres_port: int = 0                  # the managed PostgreSQL (127.0.0.1 only)
     keep_releases: int = 10
     push_poll_seconds: float = 10           # deploy_on_push watcher interval (0: off)
     smtp_host: str = ""                     # alert e-mail; empty: e-mail alerts fail, recorded
@@ -74,6 +75,8 @@ def ensure_settings(home: Home) -> Settings:
         settings.api_port = free_port()
     if not settings.router_port:
         settings.router_port = free_port(avoid={settings.api_port})
+    if not settings.postgres_port:
+        settings.postgres_port = free_port(avoid={settings.api_port, settings.router_port})
     save_settings(home, settings)
     return settings
 

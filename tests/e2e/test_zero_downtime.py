@@ -60,6 +60,7 @@ def receivers():  # type: ignore[no-untyped-def]
     yield http_server.server_address[1], smtp_port, Collect
     smtp.stop()
     http_server.shutdown()
+    http_server.server_close()
 
 
 @pytest.fixture(scope="module")

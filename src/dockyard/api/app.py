@@ -11,7 +11,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dockyard.api import routes_admin, routes_alerts, routes_apps, routes_deployments, routes_logs
+from dockyard.api import (
+    routes_admin,
+    routes_alerts,
+    routes_apps,
+    routes_databases,
+    routes_deployments,
+    routes_logs,
+)
 from dockyard.api.auth import TokenAuth
 from dockyard.api.errors import error_response, from_exception
 from dockyard.errors import DockyardError
@@ -43,7 +50,7 @@ def route_table() -> list[Route]:
 
     return [Route("/healthz", healthz, methods=["GET"]), *dashboard.routes, *routes_admin.routes,
             *routes_apps.routes, *routes_deployments.routes,
-            *routes_logs.routes, *routes_alerts.routes]
+            *routes_logs.routes, *routes_alerts.routes, *routes_databases.routes]
 
 
 def create_app(platform) -> Starlette:  # type: ignore[no-untyped-def]

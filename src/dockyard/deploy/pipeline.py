@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dockyard.deploy import building, jobs, running
+from dockyard.deploy import building, databases, jobs, running
 from dockyard.deploy.context import DeployContext
 from dockyard.deploy.phases import Phase, transition
 from dockyard.deploy.progress import fail_open_steps, mark, new_progress
@@ -61,9 +61,12 @@ class Pipeline:
             self.phase(Phase.PENDING_DEPLOY)
             self.phase(Phase.DEPLOYING)
             self.binds = bindings(ctx.app, ctx.spec, {n: c for n, (_r, c) in commits.items()})
+            self.binds.databases = self.step(("deploy", "initialize"), lambda: databases
+                                             .provision_all(ctx, self.platform))
             self.step(("deploy", "initialize"), self.pre_deploy_and_start)
             self.step(("deploy", "components"), lambda: running.gate(
                 ctx, self.platform.runtime, self.new))
+            running.warn_sqlite(ctx, self.platform.runtime, self.new)
             old = self.step(("deploy", "finalize"), self.swap)
             self.notify("DEPLOYMENT_LIVE", f"Deployment {ctx.dep.id} of {ctx.app.name} is live "
                         f"at http://127.0.0.1:{ctx.app.port}")
@@ -105,6 +108,8 @@ class Pipeline:
     def pre_deploy_and_start(self) -> None:
         """PRE_DEPLOY jobs run on the new release before any traffic moves; then start it."""
         ctx = self.ctx
+        if jobs.jobs_of_kind(ctx, "PRE_DEPLOY") and ctx.spec.databases:
+            databases.backup_before_jobs(ctx, self.platform)
         jobs.run_jobs(ctx, self.platform.runtime, self.binds, "PRE_DEPLOY", fail=True)
         self.phase_check()
         self.new = running.start_instances(ctx, self.platform.runtime, self.binds,

@@ -104,6 +104,42 @@ def gate(ctx: DeployContext, runtime: LocalRuntime, instances: list[Instance]) -
         ctx.log.step(f"{inst.alias} is healthy ({check.describe()}, {took:.1f}s)")
 
 
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def sqlite_files(app_dir: Path, depth: int = 3) -> list[Path]:
+    """SQLite databases inside an instance's copy of the app (its ephemeral filesystem)."""
+    found = []
+    for path in app_dir.rglob("*"):
+        if len(path.relative_to(app_dir).parts) > depth or not path.is_file():
+            continue
+        try:
+            with path.open("rb") as fh:
+                if fh.read(16) == SQLITE_MAGIC:
+                    found.append(path)
+        except OSError:
+            continue
+    return found
+
+
+def warn_sqlite(ctx: DeployContext, runtime: LocalRuntime, instances: list[Instance]) -> None:
+    """The book's default ``db.sqlite3`` lives in the release: say that it will be lost."""
+    seen: set[tuple[str, str]] = set()
+    for inst in instances:
+        app_dir = runtime.instance_dir(inst) / "app"
+        for path in sqlite_files(app_dir):
+            rel = str(path.relative_to(app_dir))
+            if (inst.component, rel) in seen:
+                continue
+            seen.add((inst.component, rel))
+            ctx.log.error(
+                f"WARNING: '{inst.component}' keeps SQLite data in its release directory "
+                f"({rel}); every deployment starts from a fresh copy, so this data will not "
+                "survive the next deployment, restart or rollback.")
+            ctx.log.error("Declare a database instead:  databases: [{name: db, engine: PG}]  "
+                          "and the env  DATABASE_URL: ${db.DATABASE_URL}")
+
+
 def wait_running(runtime: LocalRuntime, inst: Instance, gone: Any) -> None:
     deadline = time.monotonic() + WORKER_START_TIMEOUT
     while time.monotonic() < deadline:

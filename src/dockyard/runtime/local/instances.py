@@ -6,10 +6,13 @@ ephemeral filesystem), so nothing it writes can change the release a rollback re
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import shutil
 import sys
+import tempfile
 import threading
 import xmlrpc.client
 from dataclasses import dataclass
@@ -54,6 +57,12 @@ class LocalRuntime:
     def instance_dir(self, inst: Instance) -> Path:
         return self.home.instances(inst.app_id) / inst.deployment_id / inst.alias
 
+    def runtime_dir(self, inst: Instance) -> Path:
+        """A short private ``XDG_RUNTIME_DIR`` (unix socket paths are limited to 107 bytes,
+        and gunicorn ≥ 27 puts its control socket there)."""
+        digest = hashlib.sha256(str(self.instance_dir(inst)).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"dockyard-{os.getuid()}" / digest
+
     def log_path(self, inst: Instance) -> Path:
         return self.home.logs(inst.app_id) / inst.deployment_id / f"run-{inst.alias}.log"
 
@@ -64,6 +73,9 @@ class LocalRuntime:
         target = self.instance_dir(inst)
         if target.exists():
             shutil.rmtree(target)
+        rundir = self.runtime_dir(inst)
+        rundir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        env = {**env, "XDG_RUNTIME_DIR": str(rundir)}
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(app_dir, target / "app", symlinks=True)
         launch = target / "launch.json"
@@ -116,11 +128,14 @@ class LocalRuntime:
             with self.lock:
                 self.sup.update()
         for inst in instances:
-            shutil.rmtree(self.instance_dir(inst), ignore_errors=True)
+            self.discard(inst)
 
     def discard(self, inst: Instance) -> None:
-        """Remove an instance's files (a job that ran to its end)."""
+        """Remove an instance's files (stopped, or a job that ran to its end)."""
         shutil.rmtree(self.instance_dir(inst), ignore_errors=True)
+        shutil.rmtree(self.runtime_dir(inst), ignore_errors=True)
+        with contextlib.suppress(OSError):
+            self.instance_dir(inst).parent.rmdir()  # the deployment's folder, once empty
 
     def stop_programs(self, names: list[str]) -> None:
         """Stop and forget programs by name (deleting an app)."""

@@ -1,0 +1,89 @@
+"""Dockyard's database endpoints (not part of DigitalOcean's API): backups, restore, external
+clusters. They run ``pg_dump``/``pg_restore`` on the server, so the CLI never needs the
+database password."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from dockyard.api.routes_apps import platform, read_json
+from dockyard.errors import DockyardError
+from dockyard.logs import Log
+
+
+def the_app(request: Request):  # type: ignore[no-untyped-def]
+    return platform(request).store.get_app(request.path_params["app_id"])
+
+
+def component(request: Request, app) -> str:  # type: ignore[no-untyped-def]
+    name = request.path_params["db"]
+    names = [d["name"] for d in app.spec.get("databases", [])]
+    if name not in names:
+        raise DockyardError(f"app {app.name} has no database {name!r}; it has: "
+                            f"{', '.join(names) or 'none'}", code="not_found")
+    return name
+
+
+async def list_backups(request: Request) -> Response:
+    from dockyard.deploy import databases
+
+    app = the_app(request)
+    return JSONResponse({"backups": databases.list_backups(platform(request), app)})
+
+
+async def create_backup(request: Request) -> Response:
+    from dockyard.deploy import databases
+
+    app = the_app(request)
+    plat = platform(request)
+    log = Log()
+    path = databases.backup(plat, app, component(request, app), log)
+    found = [b for b in databases.list_backups(plat, app) if b["name"] == path.name]
+    return JSONResponse({"backup": found[0]})
+
+
+async def restore_backup(request: Request) -> Response:
+    from dockyard.deploy import databases
+
+    app = the_app(request)
+    body = await read_json(request)
+    path = databases.restore(platform(request), app, component(request, app),
+                             body.get("backup") or None, Log())
+    return JSONResponse({"restored": path.name})
+
+
+async def list_clusters(request: Request) -> Response:
+    from dockyard.deploy import databases
+
+    return JSONResponse({"clusters": databases.server(platform(request)).clusters().list()})
+
+
+async def add_cluster(request: Request) -> Response:
+    from dockyard.databases import Connection
+    from dockyard.deploy import databases
+
+    body = await read_json(request)
+    name, url = str(body.get("name") or ""), str(body.get("url") or "")
+    Connection.from_url(url)  # validates the shape before anything is stored
+    databases.server(platform(request)).clusters().add(name, url)
+    return JSONResponse({"cluster": {"name": name}})
+
+
+async def remove_cluster(request: Request) -> Response:
+    from dockyard.deploy import databases
+
+    databases.server(platform(request)).clusters().remove(request.path_params["name"])
+    return JSONResponse({"name": request.path_params["name"]})
+
+
+routes = [
+    Route("/v2/dockyard/apps/{app_id}/backups", list_backups, methods=["GET"]),
+    Route("/v2/dockyard/apps/{app_id}/databases/{db}/backups", create_backup, methods=["POST"]),
+    Route("/v2/dockyard/apps/{app_id}/databases/{db}/restore", restore_backup,
+          methods=["POST"]),
+    Route("/v2/dockyard/clusters", list_clusters, methods=["GET"]),
+    Route("/v2/dockyard/clusters", add_cluster, methods=["POST"]),
+    Route("/v2/dockyard/clusters/{name}", remove_cluster, methods=["DELETE"]),
+]
