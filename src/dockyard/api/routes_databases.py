@@ -1,6 +1,6 @@
-"""Dockyard's database endpoints (not part of DigitalOcean's API): backups, restore, external
-clusters. They run ``pg_dump``/``pg_restore`` on the server, so the CLI never needs the
-database password."""
+"""Dockyard's own endpoints for data and one-off commands (not part of DigitalOcean's API):
+backups, restores, external clusters, consoles. ``pg_dump``/``pg_restore`` run on the server,
+so the CLI never needs a database password."""
 
 from __future__ import annotations
 
@@ -86,4 +86,30 @@ routes = [
     Route("/v2/dockyard/clusters", list_clusters, methods=["GET"]),
     Route("/v2/dockyard/clusters", add_cluster, methods=["POST"]),
     Route("/v2/dockyard/clusters/{name}", remove_cluster, methods=["DELETE"]),
+]
+
+
+async def open_console(request: Request) -> Response:
+    from dockyard.deploy import console
+
+    app = the_app(request)
+    body = await read_json(request)
+    command = [str(c) for c in body.get("command") or []]
+    session = console.prepare(platform(request), app, request.path_params["component"], command)
+    return JSONResponse({"console": session})
+
+
+async def close_console(request: Request) -> Response:
+    from dockyard.deploy import console
+
+    app = the_app(request)
+    console.remove(platform(request), app, request.path_params["component"],
+                   request.path_params["session"])
+    return JSONResponse({"id": request.path_params["session"]})
+
+
+routes += [
+    Route("/v2/apps/{app_id}/components/{component}/console", open_console, methods=["POST"]),
+    Route("/v2/apps/{app_id}/components/{component}/console/{session}", close_console,
+          methods=["DELETE"]),
 ]

@@ -53,7 +53,7 @@ async def create_rollback(request: Request) -> Response:
     app = the_app(request)
     body = await read_json(request)
     dep = platform(request).rollback(app, body.get("deployment_id") or None,
-                                     bool(body.get("skip_pin")))
+                                     bool(body.get("skip_pin")), bool(body.get("with_data")))
     return JSONResponse({"deployment": deployment_json(dep)})
 
 

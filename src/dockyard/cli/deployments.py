@@ -25,11 +25,11 @@ def create(ref: str, *, force_rebuild: bool, wait: bool, output: str, fmt: str |
     finish(client, app_id, dep, wait=wait, output=output, fmt=fmt, no_header=no_header)
 
 
-def rollback(ref: str, dep_id: str | None, *, skip_pin: bool, wait: bool, output: str,
-             fmt: str | None, no_header: bool) -> None:
+def rollback(ref: str, dep_id: str | None, *, skip_pin: bool, with_data: bool, wait: bool,
+             output: str, fmt: str | None, no_header: bool) -> None:
     client = Client()
     app_id = client.get(app_path(ref))["app"]["id"]
-    body = {"deployment_id": dep_id or "", "skip_pin": skip_pin}
+    body = {"deployment_id": dep_id or "", "skip_pin": skip_pin, "with_data": with_data}
     dep = client.post(app_path(app_id, "/rollback"), body)["deployment"]
     finish(client, app_id, dep, wait=wait, output=output, fmt=fmt, no_header=no_header)
 

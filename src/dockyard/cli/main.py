@@ -60,6 +60,16 @@ def tokens() -> None:
     """Manage API tokens."""
 
 
+@cli.group()
+def databases() -> None:
+    """Back up and restore app databases; register external clusters."""
+
+
+@databases.group()
+def clusters() -> None:
+    """External PostgreSQL clusters for `production: true` databases (`cluster_name`)."""
+
+
 # -- control plane ------------------------------------------------------------------------
 @cli.command()
 @output_option
@@ -237,15 +247,17 @@ def apps_cancel_deployment(app_ref: str, deployment_id: str, output: str, fmt: s
 @app_argument
 @click.argument("deployment_id", metavar="[DEPLOYMENT]", required=False)
 @click.option("--skip-pin", is_flag=True, help="Do not pin the app to the rollback.")
+@click.option("--with-data", is_flag=True,
+              help="Also restore the databases from the backup taken before later migrations.")
 @wait_option
 @table_options
-def apps_rollback(app_ref: str, deployment_id: str | None, skip_pin: bool, wait: bool,
-                  output: str, fmt: str | None, no_header: bool) -> None:
+def apps_rollback(app_ref: str, deployment_id: str | None, skip_pin: bool, with_data: bool,
+                  wait: bool, output: str, fmt: str | None, no_header: bool) -> None:
     """Roll back to a kept release (default: the previous live one), without rebuilding."""
     from dockyard.cli import deployments as impl
 
-    impl.rollback(app_ref, deployment_id, skip_pin=skip_pin, wait=wait, output=output,
-                  fmt=fmt, no_header=no_header)
+    impl.rollback(app_ref, deployment_id, skip_pin=skip_pin, with_data=with_data, wait=wait,
+                  output=output, fmt=fmt, no_header=no_header)
 
 
 @apps.command("rollback-commit")
@@ -328,6 +340,78 @@ def spec_validate(path: str, output: str) -> None:
     from dockyard.cli import apps as impl
 
     impl.spec_validate(path, output)
+
+
+@apps.command("console", context_settings={"ignore_unknown_options": True})
+@app_argument
+@click.argument("component")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def apps_console(app_ref: str, component: str, command: tuple[str, ...]) -> None:
+    """Run a command (default: a shell) in the live release with its environment:
+    `dockyard apps console APP web -- python manage.py createsuperuser`."""
+    from dockyard.cli import console as impl
+
+    impl.console(app_ref, component, list(command))
+
+
+@databases.command("backup")
+@app_argument
+@click.argument("database", metavar="DB")
+@output_option
+def databases_backup(app_ref: str, database: str, output: str) -> None:
+    """Back up an app's database now (pg_dump)."""
+    from dockyard.cli import databases as impl
+
+    impl.backup(app_ref, database, output)
+
+
+@databases.command("restore")
+@app_argument
+@click.argument("database", metavar="DB")
+@click.argument("backup", required=False)
+def databases_restore(app_ref: str, database: str, backup: str | None) -> None:
+    """Restore an app's database from a backup (default: the newest)."""
+    from dockyard.cli import databases as impl
+
+    impl.restore(app_ref, database, backup)
+
+
+@databases.command("backups")
+@app_argument
+@table_options
+def databases_backups(app_ref: str, output: str, fmt: str | None, no_header: bool) -> None:
+    """List an app's database backups with size and time, newest first."""
+    from dockyard.cli import databases as impl
+
+    impl.backups(app_ref, output, fmt, no_header)
+
+
+@clusters.command("add")
+@click.argument("name")
+@click.option("--url", required=True, help="postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+def clusters_add(name: str, url: str) -> None:
+    """Register an external PostgreSQL cluster (its URL is stored encrypted)."""
+    from dockyard.cli import databases as impl
+
+    impl.clusters_add(name, url)
+
+
+@clusters.command("list")
+@table_options
+def clusters_list(output: str, fmt: str | None, no_header: bool) -> None:
+    """List external clusters (passwords hidden)."""
+    from dockyard.cli import databases as impl
+
+    impl.clusters_list(output, fmt, no_header)
+
+
+@clusters.command("remove")
+@click.argument("name")
+def clusters_remove(name: str) -> None:
+    """Forget an external cluster."""
+    from dockyard.cli import databases as impl
+
+    impl.clusters_remove(name)
 
 
 def run() -> None:

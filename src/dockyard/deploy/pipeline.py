@@ -108,6 +108,9 @@ class Pipeline:
     def pre_deploy_and_start(self) -> None:
         """PRE_DEPLOY jobs run on the new release before any traffic moves; then start it."""
         ctx = self.ctx
+        for database, backup in (ctx.dep.options.get("restore") or {}).items():
+            ctx.log.step(f"Restoring database '{database}' from {backup} (rollback with data)")
+            databases.restore(self.platform, ctx.app, database, backup, ctx.log)
         if jobs.jobs_of_kind(ctx, "PRE_DEPLOY") and ctx.spec.databases:
             databases.backup_before_jobs(ctx, self.platform)
         jobs.run_jobs(ctx, self.platform.runtime, self.binds, "PRE_DEPLOY", fail=True)

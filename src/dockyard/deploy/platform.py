@@ -146,7 +146,9 @@ class Platform:
         return app
 
     def delete_app(self, app: App) -> None:
-        """Stop the app's processes, drop its routes, then forget it and its files."""
+        """Stop the app's processes, drop its routes, keep a final backup of each database,
+        then forget the app, its databases and its files."""
+        final_backups(self, app)
         for dep in self.store.list_deployments(app.id):
             if dep.phase in IN_PROGRESS:
                 transition(self.store, dep, Phase.CANCELED)
@@ -157,6 +159,7 @@ class Platform:
             self.router.remove(app.id)
         self.store.delete_app(app.id)
         shutil.rmtree(self.home.app(app.id), ignore_errors=True)
+        drop_databases(self, app)
 
     # -- deployments -----------------------------------------------------------------------
     def deploy(self, app: App, *, cause: str, cause_type: str = "MANUAL",
@@ -176,11 +179,12 @@ class Platform:
                            hint="Commit the rollback (`dockyard apps rollback-commit APP`) or "
                                 "revert it (`dockyard apps rollback-revert APP`).")
 
-    def rollback(self, app: App, target_id: str | None, skip_pin: bool = False) -> Deployment:
+    def rollback(self, app: App, target_id: str | None, skip_pin: bool = False,
+                 with_data: bool = False) -> Deployment:
         from dockyard.deploy import rollback
 
         self.refuse_if_pinned(app)
-        return rollback.rollback(self, app, target_id, skip_pin)
+        return rollback.rollback(self, app, target_id, skip_pin, with_data)
 
     def cancel(self, app: App, dep_id: str) -> Deployment:
         from dockyard.deploy.notify import notify
@@ -269,3 +273,35 @@ class Platform:
 
     def status(self) -> dict[str, Any]:
         return {"apps": len(self.store.list_apps()), "api_url": self.settings.api_url}
+
+
+def final_backups(platform: Platform, app: App) -> None:
+    """Before an app is deleted, dump each of its dev databases and move every backup of it
+    out of the app's folder, to ``DOCKYARD_HOME/backups/<app>-<id>/``."""
+    from dockyard.deploy import databases
+
+    dev = [d["name"] for d in app.spec.get("databases", []) if not d.get("cluster_name")]
+    log = Log(platform.home.root / "logs" / "deletions.log")
+    try:
+        for name in dev:
+            try:
+                databases.backup(platform, app, name, log, label="final")
+            except DockyardError as exc:  # never provisioned: nothing to keep
+                log.error(f"no final backup of {name}: {exc.message}")
+    finally:
+        log.close()
+    source = platform.home.app(app.id) / "backups"
+    if source.is_dir():
+        target = platform.home.root / "backups" / f"{app.name}-{app.id[:8]}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(source), str(target))
+
+
+def drop_databases(platform: Platform, app: App) -> None:
+    from dockyard.deploy import databases
+
+    dev = [d["name"] for d in app.spec.get("databases", []) if not d.get("cluster_name")]
+    if dev:
+        pg = databases.server(platform)
+        for name in dev:
+            pg.drop(app.id, name)

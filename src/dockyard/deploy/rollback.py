@@ -63,16 +63,44 @@ def validate(platform: Any, app: App, target_id: str | None) -> dict[str, Any]:
     return {"valid": True, "warnings": warnings}
 
 
-def rollback(platform: Any, app: App, target_id: str | None, skip_pin: bool = False
-             ) -> Deployment:
+def rollback(platform: Any, app: App, target_id: str | None, skip_pin: bool = False,
+             with_data: bool = False) -> Deployment:
+    """A deployment of the target's release; ``with_data`` also restores the databases from
+    the backup taken before the first PRE_DEPLOY jobs that ran after the target."""
     target, _warnings = check(platform, app, target_id)
+    options: dict[str, Any] = {}
+    if with_data:
+        options["restore"] = data_backups(platform, app, target)
     dep = platform.store.create_deployment(
-        app, phase=Phase.PENDING_BUILD.value, cause=f"rollback to {target.id}",
-        cause_type="MANUAL_ROLLBACK", cloned_from=target.id, spec_version=target.spec_version)
+        app, phase=Phase.PENDING_BUILD.value,
+        cause=f"rollback to {target.id}" + (" with data" if with_data else ""),
+        cause_type="MANUAL_ROLLBACK", cloned_from=target.id, spec_version=target.spec_version,
+        options=options)
     if not skip_pin:
         platform.store.set_pin(app.id, dep.id)
     platform.engine.submit(app.id)
     return dep
+
+
+def data_backups(platform: Any, app: App, target: Deployment) -> dict[str, str]:
+    """Database → backup name: the automatic backups of the first deployment after
+    ``target`` that ran PRE_DEPLOY jobs (the data as it was when the target was live)."""
+    from dockyard.deploy.databases import list_backups
+
+    later = sorted((d for d in platform.store.list_deployments(app.id)
+                    if d.created_at >= target.created_at and d.id != target.id),
+                   key=lambda d: d.created_at)
+    backups = list_backups(platform, app)
+    for dep in later:
+        found = {b["database"]: b["name"] for b in backups
+                 if b["name"].endswith(f"-before-{dep.id[:8]}.dump")}
+        if found:
+            return found
+    raise DockyardError(f"no automatic backup was taken after deployment {target.id}, so its "
+                        "data cannot be restored", code="rollback.no_backup",
+                        hint="Backups are taken before deployments that run PRE_DEPLOY jobs; "
+                             "roll back without --with-data, or restore a backup with "
+                             "`dockyard databases restore APP DB BACKUP`.")
 
 
 def commit(platform: Any, app: App) -> None:

@@ -161,16 +161,19 @@ class Store:
     def create_deployment(self, app: App, *, phase: str, cause: str, cause_type: str = "MANUAL",
                           cloned_from: str = "", force_build: bool = False,
                           progress: dict[str, Any] | None = None,
-                          spec_version: int | None = None) -> Deployment:
+                          spec_version: int | None = None,
+                          options: dict[str, Any] | None = None) -> Deployment:
         now = timestamp()
         dep_id = str(uuid.uuid4())
         with self.tx() as c:
             c.execute(
                 "INSERT INTO deployments (id, app_id, spec_version, phase, cause, cause_type, "
                 "cloned_from, force_build, progress_json, created_at, updated_at, "
-                "phase_last_updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "phase_last_updated_at, options_json) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (dep_id, app.id, spec_version or app.spec_version, phase, cause, cause_type,
-                 cloned_from, int(force_build), json.dumps(progress or {}), now, now, now))
+                 cloned_from, int(force_build), json.dumps(progress or {}), now, now, now,
+                 json.dumps(options or {})))
         return self.get_deployment(app.id, dep_id)
 
     def get_deployment(self, app_id: str, dep_id: str) -> Deployment:

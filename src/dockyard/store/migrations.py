@@ -76,4 +76,8 @@ MIGRATIONS: list[str] = [
         at TEXT NOT NULL
     );
     """,
+    # 2: per-deployment options (e.g. a rollback that restores data).
+    """
+    ALTER TABLE deployments ADD COLUMN options_json TEXT NOT NULL DEFAULT '{}';
+    """,
 ]

@@ -39,10 +39,12 @@ class Deployment:
     created_at: str
     updated_at: str
     phase_last_updated_at: str
+    options: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: Any) -> Deployment:
         d = dict(row)
+        d["options"] = json.loads(d.pop("options_json", None) or "{}")
         d["force_build"] = bool(d["force_build"])
         d["progress"] = json.loads(d.pop("progress_json") or "{}")
         d["components"] = json.loads(d.pop("components_json") or "[]")

@@ -68,7 +68,7 @@ class LocalRuntime:
 
     def prepare(self, inst: Instance, app_dir: Path, command: str, env: dict[str, str],
                 encrypted: list[str] | None = None, stopwaitsecs: int = 120,
-                masks: list[str] | None = None) -> ProgramSpec:
+                masks: list[str] | None = None, record_starts: bool = True) -> ProgramSpec:
         """Copy the release's files for this instance and write its launch file."""
         target = self.instance_dir(inst)
         if target.exists():
@@ -82,7 +82,8 @@ class LocalRuntime:
         fd = os.open(launch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             json.dump({"command": command, "env": env, "cwd": str(target / "app"),
-                       "encrypted": encrypted or [], "masks": masks or []}, fh)
+                       "encrypted": encrypted or [], "masks": masks or [],
+                       "record_starts": record_starts}, fh)
         self.log_path(inst).parent.mkdir(parents=True, exist_ok=True)
         return ProgramSpec(inst.program,
                            [sys.executable, "-m", "dockyard.runtime.local.launch", str(launch)],
