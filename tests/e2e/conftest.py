@@ -114,13 +114,22 @@ def new_platform(root: Path, **env: str) -> Platform:
     return instance
 
 
+def stop(instance: Platform) -> None:
+    """``dockyard down``, then remove a PostgreSQL cluster kept outside the home (as root the
+    cluster lives under /var/lib/dockyard/postgres/<hash>, linked from the home)."""
+    instance.cli("down", check=False)
+    link = instance.home / "postgres" / "data"
+    if link.is_symlink():
+        shutil.rmtree(link.resolve().parent, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     instance = new_platform(tmp_path_factory.mktemp("e2e"))
     instance.env["DOCKYARD_PUSH_POLL_SECONDS"] = "0"  # tests deploy explicitly
     instance.cli("up")
     yield instance
-    instance.cli("down", check=False)
+    stop(instance)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Platform, commit, get, git, make_repo, new_platform
+from tests.e2e.conftest import Platform, commit, get, git, make_repo, new_platform, stop
 from tests.e2e.load import LoadLoop
 
 pytestmark = pytest.mark.slow
@@ -35,7 +35,7 @@ def pushy(tmp_path_factory):  # type: ignore[no-untyped-def]
     platform.cli("up")
     platform.deploy_spec(spec)
     yield platform, repo, spec
-    platform.cli("down", check=False)
+    stop(platform)
 
 
 def deployments(platform: Platform, app: str = "pushy") -> list[dict]:

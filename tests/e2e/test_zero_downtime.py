@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import Platform, commit, get, make_repo, new_platform
+from tests.e2e.conftest import Platform, commit, get, make_repo, new_platform, stop
 from tests.e2e.load import LoadLoop
 
 pytestmark = pytest.mark.slow
@@ -83,7 +83,7 @@ def zd(tmp_path_factory, receivers):  # type: ignore[no-untyped-def]
         platform.cli("apps", "update-alert-destinations", "zerodown", alert["id"],
                      "--app-alert-destinations", str(dest))
     yield platform, repo, spec
-    platform.cli("down", check=False)
+    stop(platform)
 
 
 def deploy(platform: Platform, *, expect_ok: bool) -> None:

@@ -1,0 +1,158 @@
+"""Data survives: PostgreSQL rows through redeploys, a rollback and `down`/`up`; databases are
+isolated per app; backup and restore; secrets never leak."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.conftest import EXAMPLE
+from tests.e2e.conftest import Platform, commit, get, make_repo
+
+pytestmark = pytest.mark.slow
+
+
+def spec_named(tmp_path: Path, name: str, text: str | None = None) -> Path:
+    body = (text or (EXAMPLE / "config" / "app.yaml").read_text()).replace(
+        "name: profileapp", f"name: {name}", 1)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(body)
+    return path
+
+
+def post_note(url: str, text: str) -> dict:
+    req = urllib.request.Request(url + "/api/notes/", data=json.dumps({"text": text}).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 201
+        return json.loads(resp.read())
+
+
+def notes(url: str) -> list[str]:
+    status, body, _ = get(url, "/api/notes/")
+    assert status == 200, body[:300]
+    return sorted(n["text"] for n in json.loads(body)["notes"])
+
+
+def db_connection(platform: Platform, app_id: str):  # type: ignore[no-untyped-def]
+    """The app role's own connection details, read the way Dockyard keeps them."""
+    from dockyard.databases import PostgresServer
+    from dockyard.paths import Home
+
+    settings = json.loads((platform.home / "config.json").read_text())
+    return PostgresServer(Home(platform.home), settings["postgres_port"]).connection(app_id, "db")
+
+
+@pytest.fixture(scope="module")
+def notes_app(platform: Platform, profile_repo: Path, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
+    platform.deploy_spec(spec_named(tmp_path_factory.mktemp("notes"), "notesapp"))
+    return platform.app("notesapp")
+
+
+def test_rows_survive_redeploys_a_rollback_and_down_up(platform: Platform, notes_app: dict,
+                                                       profile_repo: Path):
+    url = notes_app["live_url"]
+    post_note(url, "first")
+    post_note(url, "second")
+    template = profile_repo / "pages" / "templates" / "pages" / "index.html"
+    original = template.read_text()
+    for n in range(3):
+        commit(profile_repo, {str(template.relative_to(profile_repo)): original.replace(
+            "{% block content %}", f"{{% block content %}}<!-- redeploy {n} -->", 1)})
+        platform.cli("apps", "create-deployment", "notesapp", "--wait")
+        assert notes(url) == ["first", "second"]
+    post_note(url, "third")
+    platform.cli("apps", "rollback", "notesapp", "--skip-pin", "--wait")
+    assert notes(url) == ["first", "second", "third"]
+    platform.cli("down")
+    platform.cli("up")
+    for _ in range(100):
+        try:
+            if get(url, "/health/")[0] == 200:
+                break
+        except OSError:
+            pass
+        import time
+
+        time.sleep(0.2)
+    assert notes(url) == ["first", "second", "third"]
+    log = platform.cli("apps", "logs", "notesapp", "--type", "deploy").out
+    assert "dev database" in log and "WARNING" not in log
+
+
+def test_two_apps_get_separate_databases_that_cannot_read_each_other(
+        platform: Platform, notes_app: dict, tmp_path: Path):
+    platform.deploy_spec(spec_named(tmp_path, "otherapp"))
+    other = platform.app("otherapp")
+    post_note(other["live_url"], "other's note")
+    assert "other's note" not in notes(notes_app["live_url"])
+    mine, theirs = db_connection(platform, notes_app["id"]), db_connection(platform, other["id"])
+    assert mine.database != theirs.database and mine.username != theirs.username
+    with pytest.raises(psycopg.OperationalError, match="permission denied"):
+        psycopg.connect(host=mine.host, port=mine.port, user=mine.username,
+                        password=mine.password, dbname=theirs.database, connect_timeout=5).close()
+
+
+def test_backup_drop_a_table_restore_brings_it_back(platform: Platform, notes_app: dict):
+    url = notes_app["live_url"]
+    before = notes(url)
+    assert before
+    name = platform.cli("apps", "get", "notesapp", "-o", "json").json()[0]["spec"]["name"]
+    backup = platform.cli("databases", "backup", name, "db", "-o", "json").json()
+    assert backup["size"] > 0
+    listed = platform.cli("databases", "backups", "notesapp").out
+    assert backup["name"] in listed
+    conn = db_connection(platform, notes_app["id"])
+    with psycopg.connect(conn.url, autocommit=True) as db:
+        db.execute("DROP TABLE pages_note")
+    assert get(url, "/api/notes/")[0] == 500
+    platform.cli("databases", "restore", "notesapp", "db", backup["name"])
+    assert notes(url) == before
+
+
+SECRET_APP = Path(__file__).resolve().parents[1] / "apps" / "zero_downtime"
+
+
+def test_a_secret_appears_nowhere(platform: Platform, tmp_path: Path):
+    value = "s3cr3t-" + secrets.token_hex(12)
+    repo = make_repo(tmp_path / "leaky", SECRET_APP)
+    platform.map_url("https://github.com/example/leaky.git", repo)
+    spec = (SECRET_APP / "app.yaml").read_text().replace("name: zerodown", "name: leaky")
+    spec = spec.replace("repo: example/zerodown", "repo: example/leaky")
+    spec = spec.replace("run_command: gunicorn", "build_command: echo build sees $LEAKY\n"
+                        "    run_command: echo run sees $LEAKY; env | grep LEAKY; gunicorn")
+    spec += f"envs:\n  - key: LEAKY\n    type: SECRET\n    value: {value}\n"
+    path = tmp_path / "leaky.yaml"
+    path.write_text(spec)
+    platform.deploy_spec(path)
+    app = platform.app("leaky")
+    outputs = [platform.cli("apps", "logs", "leaky", "web", "--type", kind).out
+               for kind in ("build", "deploy", "run")]
+    assert "build sees ***" in outputs[0] and "run sees ***" in outputs[2]
+    outputs += [platform.cli("apps", "spec", "get", "leaky").out,
+                platform.cli("apps", "spec", "get", "leaky", "--format", "json").out,
+                platform.cli("apps", "get", "leaky", "-o", "json").out,
+                platform.cli("apps", "list-deployments", "leaky", "-o", "json").out,
+                json.dumps(platform.request("GET", f"/v2/apps/{app['id']}").body)]
+    assert "EV[1:" in outputs[3]
+    for out in outputs:
+        assert value not in out
+    leaks = [str(p) for p in platform.home.rglob("*") if p.is_file() and not p.is_symlink()
+             and value.encode() in p.read_bytes()]
+    assert leaks == []
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert value not in ps
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            assert value.encode() not in cmdline
