@@ -14,7 +14,6 @@ with ``PATH=<venv>/bin:$PATH`` and ``VIRTUAL_ENV=<venv>``; nothing is activated 
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import hashlib
 import json
@@ -22,8 +21,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from dockyard.build.deps import DepsPlan
 from dockyard.build.interpreters import Interpreter
 from dockyard.build.steps import failed, run_step
 from dockyard.errors import CommandFailed, DockyardError
+from dockyard.locks import file_lock
 from dockyard.logs import Log
 from dockyard.paths import Home
 from dockyard.proc import base_env, capture
@@ -114,7 +113,7 @@ def ensure_env(req: EnvRequest, log: Log) -> tuple[Path, bool]:
     final = envs / key
     (envs / ".locks").mkdir(parents=True, exist_ok=True)
     previous = _read_history(req)
-    with _locked(envs / ".locks" / f"{key}.lock"):
+    with file_lock(envs / ".locks" / f"{key}.lock"):
         if (final / MARKER).is_file() and not req.force:
             log.step(f"Reusing environment {key[:12]} ({', '.join(req.plan.files)} unchanged)")
             os.utime(final / MARKER)  # last use, for a future garbage collector
@@ -222,12 +221,3 @@ def _write_history(req: EnvRequest, state: Mapping[str, object]) -> None:
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
 
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    with open(path, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)

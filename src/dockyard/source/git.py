@@ -11,19 +11,18 @@ Branch rule: an explicit ``branch`` must exist. When the spec leaves it unset we
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from dockyard.errors import CommandFailed, DockyardError
+from dockyard.locks import file_lock
 from dockyard.logs import Log
 from dockyard.paths import Home
 from dockyard.proc import base_env, capture, run
@@ -88,7 +87,7 @@ def fetch(home: Home, app_id: str, ref: SourceRef, log: Log) -> str:
     mirror = mirror_path(home, app_id, ref)
     _mask_credentials(ref.url, log)
     mirror.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(mirror.with_name(mirror.name + ".lock")):
+    with file_lock(mirror.with_name(mirror.name + ".lock")):
         if (mirror / "HEAD").is_file():
             log.step(f"Fetching {ref.label}")
             _git(["fetch", "--prune", "origin"], mirror, log, ref)
@@ -190,16 +189,6 @@ def _git(args: list[str], git_dir: Path | None, log: Log, ref: SourceRef) -> Non
                  "helpers, ssh keys and url.<base>.insteadOf rules apply).")
     raise failure
 
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Serialise fetches of one mirror across threads and processes."""
-    with open(path, "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _absolute_local(url: str) -> str:
