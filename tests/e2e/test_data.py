@@ -156,3 +156,41 @@ def test_a_secret_appears_nowhere(platform: Platform, tmp_path: Path):
             except OSError:
                 continue
             assert value.encode() not in cmdline
+
+
+def test_production_database_uses_a_registered_external_cluster(platform: Platform,
+                                                                notes_app: dict,
+                                                                tmp_path: Path):
+    """The "external" cluster is a role and database made by hand on the same server."""
+    from dockyard.databases import PostgresServer
+    from dockyard.paths import Home
+
+    settings = json.loads((platform.home / "config.json").read_text())
+    pg = PostgresServer(Home(platform.home), settings["postgres_port"])
+    password = secrets.token_hex(12)
+    with pg.admin() as admin:
+        admin.execute(f"CREATE ROLE ext_owner LOGIN PASSWORD '{password}'")
+        admin.execute("CREATE DATABASE ext_notes OWNER ext_owner")
+    url = f"postgres://ext_owner:{password}@127.0.0.1:{settings['postgres_port']}/ext_notes"
+    platform.cli("databases", "clusters", "add", "ext", "--url", url)
+    listed = platform.cli("databases", "clusters", "list").out
+    assert "ext" in listed and password not in listed
+    text = (EXAMPLE / "config" / "app.yaml").read_text().replace(
+        "  - name: db\n    engine: PG\n",
+        "  - name: db\n    engine: PG\n    production: true\n    cluster_name: ext\n")
+    platform.deploy_spec(spec_named(tmp_path, "extapp", text))
+    url_live = platform.app("extapp")["live_url"]
+    post_note(url_live, "kept outside")
+    with psycopg.connect(url.replace("postgres://", "postgresql://")) as conn:
+        rows = conn.execute("SELECT text FROM pages_note").fetchall()
+    assert rows == [("kept outside",)]
+
+
+def test_other_engines_fail_naming_the_component(platform: Platform, profile_repo: Path,
+                                                 tmp_path: Path):
+    text = (EXAMPLE / "config" / "app.yaml").read_text().replace(
+        "  - name: db\n    engine: PG\n", "  - name: db\n    engine: PG\n"
+        "  - name: cache\n    engine: REDIS\n")
+    result = platform.deploy_spec(spec_named(tmp_path, "redisapp", text), check=False)
+    assert result.code != 0
+    assert "'cache'" in result.err and "REDIS is not supported yet" in result.err
