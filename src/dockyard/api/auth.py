@@ -6,6 +6,7 @@ authenticate themselves (signed log URLs, webhooks with HMAC signatures) or reve
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
@@ -17,7 +18,12 @@ from dockyard.api.errors import error_response
 PUBLIC_PREFIXES = ("/healthz", "/v2/webhooks/", "/logs/")
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 # POST endpoints that only read (validation): allowed for read-only tokens.
-READ_ONLY_POSTS = {"/v2/apps/propose"}
+READ_ONLY_POSTS = (re.compile(r"/v2/apps/propose"),
+                   re.compile(r"/v2/apps/[^/]+/rollback/validate"))
+
+
+def is_read_only_post(path: str) -> bool:
+    return any(pattern.fullmatch(path) for pattern in READ_ONLY_POSTS)
 
 
 def bearer(request: Request) -> str | None:
@@ -51,7 +57,8 @@ class TokenAuth:
         if found is None:
             return error_response(401, "Unable to authenticate you: a valid API token is "
                                        "required (Authorization: Bearer <token>).")
-        writes = request.method not in READ_METHODS and request.url.path not in READ_ONLY_POSTS
+        writes = request.method not in READ_METHODS and not (
+            request.method == "POST" and is_read_only_post(request.url.path))
         if writes and getattr(found, "read_only", False):
             return error_response(403, "This token is read-only: it cannot change anything.")
         request.scope.setdefault("state", {})["token"] = found

@@ -6,14 +6,26 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dockyard.api.errors import error_response
 from dockyard.api.routes_apps import platform, read_json
 from dockyard.errors import DockyardError
 
 
-def require_admin(request: Request) -> None:
-    token = request.scope.get("state", {}).get("token")
-    if getattr(token, "name", None) != "admin":
-        raise DockyardError("only the admin token can manage tokens", code="forbidden")
+def token_of(request: Request):  # type: ignore[no-untyped-def]
+    """The token the request was authenticated with (set by ``auth.TokenAuth``)."""
+    return request.scope.get("state", {}).get("token")
+
+
+def refuse_unless_admin(request: Request) -> Response | None:
+    if getattr(token_of(request), "name", None) != "admin":
+        return error_response(403, "only the admin token can manage tokens; this request "
+                                   f"used token {getattr(token_of(request), 'name', '?')!r}")
+    return None
+
+
+async def whoami(request: Request) -> Response:
+    token = token_of(request)
+    return JSONResponse({"name": token.name, "read_only": bool(token.read_only)})
 
 
 async def list_tokens(request: Request) -> Response:
@@ -23,7 +35,8 @@ async def list_tokens(request: Request) -> Response:
 
 
 async def create_token(request: Request) -> Response:
-    require_admin(request)
+    if refused := refuse_unless_admin(request):
+        return refused
     body = await read_json(request)
     name = str(body.get("name") or "").strip()
     if not name:
@@ -34,7 +47,8 @@ async def create_token(request: Request) -> Response:
 
 
 async def revoke_token(request: Request) -> Response:
-    require_admin(request)
+    if refused := refuse_unless_admin(request):
+        return refused
     name = request.path_params["name"]
     if name == "admin":
         raise DockyardError("the admin token cannot be revoked", code="bad_request")
@@ -51,4 +65,5 @@ routes = [
     Route("/v2/dockyard/tokens", create_token, methods=["POST"]),
     Route("/v2/dockyard/tokens/{name}", revoke_token, methods=["DELETE"]),
     Route("/v2/dockyard/status", server_status, methods=["GET"]),
+    Route("/v2/dockyard/whoami", whoami, methods=["GET"]),
 ]

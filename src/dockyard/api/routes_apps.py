@@ -1,4 +1,9 @@
-"""``/v2/apps``: list, create, get (by id or ``?name=``), update, delete, propose."""
+"""``/v2/apps``: list, create, get (by id or ``?name=``), update, delete, propose.
+
+The catalogue routes (``/v2/apps/regions``, ``/v2/apps/tiers/…``) are spliced in before
+``/v2/apps/{app_id}``: Starlette takes the first route that matches, and a literal path must
+never be read as an app id (reference do-apps-api §2).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dockyard.api import routes_catalog
 from dockyard.api.errors import error_response
 from dockyard.api.shapes import app_json, page
 from dockyard.errors import DockyardError, NotFound
@@ -120,6 +126,7 @@ routes = [
     Route("/v2/apps/", list_or_get_apps, methods=["GET"]),
     Route("/v2/apps", create_app, methods=["POST"]),
     Route("/v2/apps/propose", propose, methods=["POST"]),
+    *routes_catalog.routes,
     Route("/v2/apps/{app_id}", get_app, methods=["GET"]),
     Route("/v2/apps/{app_id}", update_app, methods=["PUT"]),
     Route("/v2/apps/{app_id}", delete_app, methods=["DELETE"]),

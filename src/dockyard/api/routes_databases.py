@@ -9,7 +9,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dockyard.api.routes_apps import platform, read_json
-from dockyard.errors import DockyardError
+from dockyard.errors import NotFound
 from dockyard.logs import Log
 
 
@@ -21,8 +21,8 @@ def component(request: Request, app) -> str:  # type: ignore[no-untyped-def]
     name = request.path_params["db"]
     names = [d["name"] for d in app.spec.get("databases", [])]
     if name not in names:
-        raise DockyardError(f"app {app.name} has no database {name!r}; it has: "
-                            f"{', '.join(names) or 'none'}", code="not_found")
+        raise NotFound(f"app {app.name} has no database {name!r}; it has: "
+                       f"{', '.join(names) or 'none'}")
     return name
 
 

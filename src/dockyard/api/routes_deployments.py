@@ -1,4 +1,4 @@
-"""``/v2/apps/{app_id}/deployments``: list, create, get, cancel."""
+"""``/v2/apps/{app_id}/deployments``: list, create, get, cancel; rollback; restart."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from dockyard.api.routes_apps import paging, platform, read_json
 from dockyard.api.shapes import deployment_json, page
+from dockyard.errors import DockyardError, NotFound
 
 
 def the_app(request: Request):  # type: ignore[no-untyped-def]
@@ -31,6 +32,27 @@ async def create_deployment(request: Request) -> Response:
     body = await read_json(request)
     dep = platform(request).deploy(app, cause="manual", cause_type="MANUAL",
                                    force_build=bool(body.get("force_build")))
+    return JSONResponse({"deployment": deployment_json(dep)})
+
+
+async def restart(request: Request) -> Response:
+    """DigitalOcean's restart: a new deployment (cause ``restart``) of the live release, no
+    rebuild and no new commit. pydo sends an empty body with a JSON Content-Type when no
+    components are named. Every component restarts, since a deployment swaps the whole
+    release; named components are checked against the spec."""
+    app = the_app(request)
+    body = await read_json(request)
+    names = body.get("components") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise DockyardError('"components" must be a list of component names',
+                            code="bad_request")
+    known = {c.get("name") for kind in ("services", "workers", "jobs", "static_sites")
+             for c in app.spec.get(kind, [])}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise NotFound(f"app {app.name} has no component {', '.join(map(repr, unknown))}; "
+                       f"it has: {', '.join(sorted(known)) or 'none'}")
+    dep = platform(request).restart(app)
     return JSONResponse({"deployment": deployment_json(dep)})
 
 
@@ -85,6 +107,7 @@ routes = [
     Route("/v2/apps/{app_id}/rollback/validate", validate_rollback, methods=["POST"]),
     Route("/v2/apps/{app_id}/rollback/commit", commit_rollback, methods=["POST"]),
     Route("/v2/apps/{app_id}/rollback/revert", revert_rollback, methods=["POST"]),
+    Route("/v2/apps/{app_id}/restart", restart, methods=["POST"]),
     Route("/v2/apps/{app_id}/deployments", list_deployments, methods=["GET"]),
     Route("/v2/apps/{app_id}/deployments", create_deployment, methods=["POST"]),
     Route("/v2/apps/{app_id}/deployments/{dep_id}", get_deployment, methods=["GET"]),

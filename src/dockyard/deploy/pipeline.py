@@ -122,7 +122,7 @@ class Pipeline:
         """A rollback: take the kept releases of the target deployment, no rebuild."""
         ctx = self.ctx
         target = ctx.store.get_deployment(ctx.app.id, ctx.dep.cloned_from)
-        ctx.log.step(f"Rolling back to deployment {target.id} (no rebuild)")
+        ctx.log.step(f"Reusing the releases of deployment {target.id} (no rebuild)")
         for record in target.components:
             if not Path(record["release"]).exists():
                 raise DockyardError(

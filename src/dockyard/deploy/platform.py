@@ -186,6 +186,18 @@ class Platform:
         self.refuse_if_pinned(app)
         return rollback.rollback(self, app, target_id, skip_pin, with_data)
 
+    def restart(self, app: App) -> Deployment:
+        """New instances of the live release (no build, no new commit), through the gate."""
+        self.refuse_if_pinned(app)
+        live = self.store.list_deployments(app.id, phases=(Phase.ACTIVE.value,))
+        if not live:
+            return self.deploy(app, cause="restart", cause_type="MANUAL")
+        dep = self.store.create_deployment(app, phase=Phase.PENDING_BUILD.value, cause="restart",
+                                           cause_type="MANUAL", cloned_from=live[0].id,
+                                           spec_version=live[0].spec_version)
+        self.engine.submit(app.id)
+        return dep
+
     def cancel(self, app: App, dep_id: str) -> Deployment:
         from dockyard.deploy.notify import notify
 

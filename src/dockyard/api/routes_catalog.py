@@ -1,0 +1,210 @@
+"""DigitalOcean's catalogue and per-app status endpoints (reference do-apps-api §4.7, §4.8).
+
+Regions and instance sizes list what a spec may name. Dockyard runs every app on this
+machine and applies no CPU or memory limit, so the only enabled region is ``local`` (DO's
+slugs are listed as disabled, yet a spec naming one is accepted and recorded) and every size
+costs ``"0.00"``. Instances and health read the active deployment and supervisord.
+
+``routes_apps`` splices these routes in before ``/v2/apps/{app_id}``, so the literal paths
+``/v2/apps/regions`` and ``/v2/apps/tiers/…`` win; this module therefore does not import
+``routes_apps``.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from dockyard.api.shapes import REGION
+from dockyard.errors import NotFound
+
+GIB = 1024 ** 3
+# DigitalOcean's regions: (slug, label, flag, continent, data centers).
+DO_REGIONS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
+    ("atl", "Atlanta", "usa", "North America", ("atl1",)),
+    ("nyc", "New York", "usa", "North America", ("nyc1", "nyc3")),
+    ("sfo", "San Francisco", "usa", "North America", ("sfo3",)),
+    ("tor", "Toronto", "canada", "North America", ("tor1",)),
+    ("ams", "Amsterdam", "netherlands", "Europe", ("ams3",)),
+    ("fra", "Frankfurt", "germany", "Europe", ("fra1",)),
+    ("lon", "London", "uk", "Europe", ("lon1",)),
+    ("blr", "Bangalore", "india", "Asia", ("blr1",)),
+    ("sgp", "Singapore", "singapore", "Asia", ("sgp1",)),
+    ("syd", "Sydney", "australia", "Australia", ("syd1",)),
+)
+DO_REGION_REASON = ("Dockyard runs every app on this machine (region \"local\"); a spec that "
+                    "names this region is accepted, and the region is recorded only")
+
+# DigitalOcean's instance sizes: (slug, name, cpu type, cpus, memory GiB, tier, upgrade to,
+# downgrade to, single instance only). The legacy slugs are still accepted in specs.
+SIZES: tuple[tuple[str, str, str, int, float, str, str, str, bool], ...] = (
+    ("apps-s-1vcpu-0.5gb", "Shared 1VCPU 0.5GB", "SHARED", 1, 0.5, "basic", "", "", True),
+    ("apps-s-1vcpu-1gb-fixed", "Shared 1VCPU 1GB Fixed", "SHARED", 1, 1, "basic", "", "", True),
+    ("apps-s-1vcpu-1gb", "Shared 1VCPU 1GB", "SHARED", 1, 1, "professional", "", "", False),
+    ("apps-s-1vcpu-2gb", "Shared 1VCPU 2GB", "SHARED", 1, 2, "professional", "", "", False),
+    ("apps-s-2vcpu-4gb", "Shared 2VCPU 4GB", "SHARED", 2, 4, "professional", "", "", False),
+    ("apps-d-1vcpu-0.5gb", "Dedicated 1VCPU 0.5GB", "DEDICATED", 1, 0.5, "professional", "", "",
+     False),
+    ("apps-d-1vcpu-1gb", "Dedicated 1VCPU 1GB", "DEDICATED", 1, 1, "professional", "", "", False),
+    ("apps-d-1vcpu-2gb", "Dedicated 1VCPU 2GB", "DEDICATED", 1, 2, "professional", "", "", False),
+    ("apps-d-1vcpu-4gb", "Dedicated 1VCPU 4GB", "DEDICATED", 1, 4, "professional", "", "", False),
+    ("apps-d-2vcpu-4gb", "Dedicated 2VCPU 4GB", "DEDICATED", 2, 4, "professional", "", "", False),
+    ("apps-d-2vcpu-8gb", "Dedicated 2VCPU 8GB", "DEDICATED", 2, 8, "professional", "", "", False),
+    ("apps-d-4vcpu-8gb", "Dedicated 4VCPU 8GB", "DEDICATED", 4, 8, "professional", "", "", False),
+    ("apps-d-4vcpu-16gb", "Dedicated 4VCPU 16GB", "DEDICATED", 4, 16, "professional", "", "",
+     False),
+    ("apps-d-8vcpu-32gb", "Dedicated 8VCPU 32GB", "DEDICATED", 8, 32, "professional", "", "",
+     False),
+    ("basic-xxs", "Basic XXS", "SHARED", 1, 0.5, "basic", "professional-xs", "", True),
+    ("basic-xs", "Basic XS", "SHARED", 1, 1, "basic", "professional-xs", "", True),
+    ("basic-s", "Basic S", "SHARED", 1, 2, "basic", "professional-s", "", True),
+    ("basic-m", "Basic M", "SHARED", 2, 4, "basic", "professional-m", "", True),
+    ("professional-xs", "Professional XS", "SHARED", 1, 1, "professional", "", "basic-xs", False),
+    ("professional-s", "Professional S", "SHARED", 1, 2, "professional", "", "basic-s", False),
+    ("professional-m", "Professional M", "SHARED", 2, 4, "professional", "", "basic-s", False),
+    ("professional-1l", "Professional 1L", "DEDICATED", 1, 4, "professional", "", "basic-m",
+     False),
+    ("professional-l", "Professional L", "DEDICATED", 2, 8, "professional", "", "basic-s", False),
+    ("professional-xl", "Professional XL", "DEDICATED", 4, 16, "professional", "", "basic-s",
+     False),
+)
+LEGACY_PREFIXES = ("basic-", "professional-")
+SIZE_NOTE = "Dockyard applies no CPU or memory limit; the size is recorded only"
+PROBE_SECONDS = 0.5
+COMPONENT_TYPES = {"service": "SERVICE", "worker": "WORKER", "job": "JOB"}
+
+
+def region_list() -> list[dict[str, Any]]:
+    """``local`` (the default) first, then DigitalOcean's regions, disabled."""
+    regions = [dict(REGION)]
+    for slug, label, flag, continent, centers in DO_REGIONS:
+        regions.append({"slug": slug, "label": label, "flag": flag, "continent": continent,
+                        "data_centers": list(centers), "default": False, "disabled": True,
+                        "reason": DO_REGION_REASON})
+    return regions
+
+
+def size_json(row: tuple[str, str, str, int, float, str, str, str, bool]) -> dict[str, Any]:
+    """One InstanceSize; DigitalOcean sends its numbers as strings."""
+    slug, name, cpu_type, cpus, gib, tier, upgrade, downgrade, single = row
+    body: dict[str, Any] = {
+        "name": name, "slug": slug, "cpu_type": cpu_type, "cpus": str(cpus),
+        "memory_bytes": str(int(gib * GIB)), "usd_per_month": "0.00",
+        "usd_per_second": "0.000000000000", "tier_slug": tier,
+        "scalable": cpu_type == "DEDICATED", "single_instance_only": single,
+        "deprecation_intent": slug.startswith(LEGACY_PREFIXES),
+        "dockyard": {"note": SIZE_NOTE},
+    }
+    if upgrade:
+        body["tier_upgrade_to"] = upgrade
+    if downgrade:
+        body["tier_downgrade_to"] = downgrade
+    return body
+
+
+async def list_regions(request: Request) -> Response:
+    return JSONResponse({"regions": region_list()})
+
+
+async def list_instance_sizes(request: Request) -> Response:
+    return JSONResponse({"instance_sizes": [size_json(row) for row in SIZES],
+                         "discount_percent": 0.0})
+
+
+async def get_instance_size(request: Request) -> Response:
+    slug = request.path_params["slug"]
+    for row in SIZES:
+        if row[0] == slug:
+            return JSONResponse({"instance_size": size_json(row)})
+    raise NotFound(f"instance size {slug!r} not found; GET /v2/apps/tiers/instance_sizes "
+                   f"lists the {len(SIZES)} sizes (e.g. apps-s-1vcpu-0.5gb, basic-xxs)")
+
+
+def active_deployment(request: Request) -> tuple[Any, Any, Any]:
+    """The platform, the app in the path, and its live deployment (or None)."""
+    plat = request.app.state.platform
+    app = plat.store.get_app(request.path_params["app_id"])
+    active = plat.store.list_deployments(app.id, phases=("ACTIVE",))
+    return plat, app, active[0] if active else None
+
+
+def instance_records(app: Any, dep: Any) -> list[tuple[dict[str, Any], Any]]:
+    """(component record, Instance) for every instance of the deployment."""
+    from dockyard.deploy.running import instances_of
+
+    if dep is None:
+        return []
+    return [(comp, inst) for comp in dep.components
+            for inst in instances_of(comp, app.id, dep.id)]
+
+
+async def get_instances(request: Request) -> Response:
+    _plat, app, dep = active_deployment(request)
+    return JSONResponse({"instances": [
+        {"component_name": comp["name"],
+         "component_type": COMPONENT_TYPES.get(comp.get("kind", ""), "UNSPECIFIED"),
+         "instance_name": inst.program, "instance_alias": inst.alias}
+        for comp, inst in instance_records(app, dep)]})
+
+
+def instance_state(plat: Any, inst: Any) -> str:
+    """supervisord's state name for the instance; UNKNOWN when supervisord is unreachable."""
+    try:
+        return str(plat.runtime.state(inst))
+    except OSError:
+        return "UNKNOWN"
+
+
+def accepts(port: int | None) -> bool:
+    if not port:
+        return False
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=PROBE_SECONDS):
+            return True
+    except OSError:
+        return False
+
+
+def is_ready(state: str, inst: Any) -> bool:
+    """RUNNING in supervisord, or still STARTING (its first ``startsecs``) while its port
+    already answers: the health gate lets a fast service go live before supervisord calls
+    it RUNNING."""
+    return state == "RUNNING" or (state == "STARTING" and accepts(inst.port))
+
+
+def component_health(plat: Any, app: Any, dep: Any) -> list[dict[str, Any]]:
+    """Per component: desired and ready replicas, from supervisord's state."""
+    by_name: dict[str, dict[str, Any]] = {}
+    for comp, inst in instance_records(app, dep):
+        entry = by_name.setdefault(comp["name"], {
+            "name": comp["name"], "replicas_desired": 0, "replicas_ready": 0,
+            "dockyard": {"instances": []}})
+        state = instance_state(plat, inst)
+        entry["replicas_desired"] += 1
+        entry["replicas_ready"] += int(is_ready(state, inst))
+        entry["dockyard"]["instances"].append({"instance_alias": inst.alias, "state": state})
+    for entry in by_name.values():
+        ready = entry["replicas_ready"] == entry["replicas_desired"]
+        entry["state"] = "HEALTHY" if ready else "UNHEALTHY"
+    return list(by_name.values())
+
+
+async def get_health(request: Request) -> Response:
+    plat, app, dep = active_deployment(request)
+    components = await run_in_threadpool(component_health, plat, app, dep)
+    return JSONResponse({"app_health": {"components": components,
+                                        "functions_components": []}})
+
+
+routes = [
+    Route("/v2/apps/regions", list_regions, methods=["GET"]),
+    Route("/v2/apps/tiers/instance_sizes", list_instance_sizes, methods=["GET"]),
+    Route("/v2/apps/tiers/instance_sizes/{slug}", get_instance_size, methods=["GET"]),
+    Route("/v2/apps/{app_id}/instances", get_instances, methods=["GET"]),
+    Route("/v2/apps/{app_id}/health", get_health, methods=["GET"]),
+]
