@@ -194,3 +194,45 @@ def test_other_engines_fail_naming_the_component(platform: Platform, profile_rep
     result = platform.deploy_spec(spec_named(tmp_path, "redisapp", text), check=False)
     assert result.code != 0
     assert "'cache'" in result.err and "REDIS is not supported yet" in result.err
+
+
+def test_console_runs_a_command_in_the_live_release(platform: Platform, notes_app: dict):
+    out = platform.cli("apps", "console", "notesapp", "web", "--", "python", "manage.py",
+                       "shell", "-c", "from pages.models import Note; "
+                       "print('NOTES', Note.objects.count())").out
+    count = len(notes(notes_app["live_url"]))
+    assert f"NOTES {count}" in out
+    leftovers = list((platform.home / "apps" / notes_app["id"] / "instances").glob("console-*"))
+    assert leftovers == []
+
+
+def test_rollback_with_data_restores_the_backup_taken_before_migrations(
+        platform: Platform, profile_repo: Path, tmp_path: Path):
+    text = (EXAMPLE / "config" / "app.yaml").read_text() + (
+        "jobs:\n  - name: migrate\n    kind: PRE_DEPLOY\n    environment_slug: python\n"
+        "    github:\n      repo: example/profileapp\n      branch: main\n"
+        "    run_command: python manage.py migrate --noinput\n"
+        "    envs:\n      - key: DATABASE_URL\n        scope: RUN_TIME\n"
+        "        value: ${db.DATABASE_URL}\n")
+    spec = spec_named(tmp_path, "dataroll", text)
+    platform.deploy_spec(spec)
+    url = platform.app("dataroll")["live_url"]
+    first = platform.app("dataroll")["active_deployment"]["id"]
+    post_note(url, "before the second deploy")
+    platform.cli("apps", "create-deployment", "dataroll", "--wait")
+    post_note(url, "after the second deploy")
+    backups = platform.cli("databases", "backups", "dataroll", "-o", "json").json()
+    assert len([b for b in backups if "-before-" in b["name"]]) == 2
+    platform.cli("apps", "rollback", "dataroll", first, "--with-data", "--skip-pin", "--wait")
+    assert notes(url) == ["before the second deploy"]
+
+
+def test_deleting_an_app_keeps_a_final_backup(platform: Platform, profile_repo: Path,
+                                              tmp_path: Path):
+    platform.deploy_spec(spec_named(tmp_path, "goner"))
+    app = platform.app("goner")
+    post_note(app["live_url"], "keep me")
+    platform.cli("apps", "delete", "goner", "--force")
+    finals = list((platform.home / "backups").glob(f"goner-{app['id'][:8]}/db/*-final.dump"))
+    assert len(finals) == 1 and finals[0].stat().st_size > 0
+    assert platform.cli("apps", "get", "goner", check=False).code == 1

@@ -157,3 +157,21 @@ def test_killing_the_api_server_mid_deploy_keeps_the_app_serving(killy):  # type
         loop.stop()
     assert loop.failures == [], loop.failures[:5]
     assert get(url)[1].startswith(b"version=after-restart")
+
+
+def test_deployments_that_pile_up_coalesce_into_the_newest(killy):  # type: ignore[no-untyped-def]
+    platform, repo = killy
+    ids = []
+    for n in range(3):
+        commit(repo, {"version.txt": f"pile-{n}\n"})
+        ids.append(platform.cli("apps", "create-deployment", "killy", "-o",
+                                "json").json()[0]["id"])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        phases = {d["id"]: d["phase"] for d in deployments(platform, "killy")}
+        if all(phases[i] in ("ACTIVE", "SUPERSEDED", "ERROR", "CANCELED") for i in ids):
+            break
+        time.sleep(0.3)
+    assert phases[ids[-1]] == "ACTIVE"
+    assert phases[ids[1]] == "CANCELED"  # coalesced into the newest while the first ran
+    assert get(platform.app("killy")["live_url"])[1].startswith(b"version=pile-2")
