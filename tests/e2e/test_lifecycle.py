@@ -144,8 +144,14 @@ def test_killing_the_api_server_mid_deploy_keeps_the_app_serving(killy):  # type
         os.kill(api_pid, signal.SIGKILL)
         time.sleep(2)
         platform.cli("up")
-        resolved = platform.cli("apps", "get-deployment", "killy", dep["id"], "-o",
-                                "json").json()[0]
+        deadline = time.monotonic() + 120
+        while True:  # finished by its worker, or marked ERROR by the restarted server
+            resolved = platform.cli("apps", "get-deployment", "killy", dep["id"], "-o",
+                                    "json").json()[0]
+            if resolved["phase"] not in ("PENDING_BUILD", "BUILDING", "PENDING_DEPLOY",
+                                         "DEPLOYING") or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert resolved["phase"] in ("ERROR", "ACTIVE")
         if resolved["phase"] == "ERROR":
             assert "interrupted" in resolved["error"]["message"]
@@ -175,3 +181,40 @@ def test_deployments_that_pile_up_coalesce_into_the_newest(killy):  # type: igno
     assert phases[ids[-1]] == "ACTIVE"
     assert phases[ids[1]] == "CANCELED"  # coalesced into the newest while the first ran
     assert get(platform.app("killy")["live_url"])[1].startswith(b"version=pile-2")
+
+
+def worker_pid(dep_id: str) -> int | None:
+    """The deploy worker of this deployment (its command line names the deployment id)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"dockyard.deploy.worker" in args and dep_id.encode() in args:
+                return int(entry.name)
+    return None
+
+
+def test_a_deploy_worker_that_dies_ends_its_deployment_in_error(killy):  # type: ignore[no-untyped-def]
+    platform, repo = killy
+    url = platform.app("killy")["live_url"]
+    before = get(url)[1]
+    commit(repo, {"version.txt": "never-live\n", "requirements.txt": "gunicorn>=22\nsix\nidna\n"})
+    dep = platform.cli("apps", "create-deployment", "killy", "-o", "json").json()[0]
+    deadline = time.monotonic() + 60
+    pid = None
+    while pid is None and time.monotonic() < deadline:
+        pid = worker_pid(dep["id"])
+        time.sleep(0.02)
+    assert pid, "no deploy worker appeared"
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = platform.cli("apps", "get-deployment", "killy", dep["id"], "-o",
+                             "json").json()[0]
+        if state["phase"] == "ERROR":
+            break
+        time.sleep(0.2)
+    assert state["phase"] == "ERROR" and "worker exited" in state["error"]["message"]
+    assert get(url)[1].split()[0] == before.split()[0]  # the same version still serves

@@ -1,18 +1,23 @@
 """Runs deployments in the background: one at a time per app, newest pending wins.
 
-Deployments are records first (``PENDING_BUILD``); a worker thread per app picks them up.
-Pending deployments that pile up while one runs coalesce: only the newest is built, the
-others end ``CANCELED``. After a restart, deployments that were mid-flight end ``ERROR`` with
-the reason, their new instances are stopped, and the app keeps serving its active release.
+Deployments are records first (``PENDING_BUILD``); a thread per app picks them up and runs
+each in a worker process (``deploy.worker``). Pending deployments that pile up while one runs
+coalesce: only the newest is built, the others end ``CANCELED``. After a restart, a
+deployment whose worker still runs is left to it; one whose swap already happened is
+finished; any other ends ``ERROR`` with the reason, its new instances are stopped, and the
+app keeps serving its active release.
 """
 
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 from typing import Any
 
 from dockyard.deploy.phases import IN_PROGRESS, Phase, transition
+from dockyard.deploy.worker import lock_held
 
 logger = logging.getLogger("dockyard.deploy")
 INTERRUPTED = "interrupted: the API server stopped during this deployment; deploy again"
@@ -54,8 +59,6 @@ class Engine:
         return pending[0].id if pending else None
 
     def work(self, app_id: str) -> None:
-        from dockyard.deploy.pipeline import Pipeline
-
         while not self.stopping.is_set():
             with self.lock:
                 try:
@@ -65,10 +68,27 @@ class Engine:
                 if dep_id is None:
                     self.workers.pop(app_id, None)
                     return
-            try:
-                Pipeline(self.platform, app_id, dep_id).run()
-            except Exception:  # noqa: BLE001 - a bug must not kill the worker silently
-                logger.exception("deployment %s of app %s crashed", dep_id, app_id)
+            self.run_worker(app_id, dep_id)
+
+    def run_worker(self, app_id: str, dep_id: str) -> None:
+        """Deploy in a child process (see ``deploy.worker``); its output joins the API log.
+
+        If it dies without ending the deployment, the deployment ends ``ERROR`` here.
+        """
+        argv = [sys.executable, "-m", "dockyard.deploy.worker", app_id, dep_id]
+        code = subprocess.run(argv, stdin=subprocess.DEVNULL).returncode
+        store = self.platform.store
+        try:
+            dep = store.get_deployment(app_id, dep_id)
+        except Exception:  # noqa: BLE001 - the app was deleted meanwhile
+            return
+        if Phase(dep.phase) in IN_PROGRESS and not lock_held(self.platform.home, app_id):
+            logger.error("deploy worker of %s exited with %s mid-deployment", dep_id, code)
+            self.platform.stop_deployment_instances(app_id, dep)
+            dep = store.update_deployment(dep, error_code="deploy.worker_died",
+                                          error_message=f"the deploy worker exited with "
+                                                        f"status {code}; deploy again")
+            transition(store, dep, Phase.ERROR)
 
     def recover(self) -> None:
         """Resolve deployments a previous server left mid-flight.
@@ -78,6 +98,8 @@ class Engine:
         """
         store = self.platform.store
         for app in store.list_apps():
+            if lock_held(self.platform.home, app.id):
+                continue  # a worker of the previous server is finishing its deployment
             for dep in store.list_deployments(app.id):
                 if Phase(dep.phase) not in IN_PROGRESS - {Phase.PENDING_BUILD}:
                     continue
