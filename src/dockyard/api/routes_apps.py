@@ -35,19 +35,20 @@ async def read_json(request: Request) -> dict[str, Any]:
     return data
 
 
-def spec_from_body(body: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """The validated ``SpecDocument`` of a request: from ``spec_yaml`` when the client sent
-    the user's YAML text (so comments survive), else from DigitalOcean's ``spec`` object."""
-    from dockyard.spec import load_spec, parse_spec_data
+def spec_from_body(body: dict[str, Any]) -> dict[str, Any]:
+    """The checked spec of a request: from ``spec_yaml`` when the client sent the user's YAML
+    text (so comments survive), else from DigitalOcean's ``spec`` object. Checking runs in a
+    child process (``deploy.specs.check``), so the API server stays small."""
+    from dockyard.offload import call
 
     text = body.get("spec_yaml")
     if isinstance(text, str) and text.strip():
-        return load_spec(text, "spec")
+        return call("dockyard.deploy.specs:check", text=text)
     spec = body.get("spec")
     if not isinstance(spec, dict):
         raise DockyardError('request body needs "spec": an App Spec object',
                             code="bad_request")
-    return parse_spec_data(spec, "spec")
+    return call("dockyard.deploy.specs:check", data=spec)
 
 
 def paging(request: Request) -> tuple[int, int]:

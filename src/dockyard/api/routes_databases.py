@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from dockyard.api.routes_apps import platform, read_json
 from dockyard.errors import NotFound
-from dockyard.logs import Log
+from dockyard.offload import call
 
 
 def the_app(request: Request):  # type: ignore[no-untyped-def]
@@ -27,55 +27,43 @@ def component(request: Request, app) -> str:  # type: ignore[no-untyped-def]
 
 
 async def list_backups(request: Request) -> Response:
-    from dockyard.deploy import databases
+    from dockyard.deploy.databases import list_backups as backups_of
 
     app = the_app(request)
-    return JSONResponse({"backups": databases.list_backups(platform(request), app)})
+    return JSONResponse({"backups": backups_of(platform(request), app)})
 
 
 async def create_backup(request: Request) -> Response:
-    from dockyard.deploy import databases
-
     app = the_app(request)
-    plat = platform(request)
-    log = Log()
-    path = databases.backup(plat, app, component(request, app), log)
-    found = [b for b in databases.list_backups(plat, app) if b["name"] == path.name]
-    return JSONResponse({"backup": found[0]})
+    found = call("dockyard.deploy.databases:api_backup", app_id=app.id,
+                 database=component(request, app))
+    return JSONResponse({"backup": found})
 
 
 async def restore_backup(request: Request) -> Response:
-    from dockyard.deploy import databases
-
     app = the_app(request)
     body = await read_json(request)
-    path = databases.restore(platform(request), app, component(request, app),
-                             body.get("backup") or None, Log())
-    return JSONResponse({"restored": path.name})
+    name = call("dockyard.deploy.databases:api_restore", app_id=app.id,
+                database=component(request, app), name=body.get("backup") or None)
+    return JSONResponse({"restored": name})
 
 
 async def list_clusters(request: Request) -> Response:
-    from dockyard.deploy import databases
-
-    return JSONResponse({"clusters": databases.server(platform(request)).clusters().list()})
+    return JSONResponse({"clusters": call("dockyard.deploy.databases:api_clusters",
+                                          action="list")})
 
 
 async def add_cluster(request: Request) -> Response:
-    from dockyard.databases import Connection
-    from dockyard.deploy import databases
-
     body = await read_json(request)
     name, url = str(body.get("name") or ""), str(body.get("url") or "")
-    Connection.from_url(url)  # validates the shape before anything is stored
-    databases.server(platform(request)).clusters().add(name, url)
+    call("dockyard.deploy.databases:api_clusters", action="add", name=name, url=url)
     return JSONResponse({"cluster": {"name": name}})
 
 
 async def remove_cluster(request: Request) -> Response:
-    from dockyard.deploy import databases
-
-    databases.server(platform(request)).clusters().remove(request.path_params["name"])
-    return JSONResponse({"name": request.path_params["name"]})
+    name = request.path_params["name"]
+    call("dockyard.deploy.databases:api_clusters", action="remove", name=name)
+    return JSONResponse({"name": name})
 
 
 routes = [
@@ -90,12 +78,11 @@ routes = [
 
 
 async def open_console(request: Request) -> Response:
-    from dockyard.deploy import console
-
     app = the_app(request)
     body = await read_json(request)
     command = [str(c) for c in body.get("command") or []]
-    session = console.prepare(platform(request), app, request.path_params["component"], command)
+    session = call("dockyard.deploy.console:api_prepare", app_id=app.id,
+                   component=request.path_params["component"], command=command)
     return JSONResponse({"console": session})
 
 

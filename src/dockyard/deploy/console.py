@@ -64,3 +64,11 @@ def remove(platform: Any, app: App, component: str, session: str) -> None:
     inst = Instance(app.id, f"console-{session}", component, 0, None)
     platform.runtime.discard(inst)
     shutil.rmtree(platform.home.instances(app.id) / f"console-{session}", ignore_errors=True)
+
+
+def api_prepare(app_id: str, component: str, command: list[str]) -> dict[str, str]:
+    """``prepare`` in a child process (``dockyard.offload``): it resolves the databases."""
+    from dockyard.deploy.databases import _platform
+
+    platform = _platform()
+    return prepare(platform, platform.store.get_app(app_id), component, command)

@@ -129,3 +129,63 @@ def backup_before_jobs(ctx: Any, platform: Any) -> None:
             continue
         path = backup(platform, ctx.app, comp.name, ctx.log, label=f"before-{ctx.dep.id[:8]}")
         ctx.log.step(f"Backed up database '{comp.name}' before PRE_DEPLOY jobs: {path.name}")
+
+
+# -- entry points for the API, run in a child process through ``dockyard.offload`` ----------
+
+def _platform():  # type: ignore[no-untyped-def]
+    from dockyard.deploy.platform import Platform
+    from dockyard.paths import Home
+    from dockyard.settings import load_settings
+    from dockyard.store import Store
+
+    home = Home.default()
+    return Platform(home, load_settings(home), Store(home.db))
+
+
+def api_backup(app_id: str, database: str) -> dict[str, Any]:
+    platform = _platform()
+    app = platform.store.get_app(app_id)
+    path = backup(platform, app, database, Log())
+    return next(b for b in list_backups(platform, app) if b["name"] == path.name)
+
+
+def api_restore(app_id: str, database: str, name: str | None) -> str:
+    platform = _platform()
+    return restore(platform, platform.store.get_app(app_id), database, name, Log()).name
+
+
+def api_clusters(action: str, name: str = "", url: str = "") -> Any:
+    from dockyard.databases import Connection
+
+    clusters = server(_platform()).clusters()
+    if action == "add":
+        Connection.from_url(url)  # validates the shape before anything is stored
+        clusters.add(name, url)
+        return {"name": name}
+    if action == "remove":
+        clusters.remove(name)
+        return {"name": name}
+    return clusters.list()
+
+
+def api_final_backups(app_id: str, databases: list[str]) -> None:
+    """Before an app is deleted: a final dump of each of its dev databases."""
+    platform = _platform()
+    app = platform.store.get_app(app_id)
+    log = Log(platform.home.root / "logs" / "deletions.log")
+    try:
+        for name in databases:
+            try:
+                backup(platform, app, name, log, label="final")
+            except DockyardError as exc:  # never provisioned: nothing to keep
+                log.error(f"no final backup of {name}: {exc.message}")
+    finally:
+        log.close()
+
+
+def api_drop(app_id: str, databases: list[str]) -> None:
+    """After an app's processes are stopped: drop its dev databases and roles."""
+    pg = server(_platform())
+    for name in databases:
+        pg.drop(app_id, name)

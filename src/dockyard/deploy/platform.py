@@ -89,20 +89,17 @@ class Platform:
     def check_token(self, value: str):  # type: ignore[no-untyped-def]
         return self.store.check_token(value)
 
-    # -- specs (each takes a validated ``SpecDocument``) -----------------------------------
-    def propose(self, doc, app_id: str | None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-        doc = self.seal(doc)
-        name = doc.spec.name
+    # -- specs (each takes the result of ``deploy.specs.check``) -------------------------
+    def propose(self, checked: dict[str, Any], app_id: str | None) -> dict[str, Any]:
+        name = checked["name"]
         existing = self.store.find_app(name)
         available = existing is None or (app_id is not None and existing.id == app_id)
-        sites = len(doc.spec.static_sites or [])
-        is_static = sites > 0 and not (doc.spec.services or doc.spec.workers or doc.spec.jobs)
         return {"app_name_available": available,
                 **({} if available else {"app_name_suggestion": f"{name}-2"}),
-                "app_is_static": is_static, "existing_static_apps": "0",
+                "app_is_static": checked["is_static"], "existing_static_apps": "0",
                 "max_free_static_apps": "unlimited", "app_cost": 0,
-                "app_tier_downgrade_cost": 0, "spec": doc.to_dict(), "notes": doc.notes,
-                "undeployable": [str(i) for i in doc.undeployable()]}
+                "app_tier_downgrade_cost": 0, "spec": checked["spec"],
+                "notes": checked["notes"], "undeployable": checked["undeployable"]}
 
     # -- apps ------------------------------------------------------------------------------
     def used_ports(self) -> set[int]:
@@ -114,34 +111,20 @@ class Platform:
                     ports |= {i["port"] for i in comp.get("instances", []) if i.get("port")}
         return ports
 
-    def seal(self, doc):  # type: ignore[no-untyped-def]
-        """Encrypt plaintext SECRET values (in the spec and its YAML) before storing it,
-        as DigitalOcean does; ``EV[…]`` values are kept as they are."""
-        from dockyard.release.secrets import is_encrypted
-
-        def change(_where: str, env: Any) -> str | None:
-            value = env.get("value")
-            if str(env.get("type", "")).upper() == "SECRET" and isinstance(value, str) \
-                    and value and not is_encrypted(value):
-                return self.secret_box.encrypt(value)
-            return None
-
-        return doc.with_env_values(change)
-
-    def create_app(self, doc) -> App:  # type: ignore[no-untyped-def]
-        if doc.spec.name in RESERVED_NAMES:
-            raise DockyardError(f"name: {doc.spec.name!r} is reserved by the API; "
+    def create_app(self, checked: dict[str, Any]) -> App:
+        if checked["name"] in RESERVED_NAMES:
+            raise DockyardError(f"name: {checked['name']!r} is reserved by the API; "
                                 "choose another app name", code="spec.invalid")
-        doc = self.seal(doc)
-        app = self.store.create_app(doc.spec.name, doc.to_dict(), doc.to_yaml(), doc.notes,
+        app = self.store.create_app(checked["name"], checked["spec"], checked["yaml"],
+                                    checked["notes"],
                                     port=free_port(avoid=self.used_ports()))
         self.deploy(app, cause="initial deployment", cause_type="MANUAL")
         return self.store.get_app(app.id)
 
-    def update_app(self, app: App, doc) -> App:  # type: ignore[no-untyped-def]
+    def update_app(self, app: App, checked: dict[str, Any]) -> App:
         self.refuse_if_pinned(app)
-        doc = self.seal(doc)
-        app = self.store.update_spec(app.id, doc.to_dict(), doc.to_yaml(), doc.notes)
+        app = self.store.update_spec(app.id, checked["spec"], checked["yaml"],
+                                     checked["notes"])
         self.deploy(app, cause="app spec updated", cause_type="MANUAL")
         return app
 
@@ -157,9 +140,13 @@ class Platform:
             self.runtime.stop_programs(programs)
         if (self.home.router / "state.json").exists():
             self.router.remove(app.id)
+        dev = [d["name"] for d in app.spec.get("databases", []) if not d.get("cluster_name")]
+        if dev:
+            from dockyard.offload import call
+
+            call("dockyard.deploy.databases:api_drop", app_id=app.id, databases=dev)
         self.store.delete_app(app.id)
         shutil.rmtree(self.home.app(app.id), ignore_errors=True)
-        drop_databases(self, app)
 
     # -- deployments -----------------------------------------------------------------------
     def deploy(self, app: App, *, cause: str, cause_type: str = "MANUAL",
@@ -288,32 +275,16 @@ class Platform:
 
 
 def final_backups(platform: Platform, app: App) -> None:
-    """Before an app is deleted, dump each of its dev databases and move every backup of it
-    out of the app's folder, to ``DOCKYARD_HOME/backups/<app>-<id>/``."""
-    from dockyard.deploy import databases
+    """Before an app is deleted, dump and drop each of its dev databases (in a child
+    process: psycopg stays out of the API server), then move every backup of it out of the
+    app's folder, to ``DOCKYARD_HOME/backups/<app>-<id>/``."""
+    from dockyard.offload import call
 
     dev = [d["name"] for d in app.spec.get("databases", []) if not d.get("cluster_name")]
-    log = Log(platform.home.root / "logs" / "deletions.log")
-    try:
-        for name in dev:
-            try:
-                databases.backup(platform, app, name, log, label="final")
-            except DockyardError as exc:  # never provisioned: nothing to keep
-                log.error(f"no final backup of {name}: {exc.message}")
-    finally:
-        log.close()
+    if dev:
+        call("dockyard.deploy.databases:api_final_backups", app_id=app.id, databases=dev)
     source = platform.home.app(app.id) / "backups"
     if source.is_dir():
         target = platform.home.root / "backups" / f"{app.name}-{app.id[:8]}"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(source), str(target))
-
-
-def drop_databases(platform: Platform, app: App) -> None:
-    from dockyard.deploy import databases
-
-    dev = [d["name"] for d in app.spec.get("databases", []) if not d.get("cluster_name")]
-    if dev:
-        pg = databases.server(platform)
-        for name in dev:
-            pg.drop(app.id, name)

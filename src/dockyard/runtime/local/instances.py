@@ -13,7 +13,6 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import xmlrpc.client
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,11 +43,9 @@ class Instance:
 class LocalRuntime:
     """Start, watch and stop instances through supervisord.
 
-    supervisord's ``reloadConfig`` sees every program file at once, so changes from two apps'
-    deployments are serialized by one lock.
+    supervisord's ``reloadConfig`` sees every program file at once; ``Supervisor.update``
+    serializes the changes of two apps' deployments (each in its own worker process).
     """
-
-    lock = threading.Lock()
 
     def __init__(self, home: Home) -> None:
         self.home = home
@@ -99,8 +96,7 @@ class LocalRuntime:
             tmp = path.with_suffix(".tmp")
             tmp.write_text(render_program(self.home, prog))
             os.replace(tmp, path)
-        with self.lock:
-            self.sup.update()
+        self.sup.update()
 
     def state(self, inst: Instance) -> str:
         try:
@@ -126,8 +122,7 @@ class LocalRuntime:
             path = self.home.supervisor / "programs" / f"{inst.program}.conf"
             path.unlink(missing_ok=True)
         if instances:
-            with self.lock:
-                self.sup.update()
+            self.sup.update()
         for inst in instances:
             self.discard(inst)
 
@@ -142,8 +137,7 @@ class LocalRuntime:
         """Stop and forget programs by name (deleting an app)."""
         for name in names:
             (self.home.supervisor / "programs" / f"{name}.conf").unlink(missing_ok=True)
-        with self.lock:
-            self.sup.update()
+        self.sup.update()
 
     def programs(self, app_id: str) -> list[str]:
         prefix = f"i-{app_id[:8]}-"

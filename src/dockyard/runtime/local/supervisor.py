@@ -128,13 +128,20 @@ class Supervisor:
         wait_until(self.running, 20, "supervisord to answer on " + str(self.sock))
 
     def update(self) -> None:
-        """Apply changed program files: add new, restart changed, remove gone (like `update`)."""
-        rpc = self.rpc()
-        added, changed, removed = rpc.supervisor.reloadConfig()[0]
-        for name in removed + changed:
-            self._remove(rpc, name)
-        for name in changed + added:
-            rpc.supervisor.addProcessGroup(name)
+        """Apply changed program files: add new, restart changed, remove gone (like `update`).
+
+        ``reloadConfig`` sees every file at once, so callers in different processes (deploy
+        workers of two apps, ``dockyard up``) take turns through a file lock.
+        """
+        from dockyard.locks import file_lock
+
+        with file_lock(self.home.supervisor / "update.lock"):
+            rpc = self.rpc()
+            added, changed, removed = rpc.supervisor.reloadConfig()[0]
+            for name in removed + changed:
+                self._remove(rpc, name)
+            for name in changed + added:
+                rpc.supervisor.addProcessGroup(name)
 
     @staticmethod
     def _remove(rpc, name: str) -> None:  # type: ignore[no-untyped-def]
