@@ -1,62 +1,70 @@
 """The App Spec: DigitalOcean's app.yaml as pydantic models, loaded, validated and re-emitted.
 
-Import cost stays small (pydantic and ruamel.yaml only): every stage and the CLI import this.
+Exports load lazily (PEP 562): ``dockyard.spec.enums`` and the like stay light for the API
+server; the models (pydantic, ruamel.yaml) load on first use.
 """
 
-from .bindables import APP_WIDE, PROVIDES, bindable_refs
-from .blocks import (
-    Alert,
-    Cors,
-    EnvVar,
-    HealthCheck,
-    ImageSource,
-    LivenessHealthCheck,
-    LogDestination,
-    Route,
-    Termination,
-)
-from .document import SpecDocument
-from .enums import (
-    INSTANCE_SIZES,
-    AlertOperator,
-    AlertRule,
-    AlertWindow,
-    ComponentKind,
-    DatabaseEngine,
-    DomainType,
-    EgressType,
-    EnvScope,
-    EnvType,
-    JobKind,
-    Protocol,
-    Region,
-    RegistryType,
-)
-from .envs import env_visible, is_encrypted_secret, merged_envs
-from .errors import SpecError, SpecIssue
-from .load import load_spec, load_spec_file, parse_spec_data
-from .models import (
-    AppSpec,
-    Component,
-    DatabaseSpec,
-    DomainSpec,
-    FunctionsSpec,
-    IngressRule,
-    IngressSpec,
-    JobSpec,
-    ServiceSpec,
-    StaticSiteSpec,
-    WorkerSpec,
-)
+from __future__ import annotations
 
-__all__ = [
-    "APP_WIDE", "INSTANCE_SIZES", "PROVIDES",
-    "Alert", "AlertOperator", "AlertRule", "AlertWindow", "AppSpec", "Component",
-    "ComponentKind", "Cors", "DatabaseEngine", "DatabaseSpec", "DomainSpec", "DomainType",
-    "EgressType", "EnvScope", "EnvType", "EnvVar", "FunctionsSpec", "HealthCheck",
-    "ImageSource", "IngressRule", "IngressSpec", "JobKind", "JobSpec", "LivenessHealthCheck",
-    "LogDestination", "Protocol", "Region", "RegistryType", "Route", "ServiceSpec",
-    "SpecDocument", "SpecError", "SpecIssue", "StaticSiteSpec", "Termination", "WorkerSpec",
-    "bindable_refs", "env_visible", "is_encrypted_secret", "load_spec", "load_spec_file",
-    "merged_envs", "parse_spec_data",
-]
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "APP_WIDE": "bindables",
+    "Alert": "blocks",
+    "AlertOperator": "enums",
+    "AlertRule": "enums",
+    "AlertWindow": "enums",
+    "AppSpec": "models",
+    "Component": "models",
+    "ComponentKind": "enums",
+    "Cors": "blocks",
+    "DatabaseEngine": "enums",
+    "DatabaseSpec": "models",
+    "DomainSpec": "models",
+    "DomainType": "enums",
+    "EgressType": "enums",
+    "EnvScope": "enums",
+    "EnvType": "enums",
+    "EnvVar": "blocks",
+    "FunctionsSpec": "models",
+    "HealthCheck": "blocks",
+    "INSTANCE_SIZES": "enums",
+    "ImageSource": "blocks",
+    "IngressRule": "models",
+    "IngressSpec": "models",
+    "JobKind": "enums",
+    "JobSpec": "models",
+    "LivenessHealthCheck": "blocks",
+    "LogDestination": "blocks",
+    "PROVIDES": "bindables",
+    "Protocol": "enums",
+    "Region": "enums",
+    "RegistryType": "enums",
+    "Route": "blocks",
+    "ServiceSpec": "models",
+    "SpecDocument": "document",
+    "SpecError": "errors",
+    "SpecIssue": "errors",
+    "StaticSiteSpec": "models",
+    "Termination": "blocks",
+    "WorkerSpec": "models",
+    "bindable_refs": "bindables",
+    "env_visible": "envs",
+    "is_encrypted_secret": "envs",
+    "load_spec": "load",
+    "load_spec_file": "load",
+    "merged_envs": "envs",
+    "parse_spec_data": "load",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
