@@ -195,3 +195,26 @@ def test_apps_come_back_at_the_same_url_after_down_and_up(live: dict, platform: 
     assert deadline_ok, "the app did not come back after down/up"
     assert platform.app("profileapp")["live_url"] == url
     assert re.match(r"http://127\.0\.0\.1:\d+$", url)
+
+
+def test_log_urls_are_signed_and_stream_server_sent_events(live: dict, platform: Platform):
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    dep = live["active_deployment"]["id"]
+    urls = platform.request("GET", f"/v2/apps/{live['id']}/deployments/{dep}/logs"
+                                   "?type=DEPLOY&follow=true").body
+    ctx = ssl.create_default_context(cafile=str(platform.home / "tls" / "ca.pem"))
+    with urllib.request.urlopen(urls["live_url"] + "&format=sse", context=ctx,
+                                timeout=30) as resp:
+        assert resp.headers["Content-Type"].startswith("text/event-stream")
+        events = resp.read().decode()
+    assert "data: -----> Phase ACTIVE" in events
+    assert events.endswith("event: end\ndata: end\n\n")
+    tampered = urls["live_url"].replace(dep, live["id"])
+    try:
+        urllib.request.urlopen(tampered, context=ctx, timeout=10)
+        raise AssertionError("a tampered log URL was served")
+    except urllib.error.HTTPError as err:
+        assert err.code in (403, 404)

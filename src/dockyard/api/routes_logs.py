@@ -81,8 +81,19 @@ async def serve_log(request: Request) -> Response:
     if q.get("follow") != "true":
         lines = read_lines(log_files(folder, kind, component or None), tail)
         return PlainTextResponse("\n".join(lines) + ("\n" if lines else ""))
-    return StreamingResponse(follow_lines(plat, app_id, dep_id, folder, kind, component, tail),
-                             media_type="text/plain")
+    lines = follow_lines(plat, app_id, dep_id, folder, kind, component, tail)
+    if q.get("format") == "sse":  # the dashboard's EventSource
+        return StreamingResponse(as_events(lines), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+    return StreamingResponse(lines, media_type="text/plain")
+
+
+async def as_events(lines):  # type: ignore[no-untyped-def]
+    """Server-Sent Events: one ``data:`` message per line, then an ``end`` event (so the
+    browser does not reconnect to a finished deployment's log)."""
+    async for line in lines:
+        yield f"data: {line.rstrip(chr(10))}\n\n"
+    yield "event: end\ndata: end\n\n"
 
 
 async def follow_lines(plat: Any, app_id: str, dep_id: str, folder: Any, kind: str,

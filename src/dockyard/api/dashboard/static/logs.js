@@ -1,6 +1,6 @@
-// Live logs: ask the API for a signed follow URL, then read that URL's chunked text stream
-// with fetch() and append lines as they come. No token goes to the log URL (it is signed),
-// and no SSE relay is needed: the stream is plain text on this same server.
+// Live logs: ask the API for a signed follow URL, then read it as Server-Sent Events
+// (`&format=sse`: one message per line, an "end" event when the deployment is over) and
+// append lines as they come. No token goes to the log URL: it is signed.
 
 import { api, appPath, handleAuthError } from "./api.js";
 
@@ -58,10 +58,8 @@ export class LogFollower {
     try {
       const urls = await api("GET", logsPath(target));
       if (ctrl.signal.aborted) return;
-      const resp = await fetch(sameOrigin(urls.live_url), { signal: ctrl.signal, cache: "no-store" });
-      if (!resp.ok) throw new Error(`log stream answered HTTP ${resp.status}`);
       this.setStatus(`Following ${label} live`, "live");
-      await this.read(resp.body, ctrl);
+      await this.stream(`${sameOrigin(urls.live_url)}&format=sse`, ctrl);
       if (!ctrl.signal.aborted) {
         const why = target.type === "BUILD" ? " (a rollback reuses a built release)" : "";
         this.setStatus(this.lines ? `End of ${label}: ${this.lines} lines; the deployment is over.`
@@ -75,17 +73,24 @@ export class LogFollower {
     }
   }
 
-  async read(body, ctrl) {
-    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-    let rest = "";
-    while (!ctrl.signal.aborted) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      const parts = (rest + value).split("\n");
-      rest = parts.pop();
-      this.append(parts);
-    }
-    if (rest) this.append([rest]);
+  // Server-Sent Events: one message per line, an "end" event when the log is complete.
+  stream(url, ctrl) {
+    return new Promise((resolve, reject) => {
+      const source = new EventSource(url);
+      let pending = [];
+      const flush = () => { this.append(pending); pending = []; };
+      const timer = setInterval(flush, 100);
+      const close = () => { clearInterval(timer); flush(); source.close(); };
+      ctrl.signal.addEventListener("abort", () => { close(); resolve(); });
+      source.onmessage = (event) => pending.push(event.data);
+      source.addEventListener("end", () => { close(); resolve(); });
+      source.onerror = () => {
+        if (source.readyState === EventSource.CLOSED) {
+          close();
+          reject(new Error("the log stream closed"));
+        }
+      };
+    });
   }
 
   append(lines) {
