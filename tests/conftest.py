@@ -8,8 +8,10 @@ import os
 import ssl
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +92,20 @@ class Dockyard:
         except urllib.error.HTTPError as err:
             payload, status, hdrs = err.read(), err.code, dict(err.headers)
         return Response(status, json.loads(payload) if payload.strip() else None, hdrs)
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = 30.0,
+             interval: float = 0.05) -> Any:
+    """Poll ``check`` until it returns something truthy; fail naming ``what`` and the last
+    value (Datasette's conftest habit)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"Timed out waiting for {what} (last: {last!r})")
 
 
 @pytest.fixture(scope="session")

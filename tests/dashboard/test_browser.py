@@ -15,22 +15,12 @@ import pytest
 
 from dockyard.cli.progress import running_steps
 from dockyard.deploy.progress import mark, new_progress
+from tests.conftest import wait_for
 from tests.dashboard.conftest import SECRET_PLAINTEXT, Site, sign_in
 from tests.e2e.conftest import commit, get, git
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 TERMINAL = {"ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"}
-
-
-def wait_until(check, timeout: float, what: str) -> Any:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"Timed out waiting for {what} (last: {last!r})")
 
 
 def open_app(page: Any, site: Site) -> None:
@@ -76,7 +66,7 @@ def wait_spec_has(page: Any, text: str) -> None:
 
 def wait_live(site: Site, text: bytes, timeout: float = 30) -> None:
     url = site.app()["live_url"]
-    wait_until(lambda: get(url)[1].startswith(text), timeout, f"{text!r} at {url}")
+    wait_for(lambda: get(url)[1].startswith(text), f"{text!r} at {url}", timeout)
 
 
 def test_a_wrong_token_is_refused_with_the_reason(site: Site, new_page, shot):  # type: ignore[no-untyped-def]

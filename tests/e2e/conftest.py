@@ -8,7 +8,6 @@ from __future__ import annotations
 import http.client
 import shutil
 import subprocess
-import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,17 +88,6 @@ def get(url: str, path: str = "/", host: str | None = None,
         return resp.status, resp.read(), dict(resp.headers)
     finally:
         conn.close()
-
-
-def wait_for(check, timeout: float = 30, what: str = "condition"):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"Timed out waiting for {what} (last: {last!r})")
 
 
 def new_platform(root: Path, **env: str) -> Platform:

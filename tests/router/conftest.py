@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from dockyard.router import HAProxyRouter
+from tests.conftest import wait_for
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 WSGI_APP = '''\
@@ -53,15 +53,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"Timed out waiting for {what}")
 
 
 def listening(port: int) -> bool:
