@@ -15,16 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE, Dockyard
+from tests.source.gitrepo import commit, git  # noqa: F401 - commit is re-exported for e2e tests
 
-GIT_ID = ["-c", "user.name=Dockyard Tests", "-c", "user.email=tests@dockyard.invalid",
-          "-c", "commit.gpgsign=false"]
 EXAMPLE_URL = "https://github.com/example/profileapp.git"
-
-
-def git(repo: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    res = subprocess.run(["git", *GIT_ID, "-C", str(repo), *args], check=True,
-                         capture_output=True, text=True, env=env)
-    return res.stdout.strip()
 
 
 def make_repo(path: Path, source: Path, *, ignore: tuple[str, ...] = ()) -> Path:
@@ -35,16 +28,6 @@ def make_repo(path: Path, source: Path, *, ignore: tuple[str, ...] = ()) -> Path
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "initial")
     return path
-
-
-def commit(repo: Path, files: dict[str, str], message: str = "change") -> str:
-    for rel, text in files.items():
-        target = repo / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-    return git(repo, "rev-parse", "HEAD")
 
 
 def uv_cache_dir() -> Path:
