@@ -28,8 +28,8 @@ export function signOut() {
   sessionStorage.removeItem(READONLY_KEY);
 }
 
-// Read-only tokens are only discovered by a 403 (the API has no "who am I"); remember it
-// for this tab so write buttons stay disabled on every page.
+// Sign-in asks /v2/dockyard/whoami whether the token is read-only (a 403 later says the
+// same); remember it for this tab so write buttons stay disabled on every page.
 export function isReadOnly() {
   return sessionStorage.getItem(READONLY_KEY) === "1";
 }

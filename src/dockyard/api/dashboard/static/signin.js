@@ -1,7 +1,7 @@
 // Sign in: the token is tried on GET /v2/apps before it is kept, so a wrong one is refused
 // here with the API's own reason instead of failing later on every page.
 
-import { api, ApiError, saveToken } from "./api.js";
+import { api, ApiError, markReadOnly, saveToken } from "./api.js";
 import { $ } from "./ui.js";
 
 const REASONS = {
@@ -29,8 +29,9 @@ async function submit(event) {
   button.disabled = true;
   $("signin-error").hidden = true;
   try {
-    await api("GET", "/v2/apps?per_page=1", undefined, { token });
+    const who = await api("GET", "/v2/dockyard/whoami", undefined, { token });
     saveToken(token);
+    if (who.read_only) markReadOnly();
     location.assign(safeNext());
   } catch (err) {
     const refused = err instanceof ApiError && (err.status === 401 || err.status === 403);
