@@ -23,8 +23,9 @@ def running_steps(progress: dict[str, Any]) -> list[str]:
     def walk(steps: list[dict[str, Any]], trail: str) -> None:
         for s in steps:
             label = s.get("message_base", "")
-            label = f"{label} {s['component_name']}" if label and s.get("component_name") \
-                else f"{trail}{s['name']}"
+            if label and s.get("component_name"):
+                label = f"{label} {s['component_name']}"
+            label = label or f"{trail}{s['name']}"
             if s.get("steps"):
                 walk(s["steps"], f"{trail}{s['name']}/")
             elif s.get("status") == "RUNNING":
@@ -36,14 +37,29 @@ def running_steps(progress: dict[str, Any]) -> list[str]:
 
 def follow(client: Client, app_id: str, dep_id: str, *, interval: float = 0.3,
            timeout: float = 3600) -> dict[str, Any]:
-    """Print each phase and step change; on ERROR raise with the failing log's tail."""
+    """Print each phase and step change; on ERROR raise with the failing log's tail.
+
+    On a terminal a rich status line (spinner, phase, steps done) sits under the lines.
+    """
+    if sys.stderr.isatty():
+        from rich.console import Console
+
+        with Console(stderr=True).status("PENDING_BUILD") as status:
+            return poll(client, app_id, dep_id, interval, timeout, status.update)
+    return poll(client, app_id, dep_id, interval, timeout, lambda _text: None)
+
+
+def poll(client: Client, app_id: str, dep_id: str, interval: float, timeout: float,
+         show: Any) -> dict[str, Any]:
     seen: set[str] = set()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         dep = client.get(app_path(app_id, f"/deployments/{dep_id}"))["deployment"]
         progress = dep.get("progress") or {}
         counts = f"{progress.get('success_steps', 0)}/{progress.get('total_steps', 0)}"
-        for line in [f"{dep['phase']}"] + running_steps(progress):
+        running = running_steps(progress)
+        show(f"{dep['phase']}  {counts} steps  {', '.join(running)}")
+        for line in [f"{dep['phase']}"] + running:
             if line not in seen:
                 seen.add(line)
                 sys.stderr.write(f"-----> {line} ({counts})\n")

@@ -34,10 +34,12 @@ def new_progress(components: list[tuple[str, str]]) -> dict[str, Any]:
             leaf("wait", name, f"Waiting for {kind.replace('_', ' ')}")]})
     steps = [
         {"name": "build", "status": "PENDING", "steps": [
-            leaf("initialize"), {"name": "components", "status": "PENDING", "steps": build}]},
+            leaf("initialize", message="Fetching sources"),
+            {"name": "components", "status": "PENDING", "steps": build}]},
         {"name": "deploy", "status": "PENDING", "steps": [
-            leaf("initialize"), {"name": "components", "status": "PENDING", "steps": deploy},
-            leaf("finalize")]},
+            leaf("initialize", message="Preparing databases, jobs and new instances"),
+            {"name": "components", "status": "PENDING", "steps": deploy},
+            leaf("finalize", message="Switching routes to the new release")]},
     ]
     return count({"steps": steps})
 

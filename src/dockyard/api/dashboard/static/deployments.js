@@ -1,6 +1,7 @@
 // Deployments: the status card (active and in-progress deployment, progress, the steps
 // running now) and the history table. The step labels are the ones `--wait` prints in the
-// CLI (dockyard/cli/progress.py): "message_base component_name", else the step path.
+// CLI (dockyard/cli/progress.py): "message_base component_name", else message_base, else
+// the step path.
 
 import { cell, deploymentDuration, h, phaseBadge, shortId, TERMINAL, timeAgo } from "./ui.js";
 
@@ -9,7 +10,8 @@ export function runningSteps(progress) {
   const walk = (steps, trail) => {
     for (const s of steps || []) {
       const base = s.message_base || "";
-      const label = base && s.component_name ? `${base} ${s.component_name}` : `${trail}${s.name}`;
+      const label = (base && s.component_name ? `${base} ${s.component_name}` : base)
+        || `${trail}${s.name}`;
       if (s.steps && s.steps.length) walk(s.steps, `${trail}${s.name}/`);
       else if (s.status === "RUNNING") out.push(label);
     }
