@@ -313,7 +313,6 @@ def apps_console(app_ref: str, component: str, command: tuple[str, ...]) -> None
 
 def run() -> None:
     """Entry point: Dockyard errors become ` !     ` lines on stderr and exit status 1."""
-    from dockyard.cli import data_commands  # noqa: F401 - registers tokens and databases
     from dockyard.errors import DockyardError
 
     try:
