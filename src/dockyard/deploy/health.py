@@ -3,7 +3,7 @@
 DigitalOcean's ``health_check`` semantics and defaults (reference §2.4): ``http_path`` means an
 HTTP GET (2xx/3xx passes), none means a TCP connect. The budget before failing is
 ``initial_delay_seconds + period_seconds × failure_threshold`` (0 + 10 × 9 = 90 s by default);
-until the first success Dockyard probes every 0.2 s inside that budget, so a fast app goes
+until the first success Dockyard probes every 0.05 s inside that budget, so a fast app goes
 live in well under a second instead of waiting a full period. The request carries the app's
 real ``Host`` header so Django's ``ALLOWED_HOSTS`` does not fail it.
 """
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from dockyard.errors import DockyardError
 
-FAST_PROBE = 0.2
+FAST_PROBE = 0.05
 
 
 @dataclass(frozen=True)
