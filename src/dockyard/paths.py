@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 
 def default_home() -> Path:
@@ -85,3 +85,19 @@ class Home:
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o700)
         return self
+
+
+def inside(path: str) -> PurePosixPath | None:
+    """``path`` as a relative path that stays inside its root (``/``, ``.`` dropped, ``..``
+    folded); ``None`` when it would climb out (source_dir, output_dir)."""
+    parts: list[str] = []
+    for part in PurePosixPath(path.strip()).parts:
+        if part in ("/", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+            continue
+        parts.append(part)
+    return PurePosixPath(*parts)

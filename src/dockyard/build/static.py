@@ -8,12 +8,13 @@ as App Platform does; without a build the source_dir itself is the document root
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from dockyard.build.steps import build_env, copy_app, run_build_command
 from dockyard.build.types import BuildRequest, BuildResult
 from dockyard.errors import DockyardError
 from dockyard.logs import Log
+from dockyard.paths import inside
 
 SCAN = ("_static", "dist", "public", "build")
 
@@ -73,18 +74,13 @@ def _output_dir(req: BuildRequest, root: Path, built: bool, notes: list[str]) ->
 
 
 def _resolve(root: Path, output_dir: str, component: str) -> Path:
-    parts: list[str] = []
-    for part in PurePosixPath(output_dir).parts:
-        if part == "..":
-            if not parts:
-                raise DockyardError(
-                    f"output_dir {output_dir!r} of '{component}' leaves the source_dir",
-                    code="build.output_dir_escapes",
-                    hint="output_dir is relative to source_dir; remove the '..'.")
-            parts.pop()
-        elif part not in ("/", "."):
-            parts.append(part)
-    target = root.joinpath(*parts)
+    rel = inside(output_dir)
+    if rel is None:
+        raise DockyardError(
+            f"output_dir {output_dir!r} of '{component}' leaves the source_dir",
+            code="build.output_dir_escapes",
+            hint="output_dir is relative to source_dir; remove the '..'.")
+    target = root / rel
     if target.is_dir() and target.resolve().is_relative_to(root.resolve()):
         return target
     dirs = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name != ".git")

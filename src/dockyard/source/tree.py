@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path, PurePosixPath
 
 from dockyard.errors import CommandFailed, DockyardError
-from dockyard.paths import Home
+from dockyard.paths import Home, inside
 from dockyard.proc import capture
 from dockyard.source.git import SourceRef, git_env, mirror_path
 
@@ -59,20 +59,13 @@ def resolve_source_dir(root: Path, source_dir: str | None, where: str) -> Path:
 
 
 def _normalise(source_dir: str, where: str) -> PurePosixPath:
-    parts: list[str] = []
-    for part in PurePosixPath(source_dir.strip()).parts:
-        if part in ("/", "."):
-            continue
-        if part == "..":
-            if not parts:
-                raise DockyardError(
-                    f"source_dir {source_dir!r} escapes the repository root of {where}",
-                    code="source.dir_escapes",
-                    hint="source_dir is relative to the repository root; remove the '..'.")
-            parts.pop()
-            continue
-        parts.append(part)
-    return PurePosixPath(*parts)
+    rel = inside(source_dir)
+    if rel is None:
+        raise DockyardError(
+            f"source_dir {source_dir!r} escapes the repository root of {where}",
+            code="source.dir_escapes",
+            hint="source_dir is relative to the repository root; remove the '..'.")
+    return rel
 
 
 def _missing(root: Path, rel: PurePosixPath, source_dir: str, where: str) -> DockyardError:
