@@ -7,7 +7,6 @@ terminal.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -72,10 +71,6 @@ class Log:
 def null_log() -> Log:
     """A log that goes nowhere (for callers that don't keep one)."""
     return Log()
-
-
-def stderr_log() -> Log:
-    return Log(echo=sys.stderr)
 
 
 def timestamp() -> str:

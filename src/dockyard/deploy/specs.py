@@ -13,21 +13,13 @@ from typing import Any
 def check(text: str | None = None, data: dict[str, Any] | None = None,
           filename: str = "spec") -> dict[str, Any]:
     from dockyard.paths import Home
-    from dockyard.release.secrets import SecretBox, is_encrypted
+    from dockyard.release.secrets import SecretBox, seal_env
     from dockyard.spec import load_spec, parse_spec_data
 
     doc = load_spec(text, filename) if text is not None else parse_spec_data(data or {},
                                                                              filename)
     box = SecretBox(Home.default().secrets_key)
-
-    def seal(_where: str, env: Any) -> str | None:
-        value = env.get("value")
-        if str(env.get("type", "")).upper() == "SECRET" and isinstance(value, str) \
-                and value and not is_encrypted(value):
-            return box.encrypt(value)
-        return None
-
-    doc = doc.with_env_values(seal)
+    doc = doc.with_env_values(lambda _where, env: seal_env(env, box))
     spec = doc.spec
     return {"name": spec.name, "spec": doc.to_dict(), "yaml": doc.to_yaml(),
             "notes": doc.notes, "undeployable": [str(i) for i in doc.undeployable()],

@@ -108,12 +108,21 @@ def _secret_envs(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             and isinstance(env.get("value"), str) and env["value"]]
 
 
+def seal_env(env: Any, box: SecretBox) -> str | None:
+    """The value to store for one env entry: a SECRET's plaintext encrypted, as DigitalOcean
+    does on save; ``None`` to keep it (GENERAL values, ``EV[…]`` values, empty values)."""
+    value = env.get("value")
+    if str(env.get("type", "")).upper() == "SECRET" and isinstance(value, str) and value \
+            and not is_encrypted(value):
+        return box.encrypt(value)
+    return None
+
+
 def encrypt_spec_secrets(spec: dict[str, Any], box: SecretBox) -> dict[str, Any]:
-    """A copy of ``spec`` with plaintext SECRET values encrypted; ``EV[…]`` values kept as is."""
+    """A copy of ``spec`` (plain data) with its SECRET values sealed by ``seal_env``."""
     out = copy.deepcopy(spec)
     for _, env in _secret_envs(out):
-        if not is_encrypted(env["value"]):
-            env["value"] = box.encrypt(env["value"])
+        env["value"] = seal_env(env, box) or env["value"]
     return out
 
 

@@ -116,10 +116,6 @@ class Store:
         with self.tx() as c:
             c.execute("UPDATE apps SET pinned_deployment_id=? WHERE id=?", (dep_id, app_id))
 
-    def set_app_port(self, app_id: str, port: int) -> None:
-        with self.tx() as c:
-            c.execute("UPDATE apps SET port=? WHERE id=?", (port, app_id))
-
     def _app_from_row(self, row: sqlite3.Row) -> App:
         spec_row = self._query("SELECT spec_json, spec_yaml, notes_json FROM specs "
                                "WHERE app_id=? AND version=?", (row["id"], row["spec_version"]))[0]
