@@ -140,3 +140,29 @@ def test_create_records_a_pending_deployment(dockyard: Dockyard):
     deps = dockyard.request("GET", f"/v2/apps/{app['id']}/deployments").body
     assert deps["meta"]["total"] == 1
     assert deps["deployments"][0]["phase"] in {"PENDING_BUILD", "BUILDING", "ERROR", "ACTIVE"}
+
+
+def test_a_retried_post_does_its_work_once(dockyard: Dockyard):
+    """pydo retries a POST after a 5xx with the same x-ms-client-request-id."""
+    import json as _json
+    import ssl
+    import urllib.request
+
+    app = dockyard.request("POST", "/v2/apps", {"spec": minimal_spec(unique())}).body["app"]
+    path = f"/v2/apps/{app['id']}/deployments"
+    ctx = ssl.create_default_context(cafile=str(dockyard.home / "tls" / "ca.pem"))
+
+    def post(request_id: str) -> dict:
+        req = urllib.request.Request(dockyard.api_url + path, data=b"{}", method="POST",
+                                     headers={"Authorization": f"Bearer {dockyard.admin_token}",
+                                              "Content-Type": "application/json",
+                                              "x-ms-client-request-id": request_id})
+        with urllib.request.urlopen(req, context=ctx) as resp:
+            return _json.loads(resp.read())["deployment"]
+
+    first, again = post("req-1"), post("req-1")
+    assert first["id"] == again["id"]
+    other = post("req-2")
+    assert other["id"] != first["id"]
+    ids = {d["id"] for d in dockyard.request("GET", path).body["deployments"]}
+    assert {first["id"], other["id"]} <= ids and len(ids) == 3  # initial + two

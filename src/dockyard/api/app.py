@@ -21,6 +21,7 @@ from dockyard.api import (
 )
 from dockyard.api.auth import TokenAuth
 from dockyard.api.errors import error_response, from_exception
+from dockyard.api.idempotency import Idempotent
 from dockyard.errors import DockyardError
 
 
@@ -59,7 +60,8 @@ def create_app(platform) -> Starlette:  # type: ignore[no-untyped-def]
 
     app = Starlette(
         routes=route_table(),
-        middleware=[Middleware(TokenAuth, check=platform.check_token)],
+        middleware=[Middleware(TokenAuth, check=platform.check_token),
+                    Middleware(Idempotent)],
         exception_handlers={DockyardError: on_dockyard_error, HTTPException: on_http_error,
                             Exception: on_crash},
     )
