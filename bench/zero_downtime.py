@@ -35,92 +35,19 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from deploy import DOCKYARD, Installation, commit, fetch, seconds_in  # noqa: E402
+from tests.e2e.load import LoadLoop  # noqa: E402 - the same load loop as the e2e tests
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "tests" / "apps" / "zero_downtime"
 URL = "https://github.com/example/zerodown.git"
 NAME = "zerodown"
 ROLLBACK_TARGET_S = 1.0
-
-
-@dataclass
-class Sample:
-    start: float  # time.perf_counter() when the request was sent
-    seconds: float
-    ok: bool
-    detail: str  # the body's first word (version=…) or the error
-
-
-@dataclass
-class Load:
-    """A bounded closed-loop load: keep-alive and new-connection threads, each paced."""
-
-    port: int
-    threads: int = 4
-    pause: float = 0.005
-    max_seconds: float = 900
-    max_requests: int = 2_000_000
-    samples: list[Sample] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.stopping = threading.Event()
-        self.lock = threading.Lock()
-        self.workers = [threading.Thread(target=self.run, args=(i % 2 == 0,), daemon=True)
-                        for i in range(self.threads)]
-
-    def start(self) -> Load:
-        self.started = time.monotonic()
-        for worker in self.workers:
-            worker.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-        for worker in self.workers:
-            worker.join(timeout=30)
-
-    def done(self) -> bool:
-        return (self.stopping.is_set() or len(self.samples) >= self.max_requests
-                or time.monotonic() - self.started > self.max_seconds)
-
-    def run(self, keepalive: bool) -> None:
-        conn: http.client.HTTPConnection | None = None
-        while not self.done():
-            start = time.perf_counter()
-            try:
-                if conn is None:
-                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
-                conn.request("GET", "/")
-                resp = conn.getresponse()
-                body = resp.read().decode(errors="replace")
-                sample = Sample(start, time.perf_counter() - start, resp.status == 200,
-                                body.split(" ", 1)[0] if resp.status == 200 else
-                                f"HTTP {resp.status}: {body[:80]!r}")
-                if not keepalive or resp.will_close:
-                    conn.close()
-                    conn = None
-            except (OSError, http.client.HTTPException) as exc:
-                sample = Sample(start, time.perf_counter() - start, False,
-                                f"{type(exc).__name__}: {exc}")
-                if conn:
-                    conn.close()
-                conn = None
-            with self.lock:
-                self.samples.append(sample)
-            time.sleep(self.pause)
-        if conn:
-            conn.close()
-
-    def window(self, start: float, end: float) -> list[Sample]:
-        with self.lock:
-            return [s for s in self.samples if start <= s.start <= end]
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -209,13 +136,13 @@ class ZeroDowntime:
         self.rollbacks.append((took, seconds_in(log, r"Deployment is live at \S+ \(([\d.]+)s\)")))
 
 
-def report(load: Load, windows: dict[str, tuple[float, float]], zd: ZeroDowntime) -> bool:
+def report(load: LoadLoop, windows: dict[str, tuple[float, float]], zd: ZeroDowntime) -> bool:
     failures = [s for s in load.samples if not s.ok]
     print(f"requests sent: {len(load.samples)} ({load.threads} threads: keep-alive and new "
           f"connections), failures: {len(failures)} (target 0)"
           f"{'  ok' if not failures else '  MISSED'}")
     for sample in failures[:10]:
-        print(f"  ! at +{sample.start - load_start(load):.2f}s: {sample.detail}")
+        print(f"  ! at +{sample.at - load_start(load):.2f}s: {sample.detail}")
     print(f"{'window':<34}{'seconds':>8}{'requests':>10}{'failed':>8}{'p50 ms':>8}"
           f"{'p99 ms':>8}{'max ms':>8}")
     for label, (start, end) in windows.items():
@@ -238,8 +165,8 @@ def report(load: Load, windows: dict[str, tuple[float, float]], zd: ZeroDowntime
     return not failures
 
 
-def load_start(load: Load) -> float:
-    return min((s.start for s in load.samples), default=0.0)
+def load_start(load: LoadLoop) -> float:
+    return min((s.at for s in load.samples), default=0.0)
 
 
 def main() -> None:
@@ -256,12 +183,14 @@ def main() -> None:
         inst = Installation(Path(tmp))
         print(f"{os.cpu_count()} CPUs, load average before: "
               f"{Path('/proc/loadavg').read_text().split()[0]}")
-        load: Load | None = None
+        load: LoadLoop | None = None
         ok = False
         try:
             inst.cli("up")
             zd = ZeroDowntime(inst)
-            load = Load(int(zd.url.rsplit(":", 1)[1]), threads=args.threads).start()
+            load = LoadLoop(int(zd.url.rsplit(":", 1)[1]),
+                            keepalive_threads=args.threads - args.threads // 2,
+                            fresh_threads=args.threads // 2).start()
             time.sleep(1)  # connections established
             start = time.perf_counter()
             time.sleep(args.seconds)

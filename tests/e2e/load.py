@@ -1,7 +1,9 @@
-"""A bounded request loop for zero-downtime tests (127.0.0.1 only).
+"""A bounded request loop for zero-downtime tests and ``bench/zero_downtime.py`` (127.0.0.1
+only).
 
 Keep-alive threads reuse one connection; new-connection threads open one per request. Every
-response is recorded with its thread, time and body; anything but a 200 is a failure.
+response is recorded with its thread, send time, latency and body; anything but a 200 is a
+failure.
 """
 
 from __future__ import annotations
@@ -15,9 +17,19 @@ from dataclasses import dataclass, field
 @dataclass
 class Sample:
     thread: str
-    at: float
-    status: int
+    at: float       # time.perf_counter() when the request was sent
+    seconds: float  # until the response was read (or the error)
+    status: int     # 0 for a connection error
     body: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    @property
+    def detail(self) -> str:
+        """The body's first word (``version=…``), or what went wrong."""
+        return self.body.split(" ", 1)[0] if self.ok else f"HTTP {self.status}: {self.body[:80]!r}"
 
 
 @dataclass
@@ -35,7 +47,7 @@ class LoadLoop:
     def __post_init__(self) -> None:
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
-        self.threads: list[threading.Thread] = []
+        self.workers: list[threading.Thread] = []
         self.count = 0
 
     def record(self, sample: Sample) -> None:
@@ -53,18 +65,20 @@ class LoadLoop:
         started = time.monotonic()
         conn: http.client.HTTPConnection | None = None
         while not self.done(started):
+            sent = time.perf_counter()
             try:
                 if conn is None or not keepalive:
                     conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
                 conn.request("GET", self.path)
                 resp = conn.getresponse()
                 body = resp.read().decode(errors="replace")
-                self.record(Sample(name, time.monotonic(), resp.status, body))
+                self.record(Sample(name, sent, time.perf_counter() - sent, resp.status, body))
                 if not keepalive or resp.getheader("connection", "").lower() == "close":
                     conn.close()
                     conn = None
             except (OSError, http.client.HTTPException) as exc:
-                self.record(Sample(name, time.monotonic(), 0, f"{type(exc).__name__}: {exc}"))
+                self.record(Sample(name, sent, time.perf_counter() - sent, 0,
+                                   f"{type(exc).__name__}: {exc}"))
                 if conn:
                     conn.close()
                 conn = None
@@ -74,18 +88,27 @@ class LoadLoop:
 
     def start(self) -> LoadLoop:
         for i in range(self.keepalive_threads):
-            self.threads.append(threading.Thread(target=self.run, args=(f"keepalive-{i}", True)))
+            self.workers.append(threading.Thread(target=self.run, args=(f"keepalive-{i}", True)))
         for i in range(self.fresh_threads):
-            self.threads.append(threading.Thread(target=self.run, args=(f"fresh-{i}", False)))
-        for t in self.threads:
+            self.workers.append(threading.Thread(target=self.run, args=(f"fresh-{i}", False)))
+        for t in self.workers:
             t.daemon = True
             t.start()
         return self
 
     def stop(self) -> None:
         self.stop_event.set()
-        for t in self.threads:
+        for t in self.workers:
             t.join(timeout=30)
+
+    @property
+    def threads(self) -> int:
+        return self.keepalive_threads + self.fresh_threads
+
+    def window(self, start: float, end: float) -> list[Sample]:
+        """Samples sent between two ``time.perf_counter()`` readings."""
+        with self.lock:
+            return [s for s in self.samples if start <= s.at <= end]
 
     def versions(self, thread: str | None = None) -> list[str]:
         """The served versions in order, consecutive repeats removed."""
