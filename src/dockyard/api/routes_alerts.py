@@ -6,11 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dockyard.api.routes_apps import platform, read_json
-
-
-def the_app(request: Request):  # type: ignore[no-untyped-def]
-    return platform(request).store.get_app(request.path_params["app_id"])
+from dockyard.api.routes_apps import platform, read_json, the_app
 
 
 async def list_alerts(request: Request) -> Response:

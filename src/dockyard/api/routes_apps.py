@@ -18,6 +18,7 @@ from dockyard.api import routes_catalog
 from dockyard.api.errors import error_response
 from dockyard.api.shapes import app_json, page
 from dockyard.errors import DockyardError, NotFound
+from dockyard.store import App
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -64,6 +65,11 @@ def platform(request: Request):  # type: ignore[no-untyped-def]
     return request.app.state.platform
 
 
+def the_app(request: Request) -> App:
+    """The app named by the path's ``{app_id}`` (an id or a name); 404 when there is none."""
+    return platform(request).store.get_app(request.path_params["app_id"])
+
+
 def one_app(request: Request, app) -> JSONResponse:  # type: ignore[no-untyped-def]
     """One app; it carries the GitHub webhook URL and secret for deploy_on_push setup."""
     plat = platform(request)
@@ -93,18 +99,18 @@ async def create_app(request: Request) -> Response:
 
 
 async def get_app(request: Request) -> Response:
-    return one_app(request, platform(request).store.get_app(request.path_params["app_id"]))
+    return one_app(request, the_app(request))
 
 
 async def update_app(request: Request) -> Response:
     body = await read_json(request)
-    app = platform(request).store.get_app(request.path_params["app_id"])
+    app = the_app(request)
     app = platform(request).update_app(app, spec_from_body(body))
     return one_app(request, app)
 
 
 async def delete_app(request: Request) -> Response:
-    app = platform(request).store.get_app(request.path_params["app_id"])
+    app = the_app(request)
     platform(request).delete_app(app)
     return JSONResponse({"id": app.id})
 

@@ -128,7 +128,7 @@ async def get_instance_size(request: Request) -> Response:
 def active_deployment(request: Request) -> tuple[Any, Any, Any]:
     """The platform, the app in the path, and its live deployment (or None)."""
     plat = request.app.state.platform
-    app = plat.store.get_app(request.path_params["app_id"])
+    app = plat.store.get_app(request.path_params["app_id"])  # no routes_apps import: it imports us
     active = plat.store.list_deployments(app.id, phases=("ACTIVE",))
     return plat, app, active[0] if active else None
 

@@ -8,13 +8,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dockyard.api.routes_apps import platform, read_json
+from dockyard.api.routes_apps import platform, read_json, the_app
 from dockyard.errors import NotFound
 from dockyard.offload import call
-
-
-def the_app(request: Request):  # type: ignore[no-untyped-def]
-    return platform(request).store.get_app(request.path_params["app_id"])
 
 
 def component(request: Request, app) -> str:  # type: ignore[no-untyped-def]

@@ -6,13 +6,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from dockyard.api.routes_apps import paging, platform, read_json
+from dockyard.api.routes_apps import paging, platform, read_json, the_app
 from dockyard.api.shapes import deployment_json, page
 from dockyard.errors import DockyardError, NotFound
-
-
-def the_app(request: Request):  # type: ignore[no-untyped-def]
-    return platform(request).store.get_app(request.path_params["app_id"])
 
 
 async def list_deployments(request: Request) -> Response:

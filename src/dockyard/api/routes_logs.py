@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 
 from dockyard.api.errors import error_response
-from dockyard.api.routes_apps import platform
+from dockyard.api.routes_apps import platform, the_app
 from dockyard.api.signing import sign, signing_key, verify
 from dockyard.deploy.logfiles import log_files, normalize_type, read_lines
 from dockyard.errors import NotFound
@@ -39,7 +39,7 @@ def pick_deployment(request: Request, app: Any) -> Any:
 
 async def get_logs(request: Request) -> Response:
     plat = platform(request)
-    app = plat.store.get_app(request.path_params["app_id"])
+    app = the_app(request)
     dep = pick_deployment(request, app)
     component = request.path_params.get("component", "")
     if component and component not in {c["name"] for c in dep.components} and \
