@@ -68,7 +68,7 @@ def remove(platform: Any, app: App, component: str, session: str) -> None:
 
 def api_prepare(app_id: str, component: str, command: list[str]) -> dict[str, str]:
     """``prepare`` in a child process (``dockyard.offload``): it resolves the databases."""
-    from dockyard.deploy.databases import _platform
+    from dockyard.deploy.platform import Platform
 
-    platform = _platform()
+    platform = Platform.from_home()
     return prepare(platform, platform.store.get_app(app_id), component, command)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dockyard.deploy.platform import Platform
 from dockyard.errors import DockyardError, NotFound
 from dockyard.logs import Log
 from dockyard.store import App
@@ -133,32 +134,21 @@ def backup_before_jobs(ctx: Any, platform: Any) -> None:
 
 # -- entry points for the API, run in a child process through ``dockyard.offload`` ----------
 
-def _platform():  # type: ignore[no-untyped-def]
-    from dockyard.deploy.platform import Platform
-    from dockyard.paths import Home
-    from dockyard.settings import load_settings
-    from dockyard.store import Store
-
-    home = Home.default()
-    return Platform(home, load_settings(home), Store(home.db))
-
-
 def api_backup(app_id: str, database: str) -> dict[str, Any]:
-    platform = _platform()
+    platform = Platform.from_home()
     app = platform.store.get_app(app_id)
     path = backup(platform, app, database, Log())
     return next(b for b in list_backups(platform, app) if b["name"] == path.name)
 
 
 def api_restore(app_id: str, database: str, name: str | None) -> str:
-    platform = _platform()
+    platform = Platform.from_home()
     return restore(platform, platform.store.get_app(app_id), database, name, Log()).name
 
 
 def api_clusters(action: str, name: str = "", url: str = "") -> Any:
     from dockyard.databases import Connection
-
-    clusters = server(_platform()).clusters()
+    clusters = server(Platform.from_home()).clusters()
     if action == "add":
         Connection.from_url(url)  # validates the shape before anything is stored
         clusters.add(name, url)
@@ -171,7 +161,7 @@ def api_clusters(action: str, name: str = "", url: str = "") -> Any:
 
 def api_final_backups(app_id: str, databases: list[str]) -> None:
     """Before an app is deleted: a final dump of each of its dev databases."""
-    platform = _platform()
+    platform = Platform.from_home()
     app = platform.store.get_app(app_id)
     log = Log(platform.home.root / "logs" / "deletions.log")
     try:
@@ -186,6 +176,6 @@ def api_final_backups(app_id: str, databases: list[str]) -> None:
 
 def api_drop(app_id: str, databases: list[str]) -> None:
     """After an app's processes are stopped: drop its dev databases and roles."""
-    pg = server(_platform())
+    pg = server(Platform.from_home())
     for name in databases:
         pg.drop(app_id, name)

@@ -31,6 +31,15 @@ class Platform:
         self.engine = Engine(self)
         self.route_lock = threading.Lock()
 
+    @classmethod
+    def from_home(cls, home: Home | None = None) -> Platform:
+        """The platform of ``DOCKYARD_HOME``, for child processes (deploy workers, offloaded
+        calls) that share the API server's store."""
+        from dockyard.settings import load_settings
+
+        home = home or Home.default()
+        return cls(home, load_settings(home), Store(home.db))
+
     def start(self) -> None:
         """Start the deployment engine (finishing what a previous server left), the push
         watcher and the alert dispatcher."""

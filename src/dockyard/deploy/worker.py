@@ -39,13 +39,11 @@ def main(argv: list[str]) -> int:
     from dockyard.deploy.pipeline import Pipeline
     from dockyard.deploy.platform import Platform
     from dockyard.locks import file_lock
-    from dockyard.settings import load_settings
-    from dockyard.store import Store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     app_id, dep_id = argv[1], argv[2]
     home = Home.default()
-    platform = Platform(home, load_settings(home), Store(home.db))
+    platform = Platform.from_home(home)
     try:
         with file_lock(lock_path(home, app_id)):
             Pipeline(platform, app_id, dep_id).run()
