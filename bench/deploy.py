@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from dockyard.build.envcache import user_uv_cache
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCKYARD = str(Path(sys.executable).parent / "dockyard")
 EXAMPLE = ROOT / "examples" / "profileapp"
@@ -48,15 +50,6 @@ GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@dockyard.invalid"
 PG_STATE = Path("/var/lib/dockyard/postgres")  # where Dockyard keeps PostgreSQL's data as root
 
 
-def uv_cache_dir() -> str:
-    """uv's own cache: that of the uv Dockyard runs (next to our Python), else uv on PATH."""
-    uv = Path(sys.executable).parent / "uv"
-    argv = [str(uv) if uv.is_file() else "uv", "cache", "dir"]
-    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
-    Path(out).mkdir(parents=True, exist_ok=True)
-    return out
-
-
 class Installation:
     """A Dockyard in a temporary home whose git maps GitHub URLs to local repositories."""
 
@@ -64,7 +57,7 @@ class Installation:
         self.root = root
         self.home = root / "home"
         (self.home / "cache").mkdir(parents=True)
-        (self.home / "cache" / "uv").symlink_to(uv_cache_dir(), target_is_directory=True)
+        (self.home / "cache" / "uv").symlink_to(user_uv_cache(), target_is_directory=True)
         self.gitconfig = root / "gitconfig"
         self.gitconfig.write_text("")
         self.env = {**os.environ, "DOCKYARD_HOME": str(self.home),

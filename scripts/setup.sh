@@ -9,13 +9,22 @@ say() { printf -- '-----> %s\n' "$*"; }
 warn() { printf -- ' !     %s\n' "$*" >&2; }
 
 # --- uv ---------------------------------------------------------------------------------
-export PATH="$HOME/.local/bin:$PATH"
-if ! command -v uv >/dev/null 2>&1; then
-  say "Installing uv from PyPI"
-  python3 -m pip install --quiet --user uv 2>/dev/null \
-    || python3 -m pip install --quiet --user --break-system-packages uv
+# Only to create .venv; everything after uses the uv inside it (a dependency of Dockyard), so
+# nothing depends on what a shell profile put on PATH.
+export UV_NATIVE_TLS=1   # the system's trust store, as pip and git use (proxies with their own CA)
+UV=.venv/bin/uv
+if [ ! -x "$UV" ]; then
+  UV=$(command -v uv || true)
+  if [ -z "$UV" ]; then
+    UV="$(python3 -m site --user-base)/bin/uv"
+    if [ ! -x "$UV" ]; then
+      say "Installing uv from PyPI (to create .venv)"
+      python3 -m pip install --quiet --user uv 2>/dev/null \
+        || python3 -m pip install --quiet --user --break-system-packages uv
+    fi
+  fi
 fi
-say "uv $(uv --version | cut -d' ' -f2)"
+say "uv $("$UV" --version | cut -d' ' -f2) ($UV)"
 
 # --- Debian packages --------------------------------------------------------------------
 # binary -> package
@@ -55,6 +64,6 @@ fi
 
 # --- Python environment -----------------------------------------------------------------
 say "Syncing the Python environment (.venv)"
-uv sync --frozen --quiet
+"$UV" sync --frozen --quiet
 .venv/bin/dockyard --help >/dev/null
 say "Ready: .venv/bin/dockyard"

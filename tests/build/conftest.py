@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from dockyard.build import BuildRequest, BuildSettings
-from dockyard.build.envcache import uv_bin
+from dockyard.build.envcache import user_uv_cache
 from dockyard.logs import Log
 from dockyard.paths import Home
 
@@ -23,8 +22,7 @@ def uv_cache_dir() -> Path:
     """uv's own cache (warm on a developer machine) unless DOCKYARD_TEST_UV_CACHE says else."""
     chosen = os.environ.get("DOCKYARD_TEST_UV_CACHE")
     if not chosen:
-        chosen = subprocess.run([uv_bin(), "cache", "dir"], capture_output=True, text=True,
-                                check=True).stdout.strip()
+        chosen = str(user_uv_cache())
     path = Path(chosen)
     path.mkdir(parents=True, exist_ok=True)
     return path

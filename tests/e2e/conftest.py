@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.build.envcache import user_uv_cache
 from tests.conftest import EXAMPLE, Dockyard
 from tests.source.gitrepo import commit, git  # noqa: F401 - commit is re-exported for e2e tests
 
@@ -27,14 +28,6 @@ def make_repo(path: Path, source: Path, *, ignore: tuple[str, ...] = ()) -> Path
     git(path, "init", "-q", "-b", "main")
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "initial")
-    return path
-
-
-def uv_cache_dir() -> Path:
-    out = subprocess.run([str(Path(shutil.which("uv") or "uv")), "cache", "dir"],
-                         capture_output=True, text=True, check=True).stdout.strip()
-    path = Path(out)
-    path.mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -77,7 +70,7 @@ def new_platform(root: Path, **env: str) -> Platform:
     """A Dockyard in ``root`` (not started) with a warm package cache and its own git config."""
     home = root / "home"
     (home / "cache").mkdir(parents=True)
-    (home / "cache" / "uv").symlink_to(uv_cache_dir(), target_is_directory=True)
+    (home / "cache" / "uv").symlink_to(user_uv_cache(), target_is_directory=True)
     gitconfig = root / "gitconfig"
     gitconfig.write_text("")
     instance = Platform(home, gitconfig)

@@ -55,21 +55,24 @@ class EnvRequest:
 
 @functools.cache
 def uv_bin() -> str:
-    """uv next to our interpreter (a dependency), else on PATH (resolving pyenv shims)."""
+    """The uv installed next to our interpreter (a dependency of Dockyard), never one on PATH.
+
+    Whatever happens to be on PATH differs between a developer's shell, CI and a server's
+    service manager; the project environment's own uv is the same everywhere.
+    """
     here = Path(sys.executable).parent / "uv"
-    if here.is_file():
-        return str(here)
-    found = shutil.which("uv")
-    if found and "/shims/" in found and shutil.which("pyenv"):
-        try:
-            found = capture(["pyenv", "which", "uv"]).strip() or found
-        except CommandFailed:
-            pass
-    if not found:
-        raise DockyardError("uv was not found next to Dockyard's Python or on PATH",
+    if not here.is_file():
+        raise DockyardError(f"uv was not found next to Dockyard's Python ({here})",
                             code="build.uv_missing",
-                            hint="Install it into Dockyard's environment: `uv pip install uv`.")
-    return found
+                            hint="Run `make setup` (it syncs Dockyard's environment, uv included).")
+    return str(here)
+
+
+def user_uv_cache() -> Path:
+    """uv's own cache directory for this user (tests and benchmarks share it to stay warm)."""
+    path = Path(capture([uv_bin(), "cache", "dir"]).strip())
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 @functools.cache
