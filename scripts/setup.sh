@@ -9,19 +9,17 @@ say() { printf -- '-----> %s\n' "$*"; }
 warn() { printf -- ' !     %s\n' "$*" >&2; }
 
 # --- uv ---------------------------------------------------------------------------------
-# Only to create .venv; everything after uses the uv inside it (a dependency of Dockyard), so
-# nothing depends on what a shell profile put on PATH.
+# uv is a dependency of Dockyard: after the first sync, the one inside .venv is used. Before
+# that, a uv of the locked version is installed from PyPI into .bootstrap/ (never onto PATH),
+# so nothing depends on what a shell profile or an earlier install put on PATH.
 export UV_NATIVE_TLS=1   # the system's trust store, as pip and git use (proxies with their own CA)
 UV=.venv/bin/uv
 if [ ! -x "$UV" ]; then
-  UV=$(command -v uv || true)
-  if [ -z "$UV" ]; then
-    UV="$(python3 -m site --user-base)/bin/uv"
-    if [ ! -x "$UV" ]; then
-      say "Installing uv from PyPI (to create .venv)"
-      python3 -m pip install --quiet --user uv 2>/dev/null \
-        || python3 -m pip install --quiet --user --break-system-packages uv
-    fi
+  UV=.bootstrap/bin/uv
+  if [ ! -x "$UV" ]; then
+    version=$(grep -A1 '^name = "uv"$' uv.lock | sed -n 's/^version = "\(.*\)"$/\1/p')
+    say "Installing uv ${version} from PyPI into .bootstrap/ (to create .venv)"
+    python3 -m pip install --quiet --disable-pip-version-check --target .bootstrap "uv==${version}"
   fi
 fi
 say "uv $("$UV" --version | cut -d' ' -f2) ($UV)"
