@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dockyard.build.envcache import user_uv_cache
+from dockyard.buildpacks.envcache import user_uv_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKYARD = str(Path(sys.executable).parent / "dockyard")

@@ -1,5 +1,6 @@
-"""A file lock shared by threads and processes (flock), for work two deployments may race on:
-fetching one git mirror, creating one shared virtualenv."""
+"""File locks shared by threads and processes (flock): for work two deployments may race on
+(fetching one git mirror, creating one shared virtualenv), and the per-app deploy lock that
+a deploy worker holds while it runs."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from dockyard.paths import Home
 
 
 @contextmanager
@@ -18,3 +21,21 @@ def file_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def deploy_lock_path(home: Home, app_id: str) -> Path:
+    return home.run / f"deploy-{app_id}.lock"
+
+
+def deploy_lock_held(home: Home, app_id: str) -> bool:
+    """Is a worker deploying this app right now (from this or an earlier API server)?"""
+    path = deploy_lock_path(home, app_id)
+    if not path.exists():
+        return False
+    with open(path, "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return False

@@ -2,9 +2,10 @@
 
 The API server is long-running and should stay small: validating specs (pydantic models,
 ruamel.yaml) and database work (psycopg) would keep ~25 MB of libraries in it for good. Those
-calls go through ``call("module:function", **kwargs)`` instead: the child imports what it
-needs, prints one JSON line, exits, and its memory goes with it. A ``DockyardError`` raised
-in the child is raised again in the parent with the same code, status and field issues.
+calls go through ``call(name, **kwargs)`` instead, ``name`` being a key of
+``entrypoints.OFFLOADED``: the child imports what it needs, prints one JSON line, exits, and
+its memory goes with it. A ``DockyardError`` raised in the child is raised again in the
+parent with the same code, status and field issues.
 """
 
 from __future__ import annotations
@@ -33,9 +34,12 @@ class Issue:
         self.path, self.message, self.line = path, message, line
 
 
-def call(target: str, timeout: float = 600, **kwargs: Any) -> Any:
-    """``target`` is ``"package.module:function"``; ``kwargs`` must be JSON-able."""
-    res = subprocess.run([sys.executable, "-m", "dockyard.offload", target],
+def call(name: str, timeout: float = 600, **kwargs: Any) -> Any:
+    """``name`` is a key of ``entrypoints.OFFLOADED``; ``kwargs`` must be JSON-able."""
+    from dockyard.entrypoints import OFFLOAD, OFFLOADED, argv
+
+    target = OFFLOADED[name]
+    res = subprocess.run(argv(OFFLOAD, name),
                          input=json.dumps(kwargs), capture_output=True, text=True,
                          timeout=timeout)
     lines = res.stdout.strip().splitlines()
@@ -56,8 +60,10 @@ def error_json(exc: DockyardError) -> dict[str, Any]:
             "status": exc.status, "issues": issues}
 
 
-def main(argv: list[str]) -> int:
-    module, _, name = argv[1].partition(":")
+def main(args: list[str]) -> int:
+    from dockyard.entrypoints import OFFLOADED
+
+    module, _, name = OFFLOADED[args[1]].partition(":")
     kwargs = json.loads(sys.stdin.read() or "{}")
     try:
         result = getattr(importlib.import_module(module), name)(**kwargs)

@@ -17,7 +17,7 @@ def admin_token_path(home: Home):  # type: ignore[no-untyped-def]
 
 def ensure_admin_token(home: Home) -> None:
     """Create the admin token once (mode 0600); later calls keep it."""
-    from dockyard.api.tls import write_private
+    from dockyard.files import write_private
 
     path = admin_token_path(home)
     if not path.exists():

@@ -45,6 +45,17 @@ class Settings:
     def api_url(self) -> str:
         return f"https://{self.api_host}:{self.api_port}"
 
+    def live_url(self, port: int | None) -> str:
+        """An app's live URL (``default_ingress``, ``${APP_URL}``): the one place it is made.
+
+        Each app has a port of its own on 127.0.0.1 for its whole life.
+        """
+        return f"http://{self.live_host(port)}" if port else ""
+
+    def live_host(self, port: int | None) -> str:
+        """The live URL's host, which health checks send as ``Host`` (Django checks it)."""
+        return f"127.0.0.1:{port}"
+
 
 def _path(home: Home) -> Path:
     return home.root / "config.json"

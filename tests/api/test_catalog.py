@@ -10,7 +10,7 @@ import urllib.request
 import uuid
 
 from dockyard.api.routes_catalog import DO_REGIONS, SIZES
-from dockyard.spec.enums import INSTANCE_SIZES, Region
+from dockyard.appspec.enums import INSTANCE_SIZES, Region
 from tests.api.test_apps_api import assert_do_error, minimal_spec
 from tests.conftest import Dockyard, Response
 

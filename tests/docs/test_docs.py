@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dockyard.spec.support import render, sections, status_of
+from dockyard.appspec.support import render, sections, status_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -12,13 +12,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_spec_field_has_a_documented_status():
     missing = [f"{kind}.{field}" for kind, _title, model in sections()
                for field in model.model_fields if not status_of(kind, field)[0]]
-    assert not missing, f"Missing from dockyard.spec.support.SUPPORT: {missing}"
+    assert not missing, f"Missing from dockyard.appspec.support.SUPPORT: {missing}"
 
 
 def test_spec_fields_doc_is_current():
     doc = (ROOT / "docs" / "spec-fields.md").read_text()
     assert doc == render(), ("docs/spec-fields.md is stale: run "
-                             "`.venv/bin/python -m dockyard.spec.support > docs/spec-fields.md`")
+                             "`.venv/bin/python -m dockyard.appspec.support > docs/spec-fields.md`")
 
 
 def test_readme_shows_the_two_commands():
@@ -29,7 +29,7 @@ def test_readme_shows_the_two_commands():
 def test_readme_lists_every_cli_command():
     from click import Group
 
-    from dockyard.cli.main import cli
+    from dockyard.cli.tree import cli
 
     readme = (ROOT / "README.md").read_text()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.build.envcache import user_uv_cache
+from dockyard.buildpacks.envcache import user_uv_cache
 from tests.conftest import EXAMPLE, Dockyard
 from tests.source.gitrepo import commit, git  # noqa: F401 - commit is re-exported for e2e tests
 

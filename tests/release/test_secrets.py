@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.appspec import is_encrypted_secret
 from dockyard.errors import DockyardError
 from dockyard.release.secrets import (
     SecretBox,
@@ -15,7 +16,6 @@ from dockyard.release.secrets import (
     foreign_secrets,
     secret_values,
 )
-from dockyard.spec import is_encrypted_secret
 
 DO_VALUE = "EV[1:zqiRIeaaYK/NqctZDYzy6t0pTrtRDeq8:wqGpZRrsKN5nPhWQrS479cfBiXT0WQ==]"
 

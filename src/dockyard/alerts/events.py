@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from dockyard.appspec.enums import AlertRule
 from dockyard.errors import DockyardError
 from dockyard.logs import timestamp
-from dockyard.spec.enums import AlertRule
 
 DELIVERED = "delivered"
 FAILED = "failed"

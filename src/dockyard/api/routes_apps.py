@@ -44,12 +44,12 @@ def spec_from_body(body: dict[str, Any]) -> dict[str, Any]:
 
     text = body.get("spec_yaml")
     if isinstance(text, str) and text.strip():
-        return call("dockyard.deploy.specs:check", text=text)
+        return call("spec.check", text=text)
     spec = body.get("spec")
     if not isinstance(spec, dict):
         raise DockyardError('request body needs "spec": an App Spec object',
                             code="bad_request")
-    return call("dockyard.deploy.specs:check", data=spec)
+    return call("spec.check", data=spec)
 
 
 def paging(request: Request) -> tuple[int, int]:
@@ -73,7 +73,8 @@ def the_app(request: Request) -> App:
 def one_app(request: Request, app) -> JSONResponse:  # type: ignore[no-untyped-def]
     """One app; it carries the GitHub webhook URL and secret for deploy_on_push setup."""
     plat = platform(request)
-    body = app_json(app, plat.store.list_deployments(app.id))
+    body = app_json(app, plat.store.list_deployments(app.id),
+                    plat.settings.live_url(app.port))
     body["dockyard"]["webhook"] = {"url": plat.settings.api_url + "/v2/webhooks/github",
                                    "secret": plat.webhook_secret(app),
                                    "content_type": "application/json", "events": ["push"]}
@@ -87,8 +88,9 @@ async def list_or_get_apps(request: Request) -> Response:
     apps = platform(request).store.list_apps()
     page_no, per_page = paging(request)
     items, links, meta = page(str(request.url), apps, page_no, per_page)
-    store = platform(request).store
-    return JSONResponse({"apps": [app_json(a, store.list_deployments(a.id)) for a in items],
+    plat = platform(request)
+    return JSONResponse({"apps": [app_json(a, plat.store.list_deployments(a.id),
+                                           plat.settings.live_url(a.port)) for a in items],
                          "links": links, "meta": meta})
 
 

@@ -23,7 +23,7 @@ def component(request: Request, app) -> str:  # type: ignore[no-untyped-def]
 
 
 async def list_backups(request: Request) -> Response:
-    from dockyard.deploy.databases import list_backups as backups_of
+    from dockyard.deploy.database_ops import list_backups as backups_of
 
     app = the_app(request)
     return JSONResponse({"backups": backups_of(platform(request), app)})
@@ -31,7 +31,7 @@ async def list_backups(request: Request) -> Response:
 
 async def create_backup(request: Request) -> Response:
     app = the_app(request)
-    found = call("dockyard.deploy.databases:api_backup", app_id=app.id,
+    found = call("databases.backup", app_id=app.id,
                  database=component(request, app))
     return JSONResponse({"backup": found})
 
@@ -39,26 +39,26 @@ async def create_backup(request: Request) -> Response:
 async def restore_backup(request: Request) -> Response:
     app = the_app(request)
     body = await read_json(request)
-    name = call("dockyard.deploy.databases:api_restore", app_id=app.id,
+    name = call("databases.restore", app_id=app.id,
                 database=component(request, app), name=body.get("backup") or None)
     return JSONResponse({"restored": name})
 
 
 async def list_clusters(request: Request) -> Response:
-    return JSONResponse({"clusters": call("dockyard.deploy.databases:api_clusters",
+    return JSONResponse({"clusters": call("databases.clusters",
                                           action="list")})
 
 
 async def add_cluster(request: Request) -> Response:
     body = await read_json(request)
     name, url = str(body.get("name") or ""), str(body.get("url") or "")
-    call("dockyard.deploy.databases:api_clusters", action="add", name=name, url=url)
+    call("databases.clusters", action="add", name=name, url=url)
     return JSONResponse({"cluster": {"name": name}})
 
 
 async def remove_cluster(request: Request) -> Response:
     name = request.path_params["name"]
-    call("dockyard.deploy.databases:api_clusters", action="remove", name=name)
+    call("databases.clusters", action="remove", name=name)
     return JSONResponse({"name": name})
 
 
@@ -77,7 +77,7 @@ async def open_console(request: Request) -> Response:
     app = the_app(request)
     body = await read_json(request)
     command = [str(c) for c in body.get("command") or []]
-    session = call("dockyard.deploy.console:api_prepare", app_id=app.id,
+    session = call("console.prepare", app_id=app.id,
                    component=request.path_params["component"], command=command)
     return JSONResponse({"console": session})
 

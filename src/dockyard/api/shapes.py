@@ -11,10 +11,6 @@ REGION = {"slug": "local", "label": "This machine", "flag": "local", "continent"
 NOT_DONE = ("PENDING_BUILD", "BUILDING", "PENDING_DEPLOY", "DEPLOYING")
 
 
-def live_url(app: App) -> str:
-    return f"http://127.0.0.1:{app.port}" if app.port else ""
-
-
 def deployment_json(dep: Deployment, spec: dict[str, Any] | None = None) -> dict[str, Any]:
     """A Deployment object; component commits are grouped by kind as DO does."""
     by_kind: dict[str, list[dict[str, Any]]] = {}
@@ -39,13 +35,12 @@ def deployment_json(dep: Deployment, spec: dict[str, Any] | None = None) -> dict
     return body
 
 
-def app_json(app: App, deployments: list[Deployment]) -> dict[str, Any]:
-    """An App object with its active and in-progress deployments."""
-    url = live_url(app)
+def app_json(app: App, deployments: list[Deployment], url: str) -> dict[str, Any]:
+    """An App object with its active and in-progress deployments; ``url`` is its live URL."""
     body: dict[str, Any] = {
         "id": app.id, "owner_uuid": "local", "spec": app.spec,
         "default_ingress": url, "live_url": url, "live_url_base": url,
-        "live_domain": url.removeprefix("http://"),
+        "live_domain": url.split("://", 1)[-1],
         "created_at": app.created_at, "updated_at": app.updated_at,
         "region": {**REGION, "requested": app.spec.get("region", "")},
         "tier_slug": "local",

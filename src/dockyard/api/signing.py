@@ -18,7 +18,7 @@ TTL_SECONDS = 3600
 
 
 def signing_key(home: Home) -> bytes:
-    from dockyard.api.tls import write_private
+    from dockyard.files import write_private
 
     path = home.run / "log-url.key"
     if not path.exists():

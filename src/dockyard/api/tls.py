@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard.files import write_private
+
 
 @dataclass(frozen=True)
 class TLSFiles:
@@ -25,16 +27,6 @@ class TLSFiles:
 def tls_files(directory: Path) -> TLSFiles:
     return TLSFiles(directory / "ca.pem", directory / "ca-key.pem",
                     directory / "server.pem", directory / "server-key.pem")
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner can read (mode 0600 from the start, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
 
 
 def ensure_tls(directory: Path) -> TLSFiles:

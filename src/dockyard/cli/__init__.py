@@ -4,6 +4,6 @@ from __future__ import annotations
 
 
 def main() -> None:
-    from dockyard.cli.main import run
+    from dockyard.cli.tree import run
 
     run()

@@ -17,7 +17,7 @@ def read_spec(path: str) -> dict[str, Any]:
     The request carries DigitalOcean's ``spec`` object plus the YAML text (a Dockyard
     extension), so the server keeps the user's comments for ``apps spec get``.
     """
-    from dockyard.spec import load_spec_file
+    from dockyard.appspec import load_spec_file
 
     doc = load_spec_file(path)
     return {"spec": doc.to_dict(), "spec_yaml": doc.to_yaml()}
@@ -128,7 +128,7 @@ def spec_get(ref: str, fmt: str) -> None:
 
 def spec_validate(path: str, output: str) -> None:
     """Offline validation (like doctl's --schema-only): print the spec or every error."""
-    from dockyard.spec import load_spec_file
+    from dockyard.appspec import load_spec_file
 
     doc = load_spec_file(path)
     if output == "json":

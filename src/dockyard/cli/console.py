@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 from dockyard.cli.client import Client, app_path
+from dockyard.entrypoints import LAUNCHER, argv
 
 
 def console(ref: str, component: str, command: list[str]) -> None:
@@ -19,8 +20,7 @@ def console(ref: str, component: str, command: list[str]) -> None:
     session = client.post(app_path(app_id, f"/components/{component}/console"),
                           {"command": command})["console"]
     try:
-        code = subprocess.call([sys.executable, "-m", "dockyard.runtime.local.launch",
-                                session["launch"]])
+        code = subprocess.call(argv(LAUNCHER, session["launch"]))
     finally:
         client.delete(app_path(app_id, f"/components/{component}/console/{session['id']}"))
     sys.exit(code)

@@ -8,7 +8,7 @@ from dockyard.paths import Home
 
 
 def up(output: str) -> None:
-    from dockyard.runtime.local import control
+    from dockyard import control
 
     state = control.up(Home.default())
     if output == "json":
@@ -20,14 +20,14 @@ def up(output: str) -> None:
 
 
 def down() -> None:
-    from dockyard.runtime.local import control
+    from dockyard import control
 
     result = control.down(Home.default())
     print("-----> Dockyard stopped" if result["stopped"] else "-----> Dockyard was not running")
 
 
 def status(output: str) -> None:
-    from dockyard.runtime.local import control
+    from dockyard import control
 
     state = control.status(Home.default())
     if output == "json":

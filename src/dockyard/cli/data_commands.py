@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dockyard.cli.main import app_argument, cli, output_option, table_options
+from dockyard.cli.groups import app_argument, cli, output_option, table_options
 
 
 @cli.group()

@@ -11,9 +11,9 @@ import json
 import re
 from pathlib import Path
 
-from dockyard.api.tls import write_private
 from dockyard.databases.connection import Connection
 from dockyard.errors import DockyardError, NotFound
+from dockyard.files import write_private
 from dockyard.release.secrets import SecretBox
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$")

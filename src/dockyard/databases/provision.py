@@ -18,8 +18,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from dockyard.api.tls import write_private
 from dockyard.errors import DockyardError
+from dockyard.files import write_private
 from dockyard.release.secrets import SecretBox
 
 ROLE_ATTRS = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import psycopg
 
-from dockyard.api.tls import write_private
 from dockyard.databases import dumps
 from dockyard.databases.clusters import ExternalClusters
 from dockyard.databases.connection import Connection, check_name, default_name
@@ -33,6 +32,7 @@ from dockyard.databases.provision import (
     plan,
 )
 from dockyard.errors import DockyardError
+from dockyard.files import write_private
 from dockyard.logs import Log
 from dockyard.paths import Home
 from dockyard.proc import capture, run

@@ -41,7 +41,7 @@ def fetch_all(ctx: DeployContext) -> dict[str, tuple[Any, str]]:
 def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: str,
                     force: bool) -> dict[str, Any]:
     """Export the commit, build it into the release, return the component's record."""
-    from dockyard.build import BuildRequest, BuildSettings, build
+    from dockyard.buildpacks import BuildRequest, BuildSettings, build
     from dockyard.source import checkout
 
     work = ctx.home.app(ctx.app.id) / "work" / ctx.dep.id / comp.name

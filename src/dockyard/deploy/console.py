@@ -14,16 +14,16 @@ from typing import Any
 
 from dockyard.deploy.context import DeployContext
 from dockyard.deploy.phases import Phase
-from dockyard.deploy.routing import bindings
 from dockyard.errors import DockyardError, NotFound
 from dockyard.logs import Log
+from dockyard.release.bindings import bindings_for
 from dockyard.release.environment import run_env
 from dockyard.runtime.local.instances import Instance
 from dockyard.store import App
 
 
 def live_context(platform: Any, app: App) -> DeployContext:
-    from dockyard.spec import parse_spec_data
+    from dockyard.appspec import parse_spec_data
 
     active = platform.store.list_deployments(app.id, phases=(Phase.ACTIVE.value,))
     if not active:
@@ -37,7 +37,7 @@ def live_context(platform: Any, app: App) -> DeployContext:
 
 def prepare(platform: Any, app: App, component: str, command: list[str]) -> dict[str, str]:
     """Write a launch file for ``command`` (default: a login shell) and return its path."""
-    from dockyard.deploy import databases
+    from dockyard.deploy import database_ops as databases
 
     ctx = live_context(platform, app)
     record = ctx.components.get(component)
@@ -45,7 +45,8 @@ def prepare(platform: Any, app: App, component: str, command: list[str]) -> dict
         runnable = [n for n, r in ctx.components.items() if r.get("app_dir")]
         raise NotFound(f"component {component!r} has no release with app files; try one of: "
                        f"{', '.join(runnable) or 'none'}")
-    binds = bindings(app, ctx.spec, {n: r.get("commit", "") for n, r in ctx.components.items()})
+    binds = bindings_for(ctx.spec, app.id, app.port, ctx.live_url,
+                         {n: r.get("commit", "") for n, r in ctx.components.items()})
     binds.databases = {d.name: databases.connection_for(platform, app, d, i).bindables()
                        for i, d in enumerate(ctx.spec.databases or [])}
     session = uuid.uuid4().hex[:12]
@@ -64,11 +65,3 @@ def remove(platform: Any, app: App, component: str, session: str) -> None:
     inst = Instance(app.id, f"console-{session}", component, 0, None)
     platform.runtime.discard(inst)
     shutil.rmtree(platform.home.instances(app.id) / f"console-{session}", ignore_errors=True)
-
-
-def api_prepare(app_id: str, component: str, command: list[str]) -> dict[str, str]:
-    """``prepare`` in a child process (``dockyard.offload``): it resolves the databases."""
-    from dockyard.deploy.platform import Platform
-
-    platform = Platform.from_home()
-    return prepare(platform, platform.store.get_app(app_id), component, command)

@@ -12,7 +12,7 @@ from dockyard.settings import Settings
 from dockyard.store import App, Deployment, Store
 
 if TYPE_CHECKING:
-    from dockyard.spec import AppSpec
+    from dockyard.appspec import AppSpec
 
 # Component kinds Dockyard builds and runs (functions and databases are handled elsewhere).
 BUILT_KINDS = ("service", "worker", "job", "static_site")
@@ -52,6 +52,10 @@ class DeployContext:
         """Hide these values (database passwords …) in every log from now on."""
         self.secrets += [v for v in values if v and v not in self.secrets]
         self.log.add_secrets(values)
+
+    @property
+    def live_url(self) -> str:
+        return self.settings.live_url(self.app.port)
 
     @property
     def logs_dir(self) -> Path:

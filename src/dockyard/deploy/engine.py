@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import subprocess
-import sys
 import threading
 from typing import Any
 
 from dockyard.deploy.phases import IN_PROGRESS, Phase, transition
-from dockyard.deploy.worker import lock_held
+from dockyard.entrypoints import DEPLOY_WORKER, argv
+from dockyard.locks import deploy_lock_held
 
 logger = logging.getLogger("dockyard.deploy")
 INTERRUPTED = "interrupted: the API server stopped during this deployment; deploy again"
@@ -75,14 +75,14 @@ class Engine:
 
         If it dies without ending the deployment, the deployment ends ``ERROR`` here.
         """
-        argv = [sys.executable, "-m", "dockyard.deploy.worker", app_id, dep_id]
-        code = subprocess.run(argv, stdin=subprocess.DEVNULL).returncode
+        worker = argv(DEPLOY_WORKER, app_id, dep_id)
+        code = subprocess.run(worker, stdin=subprocess.DEVNULL).returncode
         store = self.platform.store
         try:
             dep = store.get_deployment(app_id, dep_id)
         except Exception:  # noqa: BLE001 - the app was deleted meanwhile
             return
-        if Phase(dep.phase) in IN_PROGRESS and not lock_held(self.platform.home, app_id):
+        if Phase(dep.phase) in IN_PROGRESS and not deploy_lock_held(self.platform.home, app_id):
             logger.error("deploy worker of %s exited with %s mid-deployment", dep_id, code)
             self.platform.stop_deployment_instances(app_id, dep)
             dep = store.update_deployment(dep, error_code="deploy.worker_died",
@@ -98,7 +98,7 @@ class Engine:
         """
         store = self.platform.store
         for app in store.list_apps():
-            if lock_held(self.platform.home, app.id):
+            if deploy_lock_held(self.platform.home, app.id):
                 continue  # a worker of the previous server is finishing its deployment
             for dep in store.list_deployments(app.id):
                 if Phase(dep.phase) not in IN_PROGRESS - {Phase.PENDING_BUILD}:

@@ -9,11 +9,11 @@ instance would get (no ``PORT``); its output goes to the deploy log. A failing
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 from dockyard.deploy.context import DeployContext
+from dockyard.entrypoints import LAUNCHER, argv
 from dockyard.errors import CommandFailed, DockyardError
 from dockyard.proc import run
 from dockyard.release.bindings import Bindings
@@ -67,7 +67,7 @@ def run_job(ctx: DeployContext, runtime: LocalRuntime, binds: Bindings, job: Any
     ctx.log.step(f"Running {job.effective_kind.value} job '{job.name}': "
                  f"{command.strip().splitlines()[0]}")
     try:
-        run([sys.executable, "-m", "dockyard.runtime.local.launch", prog.argv[-1]],
+        run(argv(LAUNCHER, prog.argv[-1]),
             log=ctx.log, cwd=prog.cwd, code="deploy.job_failed", what=f"job '{job.name}'",
             timeout=seconds(getattr(job, "timeout", None)))
     except CommandFailed as exc:

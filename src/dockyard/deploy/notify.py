@@ -82,7 +82,7 @@ def notify(platform: Any, app: App, dep: Deployment | None, rule: str, message: 
     event = AlertEvent(rule=rule, app_name=app.name, app_id=app.id,
                        deployment_id=dep.id if dep else None, component=component,
                        phase=dep.phase if dep else None, message=message,
-                       live_url=f"http://127.0.0.1:{app.port}")
+                       live_url=platform.settings.live_url(app.port))
     platform.alerts.send(event, emails, [decrypt_hook(platform, w) for w in webhooks])
 
 

@@ -11,14 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dockyard.deploy import building, databases, jobs, running
+from dockyard.deploy import building, database_ops, jobs, running
 from dockyard.deploy.context import DeployContext
 from dockyard.deploy.phases import Phase, transition
 from dockyard.deploy.progress import fail_open_steps, mark, new_progress
-from dockyard.deploy.routing import bindings
 from dockyard.errors import DockyardError
 from dockyard.logs import Log
-from dockyard.release.bindings import Bindings
+from dockyard.release.bindings import Bindings, bindings_for
 from dockyard.release.secrets import secret_values
 
 
@@ -28,7 +27,7 @@ class Canceled(DockyardError):
 
 class Pipeline:
     def __init__(self, platform: Any, app_id: str, dep_id: str) -> None:
-        from dockyard.spec import parse_spec_data
+        from dockyard.appspec import parse_spec_data
 
         store = platform.store
         self.platform = platform
@@ -60,8 +59,9 @@ class Pipeline:
                 self.build_all(commits)
             self.phase(Phase.PENDING_DEPLOY)
             self.phase(Phase.DEPLOYING)
-            self.binds = bindings(ctx.app, ctx.spec, {n: c for n, (_r, c) in commits.items()})
-            self.binds.databases = self.step(("deploy", "initialize"), lambda: databases
+            self.binds = bindings_for(ctx.spec, ctx.app.id, ctx.app.port, ctx.live_url,
+                                     {n: c for n, (_r, c) in commits.items()})
+            self.binds.databases = self.step(("deploy", "initialize"), lambda: database_ops
                                              .provision_all(ctx, self.platform))
             self.step(("deploy", "initialize"), self.pre_deploy_and_start)
             self.step(("deploy", "components"), lambda: running.gate(
@@ -69,7 +69,7 @@ class Pipeline:
             running.warn_sqlite(ctx, self.platform.runtime, self.new)
             old = self.step(("deploy", "finalize"), self.swap)
             self.notify("DEPLOYMENT_LIVE", f"Deployment {ctx.dep.id} of {ctx.app.name} is live "
-                        f"at http://127.0.0.1:{ctx.app.port}")
+                        f"at {ctx.live_url}")
             jobs.run_jobs(ctx, self.platform.runtime, self.binds, "POST_DEPLOY", fail=False)
         except Exception as exc:  # noqa: BLE001 - every failure ends the deployment as ERROR
             self.fail(exc)
@@ -110,9 +110,9 @@ class Pipeline:
         ctx = self.ctx
         for database, backup in (ctx.dep.options.get("restore") or {}).items():
             ctx.log.step(f"Restoring database '{database}' from {backup} (rollback with data)")
-            databases.restore(self.platform, ctx.app, database, backup, ctx.log)
+            database_ops.restore(self.platform, ctx.app, database, backup, ctx.log)
         if jobs.jobs_of_kind(ctx, "PRE_DEPLOY") and ctx.spec.databases:
-            databases.backup_before_jobs(ctx, self.platform)
+            database_ops.backup_before_jobs(ctx, self.platform)
         jobs.run_jobs(ctx, self.platform.runtime, self.binds, "PRE_DEPLOY", fail=True)
         self.phase_check()
         self.new = running.start_instances(ctx, self.platform.runtime, self.binds,
@@ -152,7 +152,7 @@ class Pipeline:
         old = self.platform.active_instances(ctx.app.id)
         self.platform.route(ctx.app, ctx.spec, ctx.components)
         ctx.dep = transition(ctx.store, ctx.dep, Phase.ACTIVE, ctx.log)
-        ctx.log.step(f"Deployment is live at http://127.0.0.1:{ctx.app.port} "
+        ctx.log.step(f"Deployment is live at {ctx.live_url} "
                      f"({time.monotonic() - self.started:.1f}s)")
         return old
 

@@ -153,7 +153,7 @@ class Platform:
         if dev:
             from dockyard.offload import call
 
-            call("dockyard.deploy.databases:api_drop", app_id=app.id, databases=dev)
+            call("databases.drop", app_id=app.id, databases=dev)
         self.store.delete_app(app.id)
         shutil.rmtree(self.home.app(app.id), ignore_errors=True)
 
@@ -224,8 +224,8 @@ class Platform:
 
     def routing_table(self, app: App, spec: Any) -> list[Any]:
         """Every app's routing, with ``app`` at ``spec`` (the others at their active spec)."""
+        from dockyard.appspec import parse_spec_data
         from dockyard.deploy.routing import app_routing
-        from dockyard.spec import parse_spec_data
 
         table = [app_routing(app, spec)]
         for other in self.store.list_apps():
@@ -291,7 +291,7 @@ def final_backups(platform: Platform, app: App) -> None:
 
     dev = [d["name"] for d in app.spec.get("databases", []) if not d.get("cluster_name")]
     if dev:
-        call("dockyard.deploy.databases:api_final_backups", app_id=app.id, databases=dev)
+        call("databases.final_backups", app_id=app.id, databases=dev)
     source = platform.home.app(app.id) / "backups"
     if source.is_dir():
         target = platform.home.root / "backups" / f"{app.name}-{app.id[:8]}"

@@ -85,7 +85,7 @@ def rollback(platform: Any, app: App, target_id: str | None, skip_pin: bool = Fa
 def data_backups(platform: Any, app: App, target: Deployment) -> dict[str, str]:
     """Database → backup name: the automatic backups of the first deployment after
     ``target`` that ran PRE_DEPLOY jobs (the data as it was when the target was live)."""
-    from dockyard.deploy.databases import list_backups
+    from dockyard.deploy.database_ops import list_backups
 
     later = sorted((d for d in platform.store.list_deployments(app.id)
                     if d.created_at >= target.created_at and d.id != target.id),

@@ -12,14 +12,14 @@ from typing import Any
 
 def check(text: str | None = None, data: dict[str, Any] | None = None,
           filename: str = "spec") -> dict[str, Any]:
+    from dockyard.appspec import load_spec, parse_spec_data, with_env_values
     from dockyard.paths import Home
     from dockyard.release.secrets import SecretBox, seal_env
-    from dockyard.spec import load_spec, parse_spec_data
 
     doc = load_spec(text, filename) if text is not None else parse_spec_data(data or {},
                                                                              filename)
     box = SecretBox(Home.default().secrets_key)
-    doc = doc.with_env_values(lambda _where, env: seal_env(env, box))
+    doc = with_env_values(doc, lambda _where, env: seal_env(env, box))
     spec = doc.spec
     return {"name": spec.name, "spec": doc.to_dict(), "yaml": doc.to_yaml(),
             "notes": doc.notes, "undeployable": [str(i) for i in doc.undeployable()],

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
+
+from dockyard.appspec.traffic import primary_domain, spec_routes
 
 REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z_][A-Za-z0-9_\-]*)*)\}")
 
@@ -42,3 +45,27 @@ def resolve(value: str, bindings: Bindings, owner: str, *, build: bool) -> str:
         return match.group(0) if found is None else found
 
     return REF.sub(one, value)
+
+
+def bindings_for(spec: Any, app_id: str, port: int | None, live: str,
+                 commits: dict[str, str]) -> Bindings:
+    """Values for ``${APP_URL}``, ``${web.PUBLIC_URL}``, ``${web.COMMIT_HASH}`` …
+
+    ``live`` (the app's live URL) stands in for DigitalOcean's default ingress; a PRIMARY
+    domain, when the spec has one, is ``APP_DOMAIN``. Private URLs go through the app's router
+    port, which balances the component's instances.
+    """
+    b = Bindings(app={"APP_URL": live, "APP_DOMAIN": primary_domain(spec) or "127.0.0.1",
+                      "APP_ID": app_id})
+    first_route: dict[str, str] = {}
+    for prefix, comp, _keep, _rw in spec_routes(spec):
+        first_route.setdefault(comp, prefix)
+    for _kind, comp in spec.components():
+        values = {"COMMIT_HASH": commits.get(comp.name, "")}
+        if comp.name in first_route:
+            route = first_route[comp.name]
+            url = live + ("" if route == "/" else route)
+            values |= {"PUBLIC_ROUTE_PATH": route, "PUBLIC_URL": url, "PRIVATE_URL": url,
+                       "PRIVATE_DOMAIN": "127.0.0.1", "PRIVATE_PORT": str(port)}
+        b.components[comp.name] = values
+    return b

@@ -23,7 +23,7 @@ Reveal = Callable[[str], str]
 def spec_env(spec: Any, comp: Any, *, build: bool, bindings: Bindings | None = None,
              reveal: Reveal | None = None) -> dict[str, str]:
     """The spec's variables for ``comp`` at build or run time: plaintext, bindables resolved."""
-    from dockyard.spec import merged_envs
+    from dockyard.appspec import merged_envs
 
     bindings = bindings or Bindings()
     out = {}

@@ -30,7 +30,6 @@ class Router(Protocol):
 
     def remove(self, app_id: str) -> None: ...
 
-    def live_url(self, app: AppRouting) -> str: ...
 
 
 ROUTERS: tuple[type, ...] = (HAProxyRouter,)

@@ -120,9 +120,6 @@ class HAProxyRouter:
             self._change(state, previous)
         shutil.rmtree(self.layout.sites / ident(app_id), ignore_errors=True)
 
-    def live_url(self, app: AppRouting) -> str:
-        return f"http://127.0.0.1:{app.port}"
-
     # -- services --------------------------------------------------------------------------
     def switch(self, app_id: str, targets: dict[str, list[int]]) -> None:
         """Point each component's instances at new ports in one runtime-API line; no reload."""

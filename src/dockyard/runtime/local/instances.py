@@ -11,12 +11,12 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import tempfile
 import xmlrpc.client
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard.entrypoints import LAUNCHER, argv
 from dockyard.paths import Home
 from dockyard.runtime.local.supervisor import ProgramSpec, Supervisor, render_program
 
@@ -83,7 +83,7 @@ class LocalRuntime:
                        "record_starts": record_starts}, fh)
         self.log_path(inst).parent.mkdir(parents=True, exist_ok=True)
         return ProgramSpec(inst.program,
-                           [sys.executable, "-m", "dockyard.runtime.local.launch", str(launch)],
+                           argv(LAUNCHER, str(launch)),
                            cwd=str(target / "app"), log=str(self.log_path(inst)),
                            startsecs=1, stopwaitsecs=stopwaitsecs)
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import xmlrpc.client
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from dockyard.entrypoints import SUPERVISORD, argv
 from dockyard.errors import DockyardError
 from dockyard.paths import Home
 
@@ -119,9 +119,8 @@ class Supervisor:
 
     def start(self, env: Mapping[str, str]) -> None:
         """Start supervisord (it daemonizes itself) and wait until it answers."""
-        argv = [sys.executable, "-m", "supervisor.supervisord", "-c", str(self.conf)]
-        res = subprocess.run(argv, env=dict(env), capture_output=True, text=True,
-                             stdin=subprocess.DEVNULL)
+        res = subprocess.run(argv(SUPERVISORD, "-c", str(self.conf)), env=dict(env),
+                             capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if res.returncode != 0:
             raise DockyardError(f"supervisord did not start: {(res.stderr or res.stdout).strip()}",
                                 code="runtime.supervisor_failed")

@@ -1,0 +1,274 @@
+"""Command definitions (click). Bodies import their work lazily so the CLI starts fast.
+
+doctl's global flags (``--output``, ``--format``, ``--no-header``) are repeated on each
+command that prints objects, as doctl accepts them after the verb.
+"""
+
+from __future__ import annotations
+
+import click
+
+from dockyard.cli.groups import (
+    app_argument,
+    apps,
+    cli,
+    output_option,
+    spec,
+    spec_option,
+    table_options,
+    wait_option,
+)
+
+
+# -- control plane ------------------------------------------------------------------------
+@cli.command()
+@output_option
+def up(output: str) -> None:
+    """Start Dockyard (API server, router, supervisor) in the background; idempotent."""
+    from dockyard.cli import control
+
+    control.up(output)
+
+
+@cli.command()
+def down() -> None:
+    """Stop everything Dockyard started; apps come back on the next `up`."""
+    from dockyard.cli import control
+
+    control.down()
+
+
+@cli.command()
+@output_option
+def status(output: str) -> None:
+    """Show the API URL, the CA certificate and which parts are running."""
+    from dockyard.cli import control
+
+    control.status(output)
+
+
+# -- apps ---------------------------------------------------------------------------------
+@apps.command("create")
+@spec_option
+@wait_option
+@click.option("--upsert", is_flag=True, help="Update the app if one with this name exists.")
+@table_options
+def apps_create(spec_file: str, wait: bool, upsert: bool, output: str, fmt: str | None,
+                no_header: bool) -> None:
+    """Create an app from an App Spec and deploy it."""
+    from dockyard.cli import apps as impl
+
+    impl.create(spec_file, wait=wait, upsert=upsert, output=output, fmt=fmt,
+                no_header=no_header)
+
+
+@apps.command("list")
+@table_options
+def apps_list(output: str, fmt: str | None, no_header: bool) -> None:
+    """List apps."""
+    from dockyard.cli import apps as impl
+
+    impl.list_(output, fmt, no_header)
+
+
+@apps.command("get")
+@app_argument
+@table_options
+def apps_get(app_ref: str, output: str, fmt: str | None, no_header: bool) -> None:
+    """Show one app (by id or name)."""
+    from dockyard.cli import apps as impl
+
+    impl.get(app_ref, output, fmt, no_header)
+
+
+@apps.command("update")
+@app_argument
+@spec_option
+@wait_option
+@table_options
+def apps_update(app_ref: str, spec_file: str, wait: bool, output: str, fmt: str | None,
+                no_header: bool) -> None:
+    """Replace an app's spec and deploy it."""
+    from dockyard.cli import apps as impl
+
+    impl.update(app_ref, spec_file, wait=wait, output=output, fmt=fmt, no_header=no_header)
+
+
+@apps.command("delete")
+@app_argument
+@click.option("--force", "-f", is_flag=True, help="Delete without asking.")
+def apps_delete(app_ref: str, force: bool) -> None:
+    """Delete an app, its processes and its routes."""
+    from dockyard.cli import apps as impl
+
+    impl.delete(app_ref, force)
+
+
+@apps.command("propose")
+@spec_option
+@click.option("--app", "app_id", default=None, help="Existing app id (a proposed update).")
+@output_option
+def apps_propose(spec_file: str, app_id: str | None, output: str) -> None:
+    """Validate a spec on the server and show what it would create."""
+    from dockyard.cli import apps as impl
+
+    impl.propose(spec_file, app_id, output)
+
+
+@apps.command("create-deployment")
+@app_argument
+@click.option("--force-rebuild", is_flag=True, help="Rebuild even if nothing changed.")
+@wait_option
+@table_options
+def apps_create_deployment(app_ref: str, force_rebuild: bool, wait: bool, output: str,
+                           fmt: str | None, no_header: bool) -> None:
+    """Deploy the app's current spec and the newest commit of its branch."""
+    from dockyard.cli import deployments as impl
+
+    impl.create(app_ref, force_rebuild=force_rebuild, wait=wait, output=output, fmt=fmt,
+                no_header=no_header)
+
+
+@apps.command("list-deployments")
+@app_argument
+@table_options
+def apps_list_deployments(app_ref: str, output: str, fmt: str | None, no_header: bool) -> None:
+    """List an app's deployments, newest first."""
+    from dockyard.cli import deployments as impl
+
+    impl.list_(app_ref, output, fmt, no_header)
+
+
+@apps.command("get-deployment")
+@app_argument
+@click.argument("deployment_id", metavar="DEPLOYMENT")
+@table_options
+def apps_get_deployment(app_ref: str, deployment_id: str, output: str, fmt: str | None,
+                        no_header: bool) -> None:
+    """Show one deployment with its phase and progress."""
+    from dockyard.cli import deployments as impl
+
+    impl.get(app_ref, deployment_id, output, fmt, no_header)
+
+
+@apps.command("cancel-deployment")
+@app_argument
+@click.argument("deployment_id", metavar="DEPLOYMENT")
+@table_options
+def apps_cancel_deployment(app_ref: str, deployment_id: str, output: str, fmt: str | None,
+                           no_header: bool) -> None:
+    """Cancel a deployment that has not gone live yet."""
+    from dockyard.cli import deployments as impl
+
+    impl.cancel(app_ref, deployment_id, output, fmt, no_header)
+
+
+@apps.command("rollback")
+@app_argument
+@click.argument("deployment_id", metavar="[DEPLOYMENT]", required=False)
+@click.option("--skip-pin", is_flag=True, help="Do not pin the app to the rollback.")
+@click.option("--with-data", is_flag=True,
+              help="Also restore the databases from the backup taken before later migrations.")
+@wait_option
+@table_options
+def apps_rollback(app_ref: str, deployment_id: str | None, skip_pin: bool, with_data: bool,
+                  wait: bool, output: str, fmt: str | None, no_header: bool) -> None:
+    """Roll back to a kept release (default: the previous live one), without rebuilding."""
+    from dockyard.cli import deployments as impl
+
+    impl.rollback(app_ref, deployment_id, skip_pin=skip_pin, with_data=with_data, wait=wait,
+                  output=output, fmt=fmt, no_header=no_header)
+
+
+@apps.command("rollback-commit")
+@app_argument
+def apps_rollback_commit(app_ref: str) -> None:
+    """Keep the rollback: unpin the app so new deployments are allowed again."""
+    from dockyard.cli import deployments as impl
+
+    impl.rollback_commit(app_ref)
+
+
+@apps.command("rollback-revert")
+@app_argument
+@wait_option
+@table_options
+def apps_rollback_revert(app_ref: str, wait: bool, output: str, fmt: str | None,
+                         no_header: bool) -> None:
+    """Undo the rollback: deploy again what was live before it."""
+    from dockyard.cli import deployments as impl
+
+    impl.rollback_revert(app_ref, wait=wait, output=output, fmt=fmt, no_header=no_header)
+
+
+@apps.command("list-alerts")
+@app_argument
+@table_options
+def apps_list_alerts(app_ref: str, output: str, fmt: str | None, no_header: bool) -> None:
+    """List the app's alert rules, their destinations and recent deliveries."""
+    from dockyard.cli import alerts as impl
+
+    impl.list_(app_ref, output, fmt, no_header)
+
+
+@apps.command("update-alert-destinations")
+@app_argument
+@click.argument("alert_id", metavar="ALERT")
+@click.option("--app-alert-destinations", "destinations", required=True, metavar="FILE",
+              help='YAML/JSON: {"emails": [...], "slack_webhooks": [{"url", "channel"}]}')
+@table_options
+def apps_update_alert_destinations(app_ref: str, alert_id: str, destinations: str,
+                                   output: str, fmt: str | None, no_header: bool) -> None:
+    """Set where an alert is delivered: e-mail addresses and webhook URLs."""
+    from dockyard.cli import alerts as impl
+
+    impl.update(app_ref, alert_id, destinations, output, fmt, no_header)
+
+
+@apps.command("logs")
+@app_argument
+@click.argument("component", required=False)
+@click.option("--type", "kind", type=click.Choice(["build", "deploy", "run"],
+              case_sensitive=False), default="run", show_default=True)
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
+@click.option("--tail", type=int, default=-1, help="Only the last N lines (-1: all).")
+@click.option("--deployment", default=None, help="Deployment id (default: the active one).")
+def apps_logs(app_ref: str, component: str | None, kind: str, follow: bool, tail: int,
+              deployment: str | None) -> None:
+    """Print an app's build, deploy or run logs."""
+    from dockyard.cli import deployments as impl
+
+    impl.logs(app_ref, component, kind=kind, follow=follow, tail=tail, deployment=deployment)
+
+
+@spec.command("get")
+@app_argument
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
+              show_default=True)
+def spec_get(app_ref: str, fmt: str) -> None:
+    """Print an app's spec as stored (YAML keeps your comments)."""
+    from dockyard.cli import apps as impl
+
+    impl.spec_get(app_ref, fmt)
+
+
+@spec.command("validate")
+@click.argument("path", metavar="FILE")
+@output_option
+def spec_validate(path: str, output: str) -> None:
+    """Validate an App Spec offline (no server needed) and print it; FILE - reads stdin."""
+    from dockyard.cli import apps as impl
+
+    impl.spec_validate(path, output)
+
+
+@apps.command("console", context_settings={"ignore_unknown_options": True})
+@app_argument
+@click.argument("component")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+def apps_console(app_ref: str, component: str, command: tuple[str, ...]) -> None:
+    """Run a command (default: a shell) in the live release with its environment:
+    `dockyard apps console APP web -- python manage.py createsuperuser`."""
+    from dockyard.cli import console as impl
+
+    impl.console(app_ref, component, list(command))

@@ -1,0 +1,67 @@
+"""Entry points that run in a child process through ``dockyard.offload`` (see
+``dockyard.entrypoints.OFFLOADED``): each opens the platform of ``DOCKYARD_HOME`` itself, so
+the API server never loads psycopg or the spec models. Nothing in Dockyard imports this module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dockyard.deploy import console
+from dockyard.deploy.database_ops import backup, list_backups, restore, server
+from dockyard.deploy.platform import Platform
+from dockyard.errors import DockyardError
+from dockyard.logs import Log
+
+
+def api_backup(app_id: str, database: str) -> dict[str, Any]:
+    platform = Platform.from_home()
+    app = platform.store.get_app(app_id)
+    path = backup(platform, app, database, Log())
+    return next(b for b in list_backups(platform, app) if b["name"] == path.name)
+
+
+def api_restore(app_id: str, database: str, name: str | None) -> str:
+    platform = Platform.from_home()
+    return restore(platform, platform.store.get_app(app_id), database, name, Log()).name
+
+
+def api_clusters(action: str, name: str = "", url: str = "") -> Any:
+    from dockyard.databases import Connection
+    clusters = server(Platform.from_home()).clusters()
+    if action == "add":
+        Connection.from_url(url)  # validates the shape before anything is stored
+        clusters.add(name, url)
+        return {"name": name}
+    if action == "remove":
+        clusters.remove(name)
+        return {"name": name}
+    return clusters.list()
+
+
+def api_final_backups(app_id: str, databases: list[str]) -> None:
+    """Before an app is deleted: a final dump of each of its dev databases."""
+    platform = Platform.from_home()
+    app = platform.store.get_app(app_id)
+    log = Log(platform.home.root / "logs" / "deletions.log")
+    try:
+        for name in databases:
+            try:
+                backup(platform, app, name, log, label="final")
+            except DockyardError as exc:  # never provisioned: nothing to keep
+                log.error(f"no final backup of {name}: {exc.message}")
+    finally:
+        log.close()
+
+
+def api_drop(app_id: str, databases: list[str]) -> None:
+    """After an app's processes are stopped: drop its dev databases and roles."""
+    pg = server(Platform.from_home())
+    for name in databases:
+        pg.drop(app_id, name)
+
+
+def api_prepare(app_id: str, component: str, command: list[str]) -> dict[str, str]:
+    """``prepare`` in a child process (``dockyard.offload``): it resolves the databases."""
+    platform = Platform.from_home()
+    return console.prepare(platform, platform.store.get_app(app_id), component, command)
