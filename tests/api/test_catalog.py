@@ -9,8 +9,10 @@ import urllib.error
 import urllib.request
 import uuid
 
+import pytest
+
 from dockyard.api.routes_catalog import DO_REGIONS, SIZES
-from dockyard.appspec.enums import INSTANCE_SIZES, Region
+from dockyard.appspec.enums import Region
 from tests.api.test_apps_api import assert_do_error, minimal_spec
 from tests.conftest import Dockyard, Response
 
@@ -38,7 +40,18 @@ def post_empty_json(dockyard: Dockyard, path: str) -> Response:
 
 
 def test_catalogue_names_exactly_what_the_spec_accepts():
-    assert [row[0] for row in SIZES] == list(INSTANCE_SIZES)
+    from dockyard.appspec import SpecError, parse_spec_data
+
+    def with_size(slug: str) -> dict:
+        return {"name": "sizes", "services": [{
+            "name": "web", "instance_size_slug": slug,
+            "git": {"repo_clone_url": "https://example.invalid/r.git", "branch": "main"}}]}
+
+    for size in SIZES:
+        parse_spec_data(with_size(size.slug))
+    with pytest.raises(SpecError, match="instance_size_slug"):
+        parse_spec_data(with_size("apps-s-64vcpu-1tb"))
+    assert len({size.slug for size in SIZES}) == len(SIZES) > 20
     assert {row[0] for row in DO_REGIONS} == {r.value for r in Region}
 
 

@@ -21,9 +21,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dockyard.api.shapes import REGION
+from dockyard.appspec.sizes import BY_SLUG, SIZES, InstanceSize
 from dockyard.errors import NotFound
 
-GIB = 1024 ** 3
 # DigitalOcean's regions: (slug, label, flag, continent, data centers).
 DO_REGIONS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("atl", "Atlanta", "usa", "North America", ("atl1",)),
@@ -40,40 +40,6 @@ DO_REGIONS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
 DO_REGION_REASON = ("Dockyard runs every app on this machine (region \"local\"); a spec that "
                     "names this region is accepted, and the region is recorded only")
 
-# DigitalOcean's instance sizes: (slug, name, cpu type, cpus, memory GiB, tier, upgrade to,
-# downgrade to, single instance only). The legacy slugs are still accepted in specs.
-SIZES: tuple[tuple[str, str, str, int, float, str, str, str, bool], ...] = (
-    ("apps-s-1vcpu-0.5gb", "Shared 1VCPU 0.5GB", "SHARED", 1, 0.5, "basic", "", "", True),
-    ("apps-s-1vcpu-1gb-fixed", "Shared 1VCPU 1GB Fixed", "SHARED", 1, 1, "basic", "", "", True),
-    ("apps-s-1vcpu-1gb", "Shared 1VCPU 1GB", "SHARED", 1, 1, "professional", "", "", False),
-    ("apps-s-1vcpu-2gb", "Shared 1VCPU 2GB", "SHARED", 1, 2, "professional", "", "", False),
-    ("apps-s-2vcpu-4gb", "Shared 2VCPU 4GB", "SHARED", 2, 4, "professional", "", "", False),
-    ("apps-d-1vcpu-0.5gb", "Dedicated 1VCPU 0.5GB", "DEDICATED", 1, 0.5, "professional", "", "",
-     False),
-    ("apps-d-1vcpu-1gb", "Dedicated 1VCPU 1GB", "DEDICATED", 1, 1, "professional", "", "", False),
-    ("apps-d-1vcpu-2gb", "Dedicated 1VCPU 2GB", "DEDICATED", 1, 2, "professional", "", "", False),
-    ("apps-d-1vcpu-4gb", "Dedicated 1VCPU 4GB", "DEDICATED", 1, 4, "professional", "", "", False),
-    ("apps-d-2vcpu-4gb", "Dedicated 2VCPU 4GB", "DEDICATED", 2, 4, "professional", "", "", False),
-    ("apps-d-2vcpu-8gb", "Dedicated 2VCPU 8GB", "DEDICATED", 2, 8, "professional", "", "", False),
-    ("apps-d-4vcpu-8gb", "Dedicated 4VCPU 8GB", "DEDICATED", 4, 8, "professional", "", "", False),
-    ("apps-d-4vcpu-16gb", "Dedicated 4VCPU 16GB", "DEDICATED", 4, 16, "professional", "", "",
-     False),
-    ("apps-d-8vcpu-32gb", "Dedicated 8VCPU 32GB", "DEDICATED", 8, 32, "professional", "", "",
-     False),
-    ("basic-xxs", "Basic XXS", "SHARED", 1, 0.5, "basic", "professional-xs", "", True),
-    ("basic-xs", "Basic XS", "SHARED", 1, 1, "basic", "professional-xs", "", True),
-    ("basic-s", "Basic S", "SHARED", 1, 2, "basic", "professional-s", "", True),
-    ("basic-m", "Basic M", "SHARED", 2, 4, "basic", "professional-m", "", True),
-    ("professional-xs", "Professional XS", "SHARED", 1, 1, "professional", "", "basic-xs", False),
-    ("professional-s", "Professional S", "SHARED", 1, 2, "professional", "", "basic-s", False),
-    ("professional-m", "Professional M", "SHARED", 2, 4, "professional", "", "basic-s", False),
-    ("professional-1l", "Professional 1L", "DEDICATED", 1, 4, "professional", "", "basic-m",
-     False),
-    ("professional-l", "Professional L", "DEDICATED", 2, 8, "professional", "", "basic-s", False),
-    ("professional-xl", "Professional XL", "DEDICATED", 4, 16, "professional", "", "basic-s",
-     False),
-)
-LEGACY_PREFIXES = ("basic-", "professional-")
 SIZE_NOTE = "Dockyard applies no CPU or memory limit; the size is recorded only"
 PROBE_SECONDS = 0.5
 COMPONENT_TYPES = {"service": "SERVICE", "worker": "WORKER", "job": "JOB"}
@@ -89,21 +55,20 @@ def region_list() -> list[dict[str, Any]]:
     return regions
 
 
-def size_json(row: tuple[str, str, str, int, float, str, str, str, bool]) -> dict[str, Any]:
+def size_json(size: InstanceSize) -> dict[str, Any]:
     """One InstanceSize; DigitalOcean sends its numbers as strings."""
-    slug, name, cpu_type, cpus, gib, tier, upgrade, downgrade, single = row
     body: dict[str, Any] = {
-        "name": name, "slug": slug, "cpu_type": cpu_type, "cpus": str(cpus),
-        "memory_bytes": str(int(gib * GIB)), "usd_per_month": "0.00",
-        "usd_per_second": "0.000000000000", "tier_slug": tier,
-        "scalable": cpu_type == "DEDICATED", "single_instance_only": single,
-        "deprecation_intent": slug.startswith(LEGACY_PREFIXES),
-        "dockyard": {"note": SIZE_NOTE},
+        "name": size.name, "slug": size.slug, "cpu_type": size.cpu_type,
+        "cpus": str(size.cpus), "memory_bytes": str(size.memory_bytes), "usd_per_month": "0.00",
+        "usd_per_second": "0.000000000000", "tier_slug": size.tier,
+        "scalable": size.cpu_type == "DEDICATED",
+        "single_instance_only": size.single_instance_only,
+        "deprecation_intent": size.deprecated, "dockyard": {"note": SIZE_NOTE},
     }
-    if upgrade:
-        body["tier_upgrade_to"] = upgrade
-    if downgrade:
-        body["tier_downgrade_to"] = downgrade
+    if size.upgrade_to:
+        body["tier_upgrade_to"] = size.upgrade_to
+    if size.downgrade_to:
+        body["tier_downgrade_to"] = size.downgrade_to
     return body
 
 
@@ -112,15 +77,14 @@ async def list_regions(request: Request) -> Response:
 
 
 async def list_instance_sizes(request: Request) -> Response:
-    return JSONResponse({"instance_sizes": [size_json(row) for row in SIZES],
+    return JSONResponse({"instance_sizes": [size_json(size) for size in SIZES],
                          "discount_percent": 0.0})
 
 
 async def get_instance_size(request: Request) -> Response:
     slug = request.path_params["slug"]
-    for row in SIZES:
-        if row[0] == slug:
-            return JSONResponse({"instance_size": size_json(row)})
+    if slug in BY_SLUG:
+        return JSONResponse({"instance_size": size_json(BY_SLUG[slug])})
     raise NotFound(f"instance size {slug!r} not found; GET /v2/apps/tiers/instance_sizes "
                    f"lists the {len(SIZES)} sizes (e.g. apps-s-1vcpu-0.5gb, basic-xxs)")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from .sizes import SIZES
+
 
 class ComponentKind(StrEnum):
     """Component types as godo names them in code and in the build env."""
@@ -29,16 +31,7 @@ class Region(StrEnum):
     SYD = "syd"
 
 
-INSTANCE_SIZES: tuple[str, ...] = (
-    "apps-s-1vcpu-0.5gb", "apps-s-1vcpu-1gb-fixed", "apps-s-1vcpu-1gb", "apps-s-1vcpu-2gb",
-    "apps-s-2vcpu-4gb",
-    "apps-d-1vcpu-0.5gb", "apps-d-1vcpu-1gb", "apps-d-1vcpu-2gb", "apps-d-1vcpu-4gb",
-    "apps-d-2vcpu-4gb", "apps-d-2vcpu-8gb", "apps-d-4vcpu-8gb", "apps-d-4vcpu-16gb",
-    "apps-d-8vcpu-32gb",
-    # Deprecated slugs, still accepted and still common in real specs (basic-xxs above all).
-    "basic-xxs", "basic-xs", "basic-s", "basic-m", "professional-xs", "professional-s",
-    "professional-m", "professional-1l", "professional-l", "professional-xl",
-)
+INSTANCE_SIZES: tuple[str, ...] = tuple(size.slug for size in SIZES)
 
 
 class EnvScope(StrEnum):
