@@ -18,6 +18,57 @@ from dockyard.logs import Log
 from dockyard.paths import Home
 
 RELEASE_JSON = "release.json"
+READ_LIMIT = 1 << 20  # detection reads small manifests only (package.json, go.mod …)
+
+
+class SourceFiles(Protocol):
+    """A component's source_dir as detection sees it: on disk, or in a git tree (propose).
+
+    Detection reads only the top level and a few small manifests, so the same code answers
+    before a build (from the branch head, without a checkout) and during it.
+    """
+
+    def names(self) -> frozenset[str]:
+        """Entries at the top of source_dir; directories end with ``/``."""
+        ...
+
+    def read(self, rel: str) -> str | None:
+        """A small text file's contents, or None when it does not exist."""
+        ...
+
+
+@dataclass(frozen=True)
+class DirFiles:
+    """``SourceFiles`` of a directory on disk (a checkout)."""
+
+    root: Path
+
+    def names(self) -> frozenset[str]:
+        try:
+            return frozenset(p.name + ("/" if p.is_dir() else "") for p in self.root.iterdir())
+        except OSError:
+            return frozenset()
+
+    def read(self, rel: str) -> str | None:
+        path = self.root / rel
+        try:
+            if not path.is_file():
+                return None
+            with path.open("rb") as fh:
+                return fh.read(READ_LIMIT).decode("utf-8", errors="replace")
+        except OSError:
+            return None
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What detection needs to know about one component (no paths to write, no secrets)."""
+
+    component: str
+    kind: str  # "service", "worker", "job", "static_site"
+    files: SourceFiles
+    environment_slug: str | None = None
+    build_command: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,27 +95,45 @@ class BuildRequest:
     force_rebuild: bool = False
     settings: BuildSettings = field(default_factory=BuildSettings)
 
+    def probe(self) -> Probe:
+        return Probe(self.component, self.kind, DirFiles(self.src), self.environment_slug,
+                     self.build_command)
+
 
 @dataclass(frozen=True)
 class BuildResult:
-    buildpack: str  # "python", "html"
+    buildpack: str  # "python", "node-js", "go", "html"
     release: Path
     app_dir: Path | None  # release/app (services, workers, jobs)
     site_dir: Path | None  # release/site (static sites)
     python: str | None  # e.g. "3.11.7"
     venv: Path | None  # shared, read-only environment: run with PATH=<venv>/bin:…
-    env_cache_hit: bool
+    env_cache_hit: bool  # the dependency cache (venv, node_modules, Go modules) was reused
     default_run_command: str | None
     notes: list[str] = field(default_factory=list)
+    runtime: str | None = None  # what runs the app, e.g. "Node.js 20.20.2", "go1.19.8"
+    # What an instance's environment needs beyond the spec's variables. ``PATH_PREPEND`` is
+    # put in front of PATH; every other key is a default the spec's own value overrides.
+    run_env: dict[str, str] = field(default_factory=dict)
+    caches: tuple[Path, ...] = ()  # shared directories outside the release that it reads
+
+    def instance_env(self) -> dict[str, str]:
+        """``run_env`` with the virtualenv folded in (what the runtime adds per instance)."""
+        out = dict(self.run_env)
+        if self.venv:
+            out["VIRTUAL_ENV"] = str(self.venv)
+            out["PATH_PREPEND"] = ":".join(p for p in (str(self.venv / "bin"),
+                                                       out.get("PATH_PREPEND")) if p)
+        return out
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if isinstance(value, tuple):
+                value = [str(v) for v in value]
             out[f.name] = str(value) if isinstance(value, Path) else value
-        if self.venv:  # what the runtime must add to an instance's environment
-            out["run_env"] = {"VIRTUAL_ENV": str(self.venv),
-                              "PATH_PREPEND": str(self.venv / "bin")}
+        out["run_env"] = self.instance_env()
         return out
 
 
@@ -72,10 +141,12 @@ class Buildpack(Protocol):
     """One way of turning a source tree into a release (STYLE.md §8)."""
 
     name: str
+    title: str  # how the build log names it, e.g. "Node.js"
     slugs: tuple[str, ...]  # environment_slug values that select it
+    looks_for: tuple[str, ...]  # the files detect() looks at, for "nothing detected" errors
 
-    def detect(self, req: BuildRequest) -> str | None:
-        """Why this buildpack applies to ``req`` (shown in the log), or None."""
+    def detect(self, probe: Probe) -> str | None:
+        """Why this buildpack applies (shown in the log and by propose), or None."""
         ...
 
     def build(self, req: BuildRequest, log: Log) -> BuildResult: ...

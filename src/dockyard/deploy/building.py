@@ -67,4 +67,4 @@ def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: 
             "buildpack": result.buildpack, "app_dir": str(result.app_dir or ""),
             "site_dir": str(result.site_dir or ""), "venv": str(result.venv or ""),
             "default_run_command": result.default_run_command or "", "python": result.python,
-            "instances": []}
+            "runtime": result.runtime, "run_env": result.run_env, "instances": []}

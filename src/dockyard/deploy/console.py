@@ -54,6 +54,7 @@ def prepare(platform: Any, app: App, component: str, command: list[str]) -> dict
     comp = ctx.spec.component(component)
     env, sealed = ctx.sealed_env(run_env(
         ctx.spec, comp, bindings=binds, port=None, venv=record.get("venv") or None,
+        release_env=record.get("run_env"),
         home=platform.runtime.instance_dir(inst), reveal=ctx.reveal))
     line = shlex.join(command) if command else "exec bash -l"
     prog = platform.runtime.prepare(inst, Path(record["app_dir"]), line, env, encrypted=sealed,

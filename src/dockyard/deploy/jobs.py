@@ -61,6 +61,7 @@ def run_job(ctx: DeployContext, runtime: LocalRuntime, binds: Bindings, job: Any
     inst = Instance(ctx.app.id, ctx.dep.id, job.name, 0, None)
     env, sealed = ctx.sealed_env(run_env(
         ctx.spec, job, bindings=binds, port=None, venv=record.get("venv") or None,
+        release_env=record.get("run_env"),
         home=runtime.instance_dir(inst), reveal=ctx.reveal))
     prog = runtime.prepare(inst, Path(record["app_dir"]), command, env, encrypted=sealed,
                            masks=ctx.sealed_masks())

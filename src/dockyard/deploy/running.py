@@ -57,6 +57,7 @@ def start_instances(ctx: DeployContext, runtime: LocalRuntime, binds: Bindings,
             inst = Instance(ctx.app.id, ctx.dep.id, comp.name, index, port)
             env, sealed = ctx.sealed_env(run_env(
                 ctx.spec, comp, bindings=binds, port=port, venv=record.get("venv") or None,
+                release_env=record.get("run_env"),
                 home=runtime.instance_dir(inst), reveal=ctx.reveal))
             programs.append(runtime.prepare(inst, Path(record["app_dir"]), command, env,
                                             encrypted=sealed, stopwaitsecs=grace,

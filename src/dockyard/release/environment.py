@@ -9,7 +9,7 @@ launch file holds the spec's values encrypted (they may carry database passwords
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +41,26 @@ def build_env(spec: Any, comp: Any, bindings: Bindings | None = None,
 
 
 def run_env(spec: Any, comp: Any, *, bindings: Bindings, port: int | None,
-            venv: str | None, home: Path, reveal: Reveal | None = None
-            ) -> tuple[dict[str, str], list[str]]:
+            venv: str | None, home: Path, reveal: Reveal | None = None,
+            release_env: Mapping[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
     """One instance's whole environment, and the keys that came from the spec.
 
-    The caller encrypts those keys' values before writing the launch file.
+    ``release_env`` is what the buildpack asked for (``BuildResult.run_env``): its
+    ``PATH_PREPEND`` goes in front of PATH, its other keys are defaults the spec overrides
+    (``NODE_ENV=production``). The caller encrypts the spec keys' values before writing the
+    launch file.
     """
     env = base_env()
     env.pop("UV_CACHE_DIR", None)
+    defaults = dict(release_env or {})
     path = SYSTEM_PATH
+    prepend = defaults.pop("PATH_PREPEND", "")
+    if prepend:
+        path = f"{prepend}:{path}"
     if venv:
         env["VIRTUAL_ENV"] = venv
         path = f"{venv}/bin:{path}"
+    env.update(defaults)
     env.update({"PATH": path, "HOME": str(home), "PYTHONUNBUFFERED": "1",
                 "LANG": env.get("LANG", "C.UTF-8")})
     if port is not None:
