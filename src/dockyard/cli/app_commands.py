@@ -48,17 +48,25 @@ def status(output: str) -> None:
 
 
 # -- apps ---------------------------------------------------------------------------------
+SKIP_OPTION = click.option(
+    "--skip-undeployable", "skip", is_flag=True,
+    help="Deploy the components Dockyard can build and leave out the others (functions, "
+         "Dockerfile builds, image sources, unsupported environment_slug); without it such "
+         "a spec is refused.")
+
+
 @apps.command("create")
 @spec_option
 @wait_option
 @click.option("--upsert", is_flag=True, help="Update the app if one with this name exists.")
+@SKIP_OPTION
 @table_options
-def apps_create(spec_file: str, wait: bool, upsert: bool, output: str, fmt: str | None,
-                no_header: bool) -> None:
+def apps_create(spec_file: str, wait: bool, upsert: bool, skip: bool, output: str,
+                fmt: str | None, no_header: bool) -> None:
     """Create an app from an App Spec and deploy it."""
     from dockyard.cli import apps as impl
 
-    impl.create(spec_file, wait=wait, upsert=upsert, output=output, fmt=fmt,
+    impl.create(spec_file, wait=wait, upsert=upsert, skip=skip, output=output, fmt=fmt,
                 no_header=no_header)
 
 
@@ -85,13 +93,15 @@ def apps_get(app_ref: str, output: str, fmt: str | None, no_header: bool) -> Non
 @app_argument
 @spec_option
 @wait_option
+@SKIP_OPTION
 @table_options
-def apps_update(app_ref: str, spec_file: str, wait: bool, output: str, fmt: str | None,
-                no_header: bool) -> None:
+def apps_update(app_ref: str, spec_file: str, wait: bool, skip: bool, output: str,
+                fmt: str | None, no_header: bool) -> None:
     """Replace an app's spec and deploy it."""
     from dockyard.cli import apps as impl
 
-    impl.update(app_ref, spec_file, wait=wait, output=output, fmt=fmt, no_header=no_header)
+    impl.update(app_ref, spec_file, wait=wait, skip=skip, output=output, fmt=fmt,
+                no_header=no_header)
 
 
 @apps.command("delete")
@@ -254,12 +264,15 @@ def spec_get(app_ref: str, fmt: str) -> None:
 
 @spec.command("validate")
 @click.argument("path", metavar="FILE")
+@click.option("--server", is_flag=True,
+              help="Also check on the server (as `apps propose`): which buildpack builds each "
+                   "component from its branch head, and what will not deploy.")
 @output_option
-def spec_validate(path: str, output: str) -> None:
+def spec_validate(path: str, server: bool, output: str) -> None:
     """Validate an App Spec offline (no server needed) and print it; FILE - reads stdin."""
     from dockyard.cli import apps as impl
 
-    impl.spec_validate(path, output)
+    impl.spec_validate(path, output, server=server)
 
 
 @apps.command("console", context_settings={"ignore_unknown_options": True})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import redirect_stdout
 from typing import Any
 
 from dockyard.cli.client import ApiError, Client, app_path
@@ -29,8 +30,10 @@ def show_apps(items: list[dict[str, Any]], output: str, fmt: str | None, no_head
 
 
 def create(spec_file: str, *, wait: bool, upsert: bool, output: str, fmt: str | None,
-           no_header: bool) -> None:
+           no_header: bool, skip: bool = False) -> None:
     body = read_spec(spec_file)
+    if skip:
+        body["skip_undeployable"] = True
     client = Client()
     try:
         app = client.post("/v2/apps", body)["app"]
@@ -77,9 +80,12 @@ def get(ref: str, output: str, fmt: str | None, no_header: bool) -> None:
 
 
 def update(ref: str, spec_file: str, *, wait: bool, output: str, fmt: str | None,
-           no_header: bool) -> None:
+           no_header: bool, skip: bool = False) -> None:
     client = Client()
-    app = client.put(app_path(ref), read_spec(spec_file))["app"]
+    body = read_spec(spec_file)
+    if skip:
+        body["skip_undeployable"] = True
+    app = client.put(app_path(ref), body)["app"]
     finish(client, app, wait=wait, output=output, fmt=fmt, no_header=no_header)
 
 
@@ -112,8 +118,22 @@ def propose(spec_file: str, app_id: str | None, output: str) -> None:
         print(f"App Name Suggestion   {result['app_name_suggestion']}")
     print(f"App Is Static         {'yes' if result['app_is_static'] else 'no'}")
     print(f"App Cost              {result['app_cost']}")
+    show_plan(result)
+
+
+def show_plan(result: dict[str, Any]) -> None:
+    """Which buildpack builds each component, what will not deploy, and the notes."""
+    for build in result.get("builds", []):
+        if build.get("deployable"):
+            print(f"Builds                {build['path']} '{build['component']}': "
+                  f"{build['buildpack']} ({build['reason']})")
+    for item in result.get("undeployable", []):
+        print(f"Will Not Deploy       {item}")
     for note in result.get("notes", []):
         print(f"Note                  {note}")
+    if result.get("undeployable"):
+        fail("apps create refuses this spec as it is; fix the components above or pass "
+             "--skip-undeployable to deploy the rest")
 
 
 def spec_get(ref: str, fmt: str) -> None:
@@ -126,9 +146,11 @@ def spec_get(ref: str, fmt: str) -> None:
         raise DockyardError(f"--format must be yaml or json, not {fmt!r}")
 
 
-def spec_validate(path: str, output: str) -> None:
-    """Offline validation (like doctl's --schema-only): print the spec or every error."""
+def spec_validate(path: str, output: str, server: bool = False) -> None:
+    """Offline validation (like doctl's --schema-only): print the spec or every error, and
+    what will not deploy; ``server`` adds the server's check (``propose``)."""
     from dockyard.appspec import load_spec_file
+    from dockyard.buildpacks import plan
 
     doc = load_spec_file(path)
     if output == "json":
@@ -137,3 +159,16 @@ def spec_validate(path: str, output: str) -> None:
         sys.stdout.write(doc.to_yaml())
     for note in doc.notes:
         sys.stderr.write(f"       note: {note}\n")
+    blocked = [str(i) for i in doc.undeployable()]
+    blocked += [str(doc.issue(f.loc, f.reason)) for f in plan.blockers(doc.spec)]
+    if plan.nothing_to_run(doc.spec):
+        raise DockyardError("this app has nothing Dockyard can run:\n" + "\n".join(blocked),
+                            code="spec.nothing_to_deploy",
+                            hint="Deploy its functions on DigitalOcean, or add a service, "
+                                 "worker, job or static site built from git.")
+    for item in blocked:
+        sys.stderr.write(f" !     will not deploy: {item}\n")
+    if server:
+        body = {"spec": doc.to_dict(), "spec_yaml": doc.to_yaml()}
+        with redirect_stdout(sys.stderr):
+            show_plan(Client().post("/v2/apps/propose", body))

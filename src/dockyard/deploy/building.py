@@ -23,8 +23,11 @@ def source_of(component: Any) -> tuple[str, dict[str, Any]]:
 
 def fetch_all(ctx: DeployContext) -> dict[str, tuple[Any, str]]:
     """Fetch every distinct source once; component name -> (SourceRef, commit)."""
+    from dockyard.buildpacks.plan import skipped
     from dockyard.source import fetch, source_ref
 
+    for name, why in skipped(ctx.spec):
+        ctx.log.step(f"Not deploying '{name}': {why}")
     fetched: dict[tuple[str, str], str] = {}
     result: dict[str, tuple[Any, str]] = {}
     for _kind, comp in ctx.built():
@@ -49,7 +52,7 @@ def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: 
     release = ctx.home.release(ctx.app.id, ctx.dep.id, comp.name)
     log = ctx.build_log(comp.name)
     try:
-        src = checkout(ctx.home, ctx.app.id, ref, commit, work, comp.source_dir)
+        src = checkout(ctx.home, ctx.app.id, ref, commit, work, comp.source_dir, log)
         settings = BuildSettings(allow_python_downloads=ctx.settings.allow_python_downloads,
                                  strict_python=ctx.settings.strict_python)
         result = build(BuildRequest(

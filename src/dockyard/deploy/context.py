@@ -72,5 +72,10 @@ class DeployContext:
         self.dep = self.store.update_deployment(self.dep, **fields)
 
     def built(self) -> list[tuple[str, Any]]:
-        """``(kind, component)`` pairs that Dockyard builds, in godo order."""
-        return [(k, c) for k, c in self.spec.components() if k in BUILT_KINDS]
+        """``(kind, component)`` pairs that Dockyard builds, in godo order (without those
+        ``apps create`` accepted as not deployable: ``buildpacks.plan.skipped``)."""
+        from dockyard.buildpacks.plan import skipped
+
+        skip = {name for name, _why in skipped(self.spec)}
+        return [(k, c) for k, c in self.spec.components() if k in BUILT_KINDS
+                and c.name not in skip]

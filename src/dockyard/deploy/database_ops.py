@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from dockyard.databases.engines import check_version
 from dockyard.errors import DockyardError, NotFound
 from dockyard.logs import Log
 from dockyard.store import App
@@ -68,6 +69,10 @@ def provision_all(ctx: Any, platform: Any) -> dict[str, dict[str, str]]:
         conn = connection_for(platform, ctx.app, comp, index)
         ctx.mask([conn.password, conn.url])
         where = "external cluster " + comp.cluster_name if comp.cluster_name else "dev database"
+        note = None if comp.cluster_name else check_version(comp.name, comp.version,
+                                                            server(platform).version())
+        if note:  # an older major runs on the server's version, as DigitalOcean upgrades
+            ctx.log.step(note)
         ctx.log.step(f"Database '{comp.name}': {where} {conn.database} on "
                      f"{conn.host}:{conn.port} (user {conn.username})")
         out[comp.name] = conn.bindables()
