@@ -18,8 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dockyard.buildpacks import SUPPORTED_SLUGS, Probe, SourceFiles, select
+from dockyard.buildpacks.types import Probe, SourceFiles
 from dockyard.errors import DockyardError
+
+# The environment_slug values of ``BUILDPACKS``, in order (a test keeps them in step). Kept
+# here as data so that `apps spec validate` need not import every buildpack (CLI start-up).
+SUPPORTED_SLUGS = ("python", "node-js", "go", "html")
 
 # Kinds the buildpacks build (functions run on DigitalOcean's Functions service).
 BUILT_KINDS = {"services": "service", "workers": "worker", "jobs": "job",
@@ -85,6 +89,8 @@ def skipped(spec: Any) -> list[tuple[str, str]]:
 
 def detect(loc: tuple[str, int], kind: str, comp: Any, files: SourceFiles) -> Finding:
     """Which buildpack builds this component from ``files``, or why none does."""
+    from dockyard.buildpacks.registry import select
+
     probe = Probe(comp.name, kind, files, getattr(comp, "environment_slug", None),
                   getattr(comp, "build_command", None))
     try:
