@@ -44,6 +44,7 @@ from dockyard.buildpacks.types import BuildRequest, BuildResult, Probe
 from dockyard.logs import Log
 
 NODE_ENV = "production"  # Heroku's and DigitalOcean's default, at build and at run time
+SYSTEM_CA = "/etc/ssl/certs/ca-certificates.crt"  # Debian's bundle of the system's CAs
 
 
 @dataclass
@@ -129,6 +130,9 @@ def node_env(req: BuildRequest, app: Path, node: Node, log: Log) -> dict[str, st
     for key in ("npm_config_update_notifier", "npm_config_fund", "npm_config_audit"):
         env.setdefault(key, "false")
     env.setdefault("CI", "true")  # tools print plain progress, no spinners
+    bundle = env.get("SSL_CERT_FILE") or SYSTEM_CA
+    if Path(bundle).is_file():  # trust the system's CAs, as git, pip and uv do (corepack)
+        env.setdefault("NODE_EXTRA_CA_CERTS", bundle)
     return env
 
 

@@ -109,7 +109,7 @@ def _run_install(req: BuildRequest, app: Path, manager: PackageManager, env: dic
 
 def _install_failed(req: BuildRequest, manager: PackageManager, exc: CommandFailed
                     ) -> CommandFailed:
-    text = "\n".join(exc.tail)
+    text = "\n".join(exc.output)
     if manager.lockfile and ("in sync" in text or "lockfile needs to be updated" in text
                              or "ERR_PNPM_OUTDATED_LOCKFILE" in text
                              or "lockfile would have been modified" in text.lower()):
