@@ -7,12 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.buildpacks.goproxy import QUOTE, publish
 
 from dockyard.buildpacks import build
 from dockyard.buildpacks.gomod import binary_name, find_go
 from dockyard.errors import DockyardError
 from dockyard.logs import Log
-from tests.buildpacks.goproxy import QUOTE, publish
 
 USES_QUOTE = {
     "go.mod": "module github.com/example/proverbs\n\ngo 1.19\n\nrequire example.com/quote "

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.buildpacks import build, select
-from dockyard.buildpacks import nodetools
+from dockyard.buildpacks import build, nodetools, select
 from dockyard.buildpacks.nodetools import Node, check_engines, find_node, package_manager
 from dockyard.errors import DockyardError
 from dockyard.logs import Log

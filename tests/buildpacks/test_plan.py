@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.source.gitrepo import commit, git
 
 from dockyard.appspec import load_spec
 from dockyard.buildpacks import BUILDPACKS, SUPPORTED_SLUGS, plan
 from dockyard.errors import DockyardError
 from dockyard.source import source_ref
 from dockyard.source.peek import Peek
-from tests.source.gitrepo import commit, git
 
 SPEC = """\
 name: mixed
@@ -92,7 +92,8 @@ def test_a_repository_without_build_files_says_what_was_looked_for_and_found(tmp
         found = plan.detect(loc, kind, comp, peek.files(
             source_ref("git", {"repo_clone_url": str(repo)}), None))
     assert not found.deployable and found.code == "build.buildpack_not_detected"
-    assert "looked for requirements.txt" in found.reason and "package.json (Node.js)" in found.reason
+    assert "looked for requirements.txt" in found.reason
+    assert "package.json (Node.js)" in found.reason
     assert found.reason.endswith("found Cargo.toml, README.md, src/")
 
 

@@ -122,8 +122,12 @@ async def delete_app(request: Request) -> Response:
 
 
 async def propose(request: Request) -> Response:
+    """Validate on the server; a token that may write also has the repositories looked into
+    (a read-only token must not make the server fetch URLs of its choosing)."""
     body = await read_json(request)
-    return JSONResponse(platform(request).propose(spec_from_body(body, inspect=True),
+    token = getattr(request.state, "token", None)
+    inspect = not getattr(token, "read_only", False)
+    return JSONResponse(platform(request).propose(spec_from_body(body, inspect=inspect),
                                                   body.get("app_id")))
 
 
