@@ -57,14 +57,22 @@ class BuildResult:
     default_run_command: str | None
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def run_env(self) -> dict[str, str]:
+        """What an instance's environment gets from the build (besides ``run_path``)."""
+        return {"VIRTUAL_ENV": str(self.venv)} if self.venv else {}
+
+    @property
+    def run_path(self) -> list[str]:
+        """Directories an instance finds its programs in, before the system's PATH."""
+        return [str(self.venv / "bin")] if self.venv else []
+
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             out[f.name] = str(value) if isinstance(value, Path) else value
-        if self.venv:  # what the runtime must add to an instance's environment
-            out["run_env"] = {"VIRTUAL_ENV": str(self.venv),
-                              "PATH_PREPEND": str(self.venv / "bin")}
+        out["run_env"], out["run_path"] = self.run_env, self.run_path
         return out
 
 

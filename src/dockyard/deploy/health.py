@@ -15,6 +15,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from dockyard.errors import DockyardError
 
@@ -33,7 +34,7 @@ class Check:
     failure_threshold: int = 9
 
     @classmethod
-    def from_spec(cls, hc: dict | None, port: int, host: str) -> Check:
+    def from_spec(cls, hc: dict[str, Any] | None, port: int, host: str) -> Check:
         hc = hc or {}
         known = {k: hc[k] for k in ("initial_delay_seconds", "period_seconds", "timeout_seconds",
                                     "success_threshold", "failure_threshold") if hc.get(k)}
