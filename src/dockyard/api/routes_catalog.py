@@ -1,4 +1,4 @@
-"""DigitalOcean's catalogue and per-app status endpoints (reference do-apps-api §4.7, §4.8).
+"""DigitalOcean's catalogue and per-app status endpoints.
 
 Regions and instance sizes list what a spec may name. Dockyard runs every app on this
 machine and applies no CPU or memory limit, so the only enabled region is ``local`` (DO's

@@ -77,7 +77,7 @@ class BuildResult:
 
 
 class Buildpack(Protocol):
-    """One way of turning a source tree into a release (STYLE.md §8)."""
+    """One way of turning a source tree into a release (docs/conventions.md §8)."""
 
     name: str
     slugs: tuple[str, ...]  # environment_slug values that select it
@@ -90,7 +90,7 @@ class Buildpack(Protocol):
 
 
 def write_release_json(result: BuildResult) -> Path:
-    """Write ``release.json`` atomically (temp file + rename, STYLE.md §6)."""
+    """Write ``release.json`` atomically (temp file + rename, docs/conventions.md §6)."""
     path = result.release / RELEASE_JSON
     fd, tmp = tempfile.mkstemp(prefix=".release-", dir=result.release)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -1,6 +1,6 @@
 """The health gate: a new instance takes traffic only once its readiness check passes.
 
-DigitalOcean's ``health_check`` semantics and defaults (reference §2.4): ``http_path`` means an
+DigitalOcean's ``health_check`` semantics and defaults: ``http_path`` means an
 HTTP GET (2xx/3xx passes), none means a TCP connect. The budget before failing is
 ``initial_delay_seconds + period_seconds × failure_threshold`` (0 + 10 × 9 = 90 s by default);
 until the first success Dockyard probes every 0.05 s inside that budget, so a fast app goes

@@ -1,6 +1,6 @@
 """Deployment phases with DigitalOcean's names and the one function that changes them.
 
-STYLE.md §4: an Enum, an explicit table of allowed transitions, and ``transition`` — the only
+docs/conventions.md §4: an Enum, an explicit table of allowed transitions, and ``transition`` — the only
 writer of ``deployments.phase`` — which checks the table, records the change, and logs the old
 and new values.
 """

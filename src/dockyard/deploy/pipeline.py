@@ -1,4 +1,4 @@
-"""One deployment, phase by phase (STYLE.md §3: it reads like a table of contents).
+"""One deployment, phase by phase (docs/conventions.md §3: it reads like a table of contents).
 
 fetch → build → start new beside old → health gate → route swap → drain old. Any failure
 before the swap stops the new instances and leaves the serving release untouched.

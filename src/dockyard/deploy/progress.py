@@ -1,4 +1,4 @@
-"""DigitalOcean's progress tree (reference §8.3): build/deploy steps per component.
+"""DigitalOcean's progress tree: build/deploy steps per component.
 
 The counters count leaf steps, as DigitalOcean's do, so ``--wait`` can show "3/6".
 """

@@ -1,4 +1,4 @@
-"""Rollback: deploy a kept release again, through the same gate (STYLE.md §15).
+"""Rollback: deploy a kept release again, through the same gate (docs/conventions.md §15).
 
 DigitalOcean's shape is kept: ``validate`` says whether a target is allowed, ``rollback``
 creates a deployment ``cloned_from`` the target and pins the app (deploy-on-push stops) unless

@@ -1,6 +1,6 @@
 """Start the new release beside the old, gate it on health, swap the router, drain the old.
 
-STYLE.md §5, in the order a deployment runs them:
+docs/conventions.md §5, in the order a deployment runs them:
 
 1. ``start_new``  — one instance per ``instance_count`` of each service and worker, on fresh
    ports, through the runtime; nothing routes to them yet.

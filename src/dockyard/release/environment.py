@@ -1,4 +1,4 @@
-"""The environment a build and an instance get (reference §5).
+"""The environment a build and an instance get.
 
 App-level envs, overridden by component-level ones with the same key, filtered by scope;
 SECRET values decrypted and bindable variables resolved; then what the platform adds:
