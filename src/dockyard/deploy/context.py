@@ -7,13 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockyard.deploy.services import Services
+from dockyard.deploy.services import Services, ServicesView
 from dockyard.logs import Log
-from dockyard.paths import Home
 from dockyard.release.record import ComponentRecord, records_of
 from dockyard.runtime import Instance
-from dockyard.settings import Settings
-from dockyard.store import App, Deployment, Store
+from dockyard.store import App, Deployment
 
 if TYPE_CHECKING:
     from dockyard.appspec import AppSpec
@@ -23,7 +21,7 @@ BUILT_KINDS = ("service", "worker", "job", "static_site")
 
 
 @dataclass
-class DeployContext:
+class DeployContext(ServicesView):
     services: Services
     app: App
     dep: Deployment
@@ -31,18 +29,6 @@ class DeployContext:
     log: Log                                                     # the deploy log
     components: dict[str, ComponentRecord] = field(default_factory=dict)
     secrets: list[str] = field(default_factory=list)             # masked in every log
-
-    @property
-    def home(self) -> Home:
-        return self.services.home
-
-    @property
-    def settings(self) -> Settings:
-        return self.services.settings
-
-    @property
-    def store(self) -> Store:
-        return self.services.store
 
     @property
     def live_url(self) -> str:

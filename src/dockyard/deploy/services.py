@@ -78,3 +78,21 @@ class Services:
     def close(self) -> None:
         if "alerts" in self.__dict__:
             self.alerts.close()
+
+
+class ServicesView:
+    """The handles most callers want, read through ``self.services``."""
+
+    services: Services
+
+    @property
+    def home(self) -> Home:
+        return self.services.home
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
