@@ -74,9 +74,22 @@ def mounts(req: BuildRequest, jail: BuildJail) -> tuple[Mount, ...]:
     own = [Mount(str(p), str(p), True) for p in (req.src, req.release, jail.cache)]
     code = {Path(sys.prefix), Path(dockyard.__file__).resolve().parents[1]}
     code |= {prefix_of(p) for p in req.settings.python_candidates or ()}
+    code |= local_indexes(base_env())
     shared = [Mount(str(p), str(p)) for p in sorted(code)
               if p.is_dir() and not str(p).startswith(("/usr/", "/etc/")) and str(p) != "/usr"]
     return tuple(own + shared)
+
+
+def local_indexes(env: dict[str, str]) -> set[Path]:
+    """Local directories the host's pip/uv settings point at (``PIP_FIND_LINKS=/opt/wheels``):
+    the build sees them read-only, as the host's own installs do."""
+    found = set()
+    for key in ("PIP_FIND_LINKS", "UV_FIND_LINKS"):
+        for part in env.get(key, "").replace(",", " ").split():
+            path = Path(part.removeprefix("file://"))
+            if path.is_absolute() and path.is_dir():
+                found.add(path)
+    return found
 
 
 def prefix_of(interpreter: Path) -> Path:

@@ -62,10 +62,11 @@ class Sandbox:
             args += ["--ro-bind", source, source]
         for target, link in SYSTEM_LINKS:
             args += ["--symlink", target, link]
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/run",
-                 "--tmpfs", "/var/tmp"]
-        made: set[str] = {"/", "/usr", "/etc", "/proc", "/dev", "/tmp", "/run", "/var",
-                          "/var/tmp"}
+        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/run"]
+        for shared in ("/tmp", "/var/tmp", "/dev/shm"):  # writable by all, sticky, private
+            args += ["--perms", "1777", "--tmpfs", shared]
+        made: set[str] = {"/", "/usr", "/etc", "/proc", "/dev", "/dev/shm", "/tmp", "/run",
+                          "/var", "/var/tmp"}
         for mount in self.mounts:
             args += parents(mount.target, made)
             args += ["--bind" if mount.writable else "--ro-bind", mount.source, mount.target]
