@@ -35,7 +35,7 @@ class FakeControllers:
         self.store = fake.store
         self.tick_seconds = tick
         self.deadline_scale = deadline_scale   # progressDeadlineSeconds x this, in real s
-        self.behaviours: dict[str, str] = {}   # image -> ready | unready | crash
+        self.behaviours: dict[str, str] = {}   # image (or release) -> ready|unready|crash
         self.job_results: dict[str, tuple[bool, str]] = {}  # image -> (succeeds, log)
         self._started: dict[tuple[str, str], float] = {}
         self._ids = itertools.count(1)
@@ -178,7 +178,9 @@ class FakeControllers:
             status.update(phase="Running", startTime=now())
             self.fake.logs[name] = f"{name}: starting {image}\n"
         else:
-            self._service_pod(pod, self.behaviours.get(image, "ready"))
+            release = pod["metadata"]["labels"].get("dockyard.dev/deployment", "")
+            self._service_pod(pod, self.behaviours.get(image, self.behaviours.get(release,
+                                                                                  "ready")))
         if json.dumps(status, sort_keys=True) != old:
             self.store.put(collection_of("Pod", ns), pod)
 

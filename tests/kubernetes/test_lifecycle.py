@@ -130,6 +130,21 @@ def test_a_failing_pre_deploy_job_leaves_the_deployment_untouched(fc: FakeCluste
     assert "django.db.utils.Error" in (tmp_path / "deploy.log").read_text()
 
 
+def test_configuration_of_releases_nothing_refers_to_is_pruned(fc: FakeCluster) -> None:
+    deploy(fc, "r1", "a")
+    deploy(fc, "r2", "b")
+    assert {c["metadata"]["name"] for c in fc.api.all("ConfigMap", NS)} >= {"web-env-r1"}
+    first = next(r for r in fc.api.all("ReplicaSet", NS)
+                 if r["spec"]["template"]["metadata"]["labels"][names.RELEASE] == "r1")
+    with fc.api.store.cond:   # as when Kubernetes drops a ReplicaSet past the history limit
+        fc.api.store.remove(f"/apis/apps/v1/namespaces/{NS}/replicasets",
+                            first["metadata"]["name"])
+    deploy(fc, "r3", "c")
+    secrets = {s["metadata"]["name"] for s in fc.api.all("Secret", NS)}
+    assert "web-secret-r1" not in secrets
+    assert {"web-secret-r2", "web-secret-r3"} <= secrets, "r2 can still be rolled back to"
+
+
 def test_rollback_to_a_kept_release_deploys_its_image_digest(fc: FakeCluster) -> None:
     deploy(fc, "r1", "a")
     deploy(fc, "r2", "b")

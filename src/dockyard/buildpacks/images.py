@@ -216,3 +216,16 @@ def push(buildah: Buildah, image: str, dest: str, log: Log, *, tls_verify: bool 
     ref = f"{repo}@{digest}"
     log.step(f"Pushed {ref}")
     return ref
+
+
+def publish(buildah: Buildah, base: str, releases: dict[str, ReleaseFiles], registry: str,
+            app: str, release: str, log: Log, *, tls_verify: bool = True) -> dict[str, str]:
+    """Build and push one image per component; ``{component: registry/app/comp@digest}``
+    (what ``runtime.kubernetes.Target.images`` takes)."""
+    refs = {}
+    for component, files in sorted(releases.items()):
+        local = f"localhost/{app}/{component}:{release}"
+        release_image(buildah, base, files, local, log)
+        refs[component] = push(buildah, local, f"{registry.rstrip('/')}/{app}/{component}:"
+                               f"{release}", log, tls_verify=tls_verify)
+    return refs

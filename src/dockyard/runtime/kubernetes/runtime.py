@@ -112,7 +112,25 @@ class KubernetesRuntime:
             self.cluster.apply(manifest)
         phases(ACTIVE, f"release {target.release} is live")
         self._jobs(rendered.manifests, "POST_DEPLOY", log, phases, fail=False)
+        self.prune(ns, log)
         return phases.seen
+
+    def prune(self, ns: str, log: Log) -> None:
+        """Drop the per-release ConfigMaps and Secrets no ReplicaSet or CronJob refers to
+        any more (a rollback needs those of the ReplicaSets Kubernetes keeps)."""
+        keep = set()
+        for kind in ("ReplicaSet", "Deployment", "CronJob"):
+            for obj in self.cluster.list(kind, ns):
+                spec = obj["spec"].get("jobTemplate", {}).get("spec", obj["spec"])
+                labels = spec["template"]["metadata"].get("labels", {})
+                keep.add(labels.get(names.RELEASE))
+        selector = f"{names.MANAGED_BY}={names.MANAGER}"
+        for kind in ("ConfigMap", "Secret"):
+            for obj in self.cluster.list(kind, ns, selector):
+                release = obj["metadata"]["labels"].get(names.RELEASE)
+                if release and release not in keep:
+                    self.cluster.delete(kind, ns, obj["metadata"]["name"])
+                    log.child(f"removed {kind} {obj['metadata']['name']} (release {release})")
 
     def _roll(self, deployments: list[Obj], ns: str, target: Target, log: Log,
               phases: Phases) -> None:
