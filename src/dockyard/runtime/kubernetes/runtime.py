@@ -75,6 +75,8 @@ class Phases:
 
 
 class KubernetesRuntime:
+    rolls_releases = True   # the deploy core calls ``deploy`` for a whole release
+
     def __init__(self, cluster: Cluster, settings: KubeSettings,
                  reveal: Callable[[str], str] | None = None) -> None:
         self.cluster = cluster
