@@ -14,6 +14,8 @@ from dockyard.runtime.kubernetes import names
 from dockyard.runtime.kubernetes.rollout import RolloutFailed
 from tests.kubernetes.conftest import FakeCluster
 
+pytestmark = pytest.mark.slow   # starts the fake API server (in process, over HTTP)
+
 SPEC = load_spec("""
 name: shop
 services:
