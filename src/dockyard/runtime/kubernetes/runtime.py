@@ -13,11 +13,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockyard.errors import CommandFailed, DockyardError
 from dockyard.logs import Log
-from dockyard.runtime import Instance, Launch, State
+from dockyard.runtime import Instance, Launch, Runtime, State, Usage
 from dockyard.runtime.kubernetes import launches as launch_manifests
 from dockyard.runtime.kubernetes import names
 from dockyard.runtime.kubernetes.client import Cluster, Obj
@@ -298,6 +298,10 @@ class KubernetesRuntime:
     def files(self, inst: Instance) -> None:
         return None
 
+    def usage(self, inst: Instance) -> Usage | None:
+        """Not measured on a cluster yet (metrics-server's API would give it)."""
+        return None
+
     def remove_app(self, app_id: str) -> None:
         """Delete the app's namespace (everything in it goes with it)."""
         for ns in self.cluster.list("Namespace", None,
@@ -311,3 +315,8 @@ class KubernetesRuntime:
         except DockyardError:
             return None
         return instance_pod(self.cluster, ns, inst)
+
+
+if TYPE_CHECKING:
+    def _conforms(runtime: KubernetesRuntime) -> Runtime:
+        return runtime   # mypy checks KubernetesRuntime against the protocol
