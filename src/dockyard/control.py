@@ -17,7 +17,13 @@ from dockyard.entrypoints import API_SERVER, argv
 from dockyard.errors import DockyardError
 from dockyard.paths import Home
 from dockyard.runtime.local.supervisor import ProgramSpec, Supervisor, wait_until
-from dockyard.settings import Settings, ensure_settings, load_settings
+from dockyard.settings import (
+    Settings,
+    choose_runtime,
+    ensure_settings,
+    load_settings,
+    save_settings,
+)
 
 API_PROGRAM = "dockyard-api"
 
@@ -59,13 +65,18 @@ def supervisor_env(home: Home) -> dict[str, str]:
     return {**base_env(), **own, "DOCKYARD_HOME": str(home.root)}
 
 
-def up(home: Home) -> dict[str, Any]:
+def up(home: Home, runtime: str | None = None, kubeconfig: str | None = None,
+       image_registry: str | None = None) -> dict[str, Any]:
     from dockyard.api.tls import ensure_tls
     from dockyard.secrets import ensure_admin_token
 
     home.ensure()
     (home.root / "logs").mkdir(exist_ok=True)
     settings = ensure_settings(home)
+    if (runtime, kubeconfig, image_registry) != (None, None, None):
+        choose_runtime(settings, runtime, kubeconfig, image_registry)
+        check_runtime(settings)
+        save_settings(home, settings)
     ensure_tls(home.tls)
     ensure_admin_token(home)
     sup = Supervisor(home)
@@ -81,6 +92,14 @@ def up(home: Home) -> dict[str, Any]:
         exc.hint = "API server log (last lines):\n" + tail(home.root / "logs" / "api.log")
         raise
     return status(home)
+
+
+def check_runtime(settings: Settings) -> None:
+    """The kubeconfig must load (offline: no call to the cluster here)."""
+    if settings.runtime == "kubernetes":
+        from dockyard.runtime.kubernetes.client import Cluster
+
+        Cluster.from_kubeconfig(settings.kubeconfig)
 
 
 def tail(path, lines: int = 20) -> str:  # type: ignore[no-untyped-def]
@@ -115,6 +134,7 @@ def status(home: Home) -> dict[str, Any]:
         "api_url": settings.api_url if settings.api_port else None,
         "ca_cert": str(home.tls / "ca.pem"),
         "router_port": settings.router_port or None,
+        "runtime": settings.runtime,
         "running": parts,
         "supervisord_pid": sup.pid(),
         "processes": processes,

@@ -40,6 +40,9 @@ class Settings:
     isolation: str = "auto"                 # "off": apps run as Dockyard's user, no limits
     allow_python_downloads: bool = False
     strict_python: bool = False
+    runtime: str = "local"                  # where apps run: local, or kubernetes
+    kubeconfig: str = ""                    # kubernetes: the cluster (a file kubectl can use)
+    image_registry: str = ""                # kubernetes: where release images are pushed
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -78,6 +81,39 @@ def load_settings(home: Home) -> Settings:
         if value:
             setattr(settings, name, cast(value))
     return settings
+
+
+RUNTIMES = ("local", "kubernetes")
+
+
+def choose_runtime(settings: Settings, runtime: str | None, kubeconfig: str | None,
+                   image_registry: str | None) -> None:
+    """Apply ``dockyard up --runtime … --kubeconfig … --image-registry …`` (kept in
+    config.json); a Kubernetes installation needs both a kubeconfig and a registry."""
+    from dockyard.errors import DockyardError
+
+    if runtime is not None:
+        if runtime not in RUNTIMES:
+            raise DockyardError(f"--runtime {runtime!r}: expected one of {', '.join(RUNTIMES)}",
+                                code="settings.runtime")
+        settings.runtime = runtime
+    if kubeconfig is not None:
+        settings.kubeconfig = str(Path(kubeconfig).expanduser().resolve())
+    if image_registry is not None:
+        settings.image_registry = image_registry.rstrip("/")
+    if settings.runtime != "kubernetes":
+        return
+    missing = [flag for flag, value in (("--kubeconfig FILE", settings.kubeconfig),
+                                        ("--image-registry R", settings.image_registry))
+               if not value]
+    if missing:
+        raise DockyardError(f"the kubernetes runtime needs {' and '.join(missing)}",
+                            code="settings.runtime",
+                            hint="e.g. dockyard up --runtime kubernetes --kubeconfig "
+                                 "~/.kube/config --image-registry registry.example.com/dockyard")
+    if not Path(settings.kubeconfig).is_file():
+        raise DockyardError(f"--kubeconfig {settings.kubeconfig}: no such file",
+                            code="settings.kubeconfig")
 
 
 def ensure_settings(home: Home) -> Settings:

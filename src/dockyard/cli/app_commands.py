@@ -23,11 +23,18 @@ from dockyard.cli.groups import (
 # -- control plane ------------------------------------------------------------------------
 @cli.command()
 @output_option
-def up(output: str) -> None:
+@click.option("--runtime", type=click.Choice(["local", "kubernetes"]), default=None,
+              help="Where apps run (kept in config.json; default: local).")
+@click.option("--kubeconfig", metavar="FILE", default=None,
+              help="kubernetes: the cluster's kubeconfig.")
+@click.option("--image-registry", metavar="R", default=None,
+              help="kubernetes: where release images are pushed, e.g. registry.example.com/dy.")
+def up(output: str, runtime: str | None, kubeconfig: str | None,
+       image_registry: str | None) -> None:
     """Start Dockyard (API server, router, supervisor) in the background; idempotent."""
     from dockyard.cli import control
 
-    control.up(output)
+    control.up(output, runtime=runtime, kubeconfig=kubeconfig, image_registry=image_registry)
 
 
 @cli.command()
