@@ -36,3 +36,11 @@ def primary_domain(spec: Any) -> str | None:
         if str(getattr(d.type, "value", d.type)) == "PRIMARY":
             return d.domain
     return None
+
+
+def primary_domain_of(data: dict[str, Any]) -> str | None:
+    """The PRIMARY domain of a spec stored as a dict (the API's and the store's form)."""
+    for d in data.get("domains") or []:
+        if str(d.get("type", "")) == "PRIMARY":
+            return str(d["domain"])
+    return None

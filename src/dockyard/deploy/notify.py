@@ -71,6 +71,7 @@ def notify(platform: Any, app: App, dep: Deployment | None, rule: str, message: 
            component: str | None = None) -> None:
     """Send ``rule`` if the deployment's spec asks for it and it has destinations."""
     from dockyard.alerts import AlertEvent
+    from dockyard.appspec.traffic import primary_domain_of
 
     spec = platform.store.spec_version(app.id, dep.spec_version) if dep else app.spec
     if (component, rule) not in spec_rules(spec):
@@ -82,7 +83,8 @@ def notify(platform: Any, app: App, dep: Deployment | None, rule: str, message: 
     event = AlertEvent(rule=rule, app_name=app.name, app_id=app.id,
                        deployment_id=dep.id if dep else None, component=component,
                        phase=dep.phase if dep else None, message=message,
-                       live_url=platform.settings.live_url(app.port))
+                       live_url=platform.settings.live_url(app.port, app.name,
+                                                           primary_domain_of(app.spec)))
     platform.alerts.send(event, emails, [decrypt_hook(platform, w) for w in webhooks])
 
 

@@ -80,7 +80,7 @@ def tail(path: Path, lines: int = 15) -> str:
 
 def gate(ctx: DeployContext, runtime: LocalRuntime, instances: list[Instance]) -> None:
     """Every new instance must pass its readiness check (services) or stay up (workers)."""
-    host = ctx.settings.live_host(ctx.app.port)
+    host = ctx.live_host
     for inst in instances:
         comp = ctx.spec.component(inst.component)
 
