@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from dockyard.cli import app_commands, data_commands  # noqa: F401 - each adds its commands to `cli`
+from dockyard.cli import app_commands, data_commands, service  # noqa: F401 - each adds commands
 from dockyard.cli.groups import cli
 
 

@@ -92,7 +92,7 @@ class Platform:
     def router(self):  # type: ignore[no-untyped-def]
         from dockyard.router import HAProxyRouter
 
-        return HAProxyRouter(self.home.router, shared_port=self.settings.router_port)
+        return HAProxyRouter.from_settings(self.home, self.settings)
 
     # -- auth ------------------------------------------------------------------------------
     def check_token(self, value: str):  # type: ignore[no-untyped-def]
