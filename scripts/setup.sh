@@ -32,6 +32,8 @@ declare -A PACKAGES=(
   [nginx]=nginx-light
   [wrk]=wrk           # load generator for bench/deploy.py
   [chromium]=chromium # the dashboard's browser tests (Playwright drives Debian's Chromium)
+  [pebble]=pebble     # Let's Encrypt's test CA (+ pebble-challtestsrv): public-mode tests
+  [systemd-analyze]=systemd  # checks the unit `dockyard service install` writes
 )
 missing=()
 for bin in "${!PACKAGES[@]}"; do

@@ -40,6 +40,7 @@ class Issued:
 
     fullchain: bytes
     key: bytes
+    not_before: dt.datetime
     not_after: dt.datetime
 
     @property
@@ -138,7 +139,7 @@ class AcmeClient:
                                 f"{type(exc).__name__}: {exc}",
                                 code="ingress.acme_failed") from exc
         chain = order.fullchain_pem.encode()
-        return Issued(chain, key_pem, not_after(chain))
+        return Issued(chain, key_pem, *validity(chain))
 
     @contextmanager
     def _answered(self, acme: Any, order: Any, solver: Solver) -> Iterator[None]:
@@ -187,7 +188,9 @@ def reason(exc: BaseException) -> str:
     return str(detail or exc) or type(exc).__name__
 
 
-def not_after(chain: bytes) -> dt.datetime:
+def validity(chain: bytes) -> tuple[dt.datetime, dt.datetime]:
+    """notBefore and notAfter of the chain's first (leaf) certificate."""
     from cryptography import x509
 
-    return x509.load_pem_x509_certificate(chain).not_valid_after_utc
+    leaf = x509.load_pem_x509_certificate(chain)
+    return leaf.not_valid_before_utc, leaf.not_valid_after_utc

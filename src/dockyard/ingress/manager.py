@@ -5,7 +5,9 @@ is installed: a missing or expiring certificate goes to a worker thread, a certi
 needs any more leaves HAProxy. Workers run one ACME order each, so one slow or failing domain
 never holds up another, nor any deployment (deployments never wait for certificates).
 
-Renewal starts ``renew_before_seconds`` before expiry (30 days by default). A failed attempt
+Renewal starts ``renew_before_seconds`` before expiry (30 days by default), or with a third of
+its lifetime left when that is sooner (short-lived certificates: Let's Encrypt's 6-day ones,
+pebble's in the tests), so a certificate is never renewed as soon as it arrives. A failed attempt
 is retried after ``cert_retry_seconds``, doubling up to ``cert_retry_max_seconds``. A domain
 without a certificate whose order fails ends ``ERROR`` with the CA's reason and raises
 ``DOMAIN_FAILED``; a renewal that fails keeps the old certificate serving (``ACTIVE``, with the
@@ -102,7 +104,10 @@ class Manager:
         if not self._has_cert(state.key):
             return True
         left = state.seconds_left(dt.datetime.now(dt.UTC))
-        return left <= self.settings.renew_before_seconds
+        threshold = self.settings.renew_before_seconds
+        if state.lifetime() > 0:
+            threshold = min(threshold, state.lifetime() / 3)
+        return left <= threshold
 
     def _forget(self, key: str) -> None:
         state = self.states.pop(key)
@@ -135,7 +140,7 @@ class Manager:
             self._failed(item, DockyardError(f"{type(exc).__name__}: {exc}",
                                              code="ingress.internal"), renewal)
         else:
-            self._succeeded(item, issued.not_after)
+            self._succeeded(item, issued.not_before, issued.not_after)
         finally:
             with self.lock:
                 self.inflight.discard(item.key)
@@ -159,7 +164,8 @@ class Manager:
         log.info("%s certificate for %s", "renewing" if renewal else "getting",
                  ", ".join(item.names))
 
-    def _succeeded(self, item: naming.Wanted, not_after: dt.datetime) -> None:
+    def _succeeded(self, item: naming.Wanted, not_before: dt.datetime,
+                   not_after: dt.datetime) -> None:
         with self.lock:
             state = self.states.get(item.key)
             if state is None:
@@ -168,6 +174,7 @@ class Manager:
             state.phase, state.reason, state.reason_code = ACTIVE, "", ""
             state.failures, state.next_attempt, state.alerted_failed = 0, 0.0, False
             state.issued_at, state.ended_at = now_iso(), now_iso()
+            state.valid_from = not_before.astimezone(dt.UTC).isoformat()
             state.expires_at = not_after.astimezone(dt.UTC).isoformat()
             save_states(self.folder, self.states)
         log.info("certificate for %s installed, valid until %s", ", ".join(item.names),

@@ -28,6 +28,7 @@ class DomainState:
     phase: str = PENDING
     reason: str = ""             # why ERROR, or why the last renewal failed (ACTIVE)
     reason_code: str = ""
+    valid_from: str = ""         # the installed certificate's notBefore (ISO, UTC)
     expires_at: str = ""         # the installed certificate's notAfter (ISO, UTC)
     issued_at: str = ""
     started_at: str = ""         # the last ACME attempt
@@ -40,6 +41,13 @@ class DomainState:
 
     def expires(self) -> dt.datetime | None:
         return dt.datetime.fromisoformat(self.expires_at) if self.expires_at else None
+
+    def lifetime(self) -> float:
+        """Seconds from notBefore to notAfter (0 when unknown)."""
+        if not (self.valid_from and self.expires_at):
+            return 0.0
+        return (dt.datetime.fromisoformat(self.expires_at)
+                - dt.datetime.fromisoformat(self.valid_from)).total_seconds()
 
     def seconds_left(self, now: dt.datetime) -> float:
         expires = self.expires()
