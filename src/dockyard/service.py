@@ -16,6 +16,7 @@ import pwd
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -91,15 +92,12 @@ def install(home: Home, unit_dir: Path = UNIT_DIR) -> dict[str, Any]:
     user = None if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
     path = unit_dir / UNIT
     unit_dir.mkdir(parents=True, exist_ok=True)
-    tmp = unit_dir / f".{UNIT}.tmp"
-    tmp.write_text(render_unit(executable(), home, user))
-    os.chmod(tmp, 0o644)
-    try:
+    with tempfile.TemporaryDirectory(dir=unit_dir, prefix=".dockyard-") as staging:
+        tmp = Path(staging) / UNIT  # systemd-analyze wants the real unit name
+        tmp.write_text(render_unit(executable(), home, user))
+        os.chmod(tmp, 0o644)
         verify(tmp)
-    except DockyardError:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, path)
+        os.replace(tmp, path)
     _enable(path, unit_dir)
     return service_status(unit_dir)
 
