@@ -131,6 +131,8 @@ class AcmeClient:
             deadline = dt.datetime.now() + dt.timedelta(seconds=ORDER_SECONDS)
             with self._answered(acme, order, solver):
                 order = acme.poll_and_finalize(order, deadline)
+        except DockyardError:
+            raise  # a challenge we cannot answer, a DNS hook that failed: already explained
         except (errors.Error, messages.Error, OSError) as exc:
             raise DockyardError(f"the ACME CA refused {', '.join(names)}: {reason(exc)}",
                                 code="ingress.acme_failed") from exc
