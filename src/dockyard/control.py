@@ -115,7 +115,7 @@ def status(home: Home) -> dict[str, Any]:
     processes: dict[str, Any] = {}
     running = sup.running()
     if running:
-        for info in sup.rpc().supervisor.getAllProcessInfo():
+        for info in sup.all_process_info():
             processes[info["name"]] = {"state": info["statename"], "pid": info["pid"]}
     parts = {"supervisord": running,
              "api": running and bool(settings.api_port) and api_alive(settings, home)}

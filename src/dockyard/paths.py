@@ -1,4 +1,4 @@
-"""Where Dockyard keeps its state on disk (DESIGN.md "State on disk").
+"""Where Dockyard keeps its state on disk (docs/architecture.md, "State on disk").
 
 Everything lives under ``DOCKYARD_HOME`` (default ``~/.dockyard``); this module is the only
 place that knows the layout, so every stage asks it instead of joining paths itself.

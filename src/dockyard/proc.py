@@ -1,4 +1,4 @@
-"""Run child processes from argv lists (STYLE.md §7: commands are data).
+"""Run child processes from argv lists (docs/conventions.md §7: commands are data).
 
 One ``run`` executes every command: it streams output line by line into a ``Log`` (indented
 seven spaces, secrets replaced by ``***``) and raises ``CommandFailed`` with the tail of the output.

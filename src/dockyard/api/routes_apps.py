@@ -2,7 +2,7 @@
 
 The catalogue routes (``/v2/apps/regions``, ``/v2/apps/tiers/…``) are spliced in before
 ``/v2/apps/{app_id}``: Starlette takes the first route that matches, and a literal path must
-never be read as an app id (reference do-apps-api §2).
+never be read as an app id.
 """
 
 from __future__ import annotations

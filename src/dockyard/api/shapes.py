@@ -1,4 +1,4 @@
-"""DigitalOcean's JSON shapes for apps and deployments (reference do-apps-api §4)."""
+"""DigitalOcean's JSON shapes for apps and deployments."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """What Dockyard does with each App Spec field, and the docs table generated from it.
 
 ``python -m dockyard.appspec.support > docs/spec-fields.md`` regenerates the table; a test fails
-when the file is stale or a model field is missing from ``SUPPORT`` (STYLE.md §14).
+when the file is stale or a model field is missing from ``SUPPORT`` (docs/conventions.md §14).
 """
 
 from __future__ import annotations

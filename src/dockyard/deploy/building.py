@@ -7,6 +7,7 @@ from typing import Any
 
 from dockyard.deploy.context import DeployContext
 from dockyard.release.environment import build_env
+from dockyard.release.record import ComponentRecord
 
 
 def source_of(component: Any) -> tuple[str, dict[str, Any]]:
@@ -39,7 +40,7 @@ def fetch_all(ctx: DeployContext) -> dict[str, tuple[Any, str]]:
 
 
 def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: str,
-                    force: bool) -> dict[str, Any]:
+                    force: bool) -> ComponentRecord:
     """Export the commit, build it into the release, return the component's record."""
     from dockyard.buildpacks import BuildRequest, BuildSettings, build
     from dockyard.source import checkout
@@ -63,8 +64,8 @@ def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: 
     finally:
         log.close()
         shutil.rmtree(work, ignore_errors=True)
-    return {"name": comp.name, "kind": kind, "commit": commit, "release": str(release),
-            "buildpack": result.buildpack, "app_dir": str(result.app_dir or ""),
-            "site_dir": str(result.site_dir or ""), "venv": str(result.venv or ""),
-            "default_run_command": result.default_run_command or "", "python": result.python,
-            "instances": []}
+    return ComponentRecord(
+        name=comp.name, kind=kind, commit=commit, release=release, buildpack=result.buildpack,
+        app_dir=result.app_dir, site_dir=result.site_dir,
+        default_run_command=result.default_run_command, run_env=result.run_env,
+        run_path=result.run_path, python=result.python)

@@ -7,20 +7,20 @@ from __future__ import annotations
 
 def main() -> None:
     from dockyard.deploy.notify import notify
-    from dockyard.deploy.platform import Platform
+    from dockyard.deploy.services import Services
     from dockyard.ingress.program import run
 
-    platform = Platform.from_home()
+    services = Services.from_home()
 
     def alert(app_id: str, rule: str, message: str) -> None:
-        app = platform.store.find_app(app_id)
+        app = services.store.find_app(app_id)
         if app is not None:
-            notify(platform, app, None, rule, message)
+            notify(services, app, None, rule, message)
 
     try:
-        run(platform.home, platform.settings, platform.store, platform.router, alert)
+        run(services.home, services.settings, services.store, services.router, alert)
     finally:
-        platform.stop()
+        services.close()
 
 
 if __name__ == "__main__":

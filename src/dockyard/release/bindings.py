@@ -3,7 +3,7 @@
 Resolved at deploy time from what Dockyard knows locally: the app's live URL stands in for
 its default domain, ``<component>.PRIVATE_URL`` points at the component's route through the
 router, databases come from the database stage. Database values never resolve at build time
-(reference §5.5).
+.
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ def path_rewrite(route: Route) -> tuple[str, str] | None:
     if strips(route):
         return rf"^{prefix}/?(.*)$", r"/\1"
     if route.rewrite not in (None, "/"):
-        target = route.rewrite.replace("%", "%%")  # type: ignore[union-attr]
+        target = str(route.rewrite).replace("%", "%%")
         if route.prefix == "/":
             return r"^(/.*)$", target + r"\1"
         return rf"^{prefix}(/.*)?$", target + r"\1"

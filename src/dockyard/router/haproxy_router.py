@@ -15,6 +15,7 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dockyard.errors import DockyardError, NotFound
 from dockyard.paths import Home
@@ -66,11 +67,11 @@ class State:
                           for k, v in sorted(self.slots.items())}}
 
     @classmethod
-    def from_dict(cls, raw: dict[str, object]) -> State:
+    def from_dict(cls, raw: dict[str, Any]) -> State:
         apps = {k: app_from_dict(v) for k, v in dict(raw.get("apps") or {}).items()}
         slots = {k: {c: [Slot.from_list(s) for s in pairs] for c, pairs in v.items()}
                  for k, v in dict(raw.get("slots") or {}).items()}
-        return cls(int(raw["nginx_port"]), apps, slots)  # type: ignore[call-overload]
+        return cls(int(raw["nginx_port"]), apps, slots)
 
 
 class HAProxyRouter:
