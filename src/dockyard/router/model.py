@@ -112,9 +112,9 @@ def check_public(public: PublicIngress) -> None:
     for field_name, value in (("domain", public.domain), ("api_domain", public.api_host)):
         if not DOMAIN_RE.match(value.lower()) or value.startswith("*."):
             raise _bad_setting(field_name, value, "a host name like apps.example.com")
-    for field_name, value in (("http_port", public.http_port), ("https_port", public.https_port)):
-        if not isinstance(value, int) or not 1 <= value <= 65535:
-            raise _bad_setting(field_name, str(value), "a TCP port from 1 to 65535")
+    for port_name, port in (("http_port", public.http_port), ("https_port", public.https_port)):
+        if not isinstance(port, int) or not 1 <= port <= 65535:
+            raise _bad_setting(port_name, str(port), "a TCP port from 1 to 65535")
     for addr in public.binds:
         _address(addr, "bind")
     for net in public.api_allow:
