@@ -44,6 +44,7 @@ class Settings:
     smtp_host: str = ""                     # alert e-mail; empty: e-mail alerts fail, recorded
     smtp_port: int = 25
     smtp_sender: str = "dockyard@localhost"
+    isolation: str = "auto"                 # "off": apps run as Dockyard's user, no limits
     allow_python_downloads: bool = False
     strict_python: bool = False
     # -- public mode (docs/design.md "Public mode") -------------------------------------------

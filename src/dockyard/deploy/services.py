@@ -20,6 +20,7 @@ from dockyard.store import Store
 
 if TYPE_CHECKING:
     from dockyard.alerts import AlertDispatcher, AlertEvent, Delivery
+    from dockyard.isolation import Isolation
     from dockyard.release.secrets import SecretBox
 
 
@@ -44,7 +45,14 @@ class Services:
             return self.runtime_override
         from dockyard.runtime.local.instances import LocalRuntime
 
-        return LocalRuntime(self.home)
+        return LocalRuntime(self.home, self.isolation)
+
+    @cached_property
+    def isolation(self) -> Isolation:
+        """What this machine allows: a sandbox per app, cgroup limits (decided once)."""
+        from dockyard.isolation import Isolation
+
+        return Isolation.detect(self.settings.isolation)
 
     @cached_property
     def router(self) -> Router:
