@@ -17,6 +17,10 @@ Run: .venv/bin/python bench/deploy.py [--runs N] [--seconds S]
 - requests/s through HAProxy vs straight to gunicorn on `/health/` (wrk, 2 threads, 16
   connections), keep-alive and new connections, measured alternately (ABBA); target ≥ 0.9.
   Any non-2xx response or socket error is reported.
+- public mode (``bench/public_bench.py``, skipped with --no-public): the same installation
+  goes public with pebble as its CA; `apps create` → first HTTPS 200 at
+  https://<app>.<domain> (median of 3), and HTTPS through HAProxy vs plain HTTP straight to
+  gunicorn, keep-alive and new connections, side by side; target ≥ 0.9 keep-alive.
 
 Pushes are not polled (DOCKYARD_PUSH_POLL_SECONDS=0), so only the benchmark deploys.
 Everything runs in a temporary DOCKYARD_HOME on 127.0.0.1, and `dockyard down` stops it at
@@ -38,7 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from dockyard.buildpacks.envcache import user_uv_cache
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dockyard.buildpacks.envcache import user_uv_cache  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKYARD = str(Path(sys.executable).parent / "dockyard")
@@ -262,8 +267,9 @@ def print_deploys(bench: ProfileBench) -> None:
 
 
 # -- router vs direct ------------------------------------------------------------------------
-def wrk(url: str, seconds: int, close: bool) -> tuple[float, str]:
-    argv = ["wrk", "-t2", "-c16", f"-d{seconds}s"]
+def wrk(url: str, seconds: int, close: bool, extra: list[str] | None = None
+        ) -> tuple[float, str]:
+    argv = ["wrk", "-t2", "-c16", f"-d{seconds}s", *(extra or [])]
     if close:
         argv += ["-H", "Connection: close"]
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True,
@@ -309,6 +315,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration per measurement")
+    parser.add_argument("--no-public", action="store_true",
+                        help="skip public mode's figures (HTTPS, create → first HTTPS 200)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dockyard-bench-") as tmp:
         inst = Installation(Path(tmp))
@@ -334,6 +342,10 @@ def main() -> None:
                   f"{'ok' if max(own, rss_idle[0]) < 80 else 'MISSED'}")
             print(f"{'RSS HAProxy + nginx (info)':<34}{router:>8.1f} MB")
             throughput(inst, live, args.seconds)
+            if not args.no_public:
+                from public_bench import public_figures
+
+                public_figures(inst, bench.spec, args.seconds, wrk)
         finally:
             inst.down()
 

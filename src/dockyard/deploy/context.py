@@ -32,7 +32,16 @@ class DeployContext(ServicesView):
 
     @property
     def live_url(self) -> str:
-        return self.settings.live_url(self.app.port)
+        from dockyard.appspec.traffic import primary_domain
+
+        return self.settings.live_url(self.app.port, self.app.name, primary_domain(self.spec))
+
+    @property
+    def live_host(self) -> str:
+        """The live URL's host: the ``Host`` health checks send."""
+        from dockyard.appspec.traffic import primary_domain
+
+        return self.settings.live_host(self.app.port, self.app.name, primary_domain(self.spec))
 
     @property
     def logs_dir(self) -> Path:

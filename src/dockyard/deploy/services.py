@@ -60,7 +60,7 @@ class Services:
             return self.router_override
         from dockyard.router import HAProxyRouter
 
-        return HAProxyRouter(self.home.router, shared_port=self.settings.router_port)
+        return HAProxyRouter.from_settings(self.home, self.settings)
 
     @cached_property
     def secret_box(self) -> SecretBox:

@@ -66,7 +66,7 @@ def start_new(ctx: DeployContext, binds: Bindings, used_ports: set[int]) -> list
 def gate(ctx: DeployContext, instances: list[Instance]) -> None:
     """Every new instance must pass its readiness check (services) or stay up (workers)."""
     runtime = ctx.services.runtime
-    host = ctx.settings.live_host(ctx.app.port)
+    host = ctx.live_host
     for inst in instances:
         gone = exit_reason(runtime, inst)
         if inst.port is None:
