@@ -17,6 +17,10 @@ Run: .venv/bin/python bench/deploy.py [--runs N] [--seconds S] [--apps profile,n
 - requests/s through HAProxy vs straight to gunicorn on `/health/` (wrk, 2 threads, 16
   connections), keep-alive and new connections, measured alternately (ABBA); target ≥ 0.9.
   Any non-2xx response or socket error is reported.
+- public mode (``bench/public_bench.py``, skipped with --no-public): the same installation
+  goes public with pebble as its CA; `apps create` → first HTTPS 200 at
+  https://<app>.<domain> (median of 3), and HTTPS through HAProxy vs plain HTTP straight to
+  gunicorn, keep-alive and new connections, side by side; target ≥ 0.9 keep-alive.
 
 - node: the same cold and warm figures for `tests/apps/node_express` (an Express service,
   71 npm packages): cold = `cache/builds` removed, so node_modules is installed again from
@@ -43,8 +47,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from dockyard.buildpacks.envcache import user_uv_cache
-from dockyard.buildpacks.nodetools import user_npm_cache
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dockyard.buildpacks.envcache import user_uv_cache  # noqa: E402
+from dockyard.buildpacks.nodetools import user_npm_cache  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKYARD = str(Path(sys.executable).parent / "dockyard")
@@ -341,8 +346,9 @@ def print_deploys(bench: ProfileBench) -> None:
 
 
 # -- router vs direct ------------------------------------------------------------------------
-def wrk(url: str, seconds: int, close: bool) -> tuple[float, str]:
-    argv = ["wrk", "-t2", "-c16", f"-d{seconds}s"]
+def wrk(url: str, seconds: int, close: bool, extra: list[str] | None = None
+        ) -> tuple[float, str]:
+    argv = ["wrk", "-t2", "-c16", f"-d{seconds}s", *(extra or [])]
     if close:
         argv += ["-H", "Connection: close"]
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True,
@@ -391,6 +397,8 @@ def main() -> None:
     parser.add_argument("--apps", default="profile,node",
                         help="which apps to deploy: profile (the book's, with the memory and "
                              "router figures), node (the Express app), or both")
+    parser.add_argument("--no-public", action="store_true",
+                        help="skip public mode's figures (HTTPS, create → first HTTPS 200)")
     args = parser.parse_args()
     wanted = set(args.apps.split(","))
     with tempfile.TemporaryDirectory(prefix="dockyard-bench-") as tmp:
@@ -412,6 +420,10 @@ def main() -> None:
             print(f"{'RSS HAProxy + nginx (info)':<34}{router:>8.1f} MB")
             if "profile" in wanted:
                 throughput(inst, lives[0], args.seconds)
+                if not args.no_public:
+                    from public_bench import public_figures
+
+                    public_figures(inst, benches[0].spec, args.seconds, wrk)
         finally:
             inst.down()
 

@@ -34,12 +34,13 @@ class Issue:
         self.path, self.message, self.line = path, message, line
 
 
-def call(name: str, timeout: float = 600, **kwargs: Any) -> Any:
-    """``name`` is a key of ``entrypoints.OFFLOADED``; ``kwargs`` must be JSON-able."""
+def call(entry: str, /, timeout: float = 600, **kwargs: Any) -> Any:
+    """``entry`` is a key of ``entrypoints.OFFLOADED``; ``kwargs`` must be JSON-able (and may
+    use any name, ``name`` included)."""
     from dockyard.entrypoints import OFFLOAD, OFFLOADED, argv
 
-    target = OFFLOADED[name]
-    res = subprocess.run(argv(OFFLOAD, name),
+    target = OFFLOADED[entry]
+    res = subprocess.run(argv(OFFLOAD, entry),
                          input=json.dumps(kwargs), capture_output=True, text=True,
                          timeout=timeout)
     lines = res.stdout.strip().splitlines()

@@ -1,4 +1,4 @@
-"""DigitalOcean's catalogue and per-app status endpoints (reference do-apps-api §4.7, §4.8).
+"""DigitalOcean's catalogue and per-app status endpoints.
 
 Regions and instance sizes list what a spec may name. Dockyard runs every app on this
 machine and applies no CPU or memory limit, so the only enabled region is ``local`` (DO's
@@ -22,7 +22,10 @@ from starlette.routing import Route
 
 from dockyard.api.shapes import REGION
 from dockyard.appspec.sizes import BY_SLUG, SIZES, InstanceSize
+from dockyard.deploy.context import instances_of
 from dockyard.errors import NotFound
+from dockyard.release.record import ComponentRecord, records_of
+from dockyard.runtime import Instance
 
 # DigitalOcean's regions: (slug, label, flag, continent, data centers).
 DO_REGIONS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
@@ -97,21 +100,19 @@ def active_deployment(request: Request) -> tuple[Any, Any, Any]:
     return plat, app, active[0] if active else None
 
 
-def instance_records(app: Any, dep: Any) -> list[tuple[dict[str, Any], Any]]:
+def instance_records(app: Any, dep: Any) -> list[tuple[ComponentRecord, Instance]]:
     """(component record, Instance) for every instance of the deployment."""
-    from dockyard.deploy.running import instances_of
-
     if dep is None:
         return []
-    return [(comp, inst) for comp in dep.components
-            for inst in instances_of(comp, app.id, dep.id)]
+    return [(record, inst) for record in records_of(dep.components)
+            for inst in instances_of(app.id, dep.id, record)]
 
 
 async def get_instances(request: Request) -> Response:
     _plat, app, dep = active_deployment(request)
     return JSONResponse({"instances": [
-        {"component_name": comp["name"],
-         "component_type": COMPONENT_TYPES.get(comp.get("kind", ""), "UNSPECIFIED"),
+        {"component_name": comp.name,
+         "component_type": COMPONENT_TYPES.get(comp.kind, "UNSPECIFIED"),
          "instance_name": inst.program, "instance_alias": inst.alias}
         for comp, inst in instance_records(app, dep)]})
 
@@ -119,7 +120,7 @@ async def get_instances(request: Request) -> Response:
 def instance_state(plat: Any, inst: Any) -> str:
     """supervisord's state name for the instance; UNKNOWN when supervisord is unreachable."""
     try:
-        return str(plat.runtime.state(inst))
+        return str(plat.services.runtime.state(inst))
     except OSError:
         return "UNKNOWN"
 
@@ -145,8 +146,8 @@ def component_health(plat: Any, app: Any, dep: Any) -> list[dict[str, Any]]:
     """Per component: desired and ready replicas, from supervisord's state."""
     by_name: dict[str, dict[str, Any]] = {}
     for comp, inst in instance_records(app, dep):
-        entry = by_name.setdefault(comp["name"], {
-            "name": comp["name"], "replicas_desired": 0, "replicas_ready": 0,
+        entry = by_name.setdefault(comp.name, {
+            "name": comp.name, "replicas_desired": 0, "replicas_ready": 0,
             "dockyard": {"instances": []}})
         state = instance_state(plat, inst)
         entry["replicas_desired"] += 1

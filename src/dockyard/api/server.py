@@ -15,7 +15,7 @@ def serve(home: Home) -> None:
 
     from dockyard.api.app import create_app
     from dockyard.api.tls import tls_files
-    from dockyard.deploy import Platform
+    from dockyard.deploy.platform import Platform
     from dockyard.secrets import read_admin_token
     from dockyard.settings import load_settings
     from dockyard.store import Store

@@ -21,7 +21,7 @@ from .errors import show
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 ENV_KEY_RE = re.compile(r"^[_A-Za-z][_A-Za-z0-9]*$")
 DURATION_RE = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
-# OpenAPI's and the docs' domain regexes differ (reference §14); a domain passing either is valid.
+# OpenAPI's and the docs' domain regexes differ; a domain passing either is valid.
 DOMAIN_RES = (
     re.compile(r"^((xn--)?[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*\.)+[a-zA-Z]{2,}\.?$"),
     re.compile(r"^([a-zA-Z0-9]+(-+[a-zA-Z0-9]+)*\.)+(xn--)?[a-zA-Z0-9]{2,}\.?$"),

@@ -80,8 +80,9 @@ class NodeBuildpack:
             out = self.steps(req, app, log)
             command = default_run_command(app, req.kind, log)
             return BuildResult(self.name, req.release, app, None, None, None, out.hit, command,
-                               out.notes, runtime=out.node.text, run_env=run_env(out),
-                               caches=(out.modules,) if out.modules else ())
+                               out.notes, runtime=out.node.text, extra_env={"NODE_ENV": NODE_ENV},
+                               extra_path=[str(out.modules / ".bin")] if out.modules else [],
+                               caches=[str(out.modules)] if out.modules else [])
         work_root = req.home.build_cache / "work"
         work_root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=f"{req.component}-", dir=work_root) as tmp:
@@ -178,11 +179,3 @@ def default_run_command(app: Path, kind: str, log: Log) -> str | None:
         return None
     log.step(f"Default run command: {command} (from {source})")
     return command
-
-
-def run_env(out: NodeBuild) -> dict[str, str]:
-    """What an instance needs: the packages' commands on PATH, production mode."""
-    env = {"NODE_ENV": NODE_ENV}
-    if out.modules is not None:
-        env["PATH_PREPEND"] = str(out.modules / ".bin")
-    return env

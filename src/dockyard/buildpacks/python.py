@@ -75,7 +75,8 @@ class PythonBuildpack:
         if command:
             log.step(f"Default run command: {command} (from {source})")
         return BuildResult("python", req.release, app, None, interpreter.text, venv, hit,
-                           command, notes, runtime=f"Python {interpreter.text}")
+                           command, notes, interpreter=str(interpreter.path),
+                           runtime=f"Python {interpreter.text}")
 
 
 def pick_interpreter(req: BuildRequest, app: Path, log: Log,

@@ -32,8 +32,8 @@ from dockyard.buildpacks.types import (
 from dockyard.errors import DockyardError
 from dockyard.logs import Log
 
-# First match wins (STYLE.md §8). Python before Node: a Django app with a package.json for its
-# CSS tooling is a Python app, as on DigitalOcean where the Python buildpack leads.
+# First match wins (docs/conventions.md §8). Python before Node: a Django app with a
+# package.json for its CSS tooling is a Python app, as on DigitalOcean where Python leads.
 BUILDPACKS: tuple[Buildpack, ...] = (PythonBuildpack(), NodeBuildpack(), GoBuildpack(),
                                      StaticBuildpack())
 FALLBACK_STATIC = BUILDPACKS[-1]
@@ -67,7 +67,7 @@ def build(req: BuildRequest, log: Log) -> BuildResult:
 
 
 def select(what: BuildRequest | Probe) -> tuple[Buildpack, str]:
-    """The buildpack for a component and why (STYLE.md §8: first match wins, explicit
+    """The buildpack for a component and why (docs/conventions.md §8: first match wins, explicit
     fallback); a ``DockyardError`` that lists what was looked for when nothing matches."""
     probe = what.probe() if isinstance(what, BuildRequest) else what
     if probe.environment_slug:

@@ -111,34 +111,47 @@ class BuildResult:
     env_cache_hit: bool  # the dependency cache (venv, node_modules, Go modules) was reused
     default_run_command: str | None
     notes: list[str] = field(default_factory=list)
+    interpreter: str | None = None  # the Python the venv was made with (its prefix is read)
     runtime: str | None = None  # what runs the app, e.g. "Node.js 20.20.2", "go1.19.8"
-    # What an instance's environment needs beyond the spec's variables. ``PATH_PREPEND`` is
-    # put in front of PATH; every other key is a default the spec's own value overrides.
-    run_env: dict[str, str] = field(default_factory=dict)
-    caches: tuple[Path, ...] = ()  # shared directories outside the release that it reads
+    extra_env: dict[str, str] = field(default_factory=dict)  # defaults (NODE_ENV=production)
+    extra_path: list[str] = field(default_factory=list)  # e.g. <node_modules>/.bin
+    caches: list[str] = field(default_factory=list)  # shared dirs it reads (node_modules)
 
-    def instance_env(self) -> dict[str, str]:
-        """``run_env`` with the virtualenv folded in (what the runtime adds per instance)."""
-        out = dict(self.run_env)
-        if self.venv:
-            out["VIRTUAL_ENV"] = str(self.venv)
-            out["PATH_PREPEND"] = ":".join(p for p in (str(self.venv / "bin"),
-                                                       out.get("PATH_PREPEND")) if p)
-        return out
+    @property
+    def run_env(self) -> dict[str, str]:
+        """What an instance's environment gets from the build (besides ``run_path``); the
+        spec's own variables override it."""
+        return {**self.extra_env, **({"VIRTUAL_ENV": str(self.venv)} if self.venv else {})}
+
+    @property
+    def run_path(self) -> list[str]:
+        """Directories an instance finds its programs in, before the system's PATH."""
+        return ([str(self.venv / "bin")] if self.venv else []) + list(self.extra_path)
+
+    @property
+    def run_mounts(self) -> list[str]:
+        """Host paths an instance reads at run time, outside its release: the virtualenv
+        and the interpreter it was made with (when that is not the system's), and the shared
+        caches the release links to (node_modules)."""
+        paths = [str(self.venv)] if self.venv else []
+        if self.interpreter:
+            prefix = Path(self.interpreter).parent.parent
+            if not str(prefix).startswith("/usr"):
+                paths.append(str(prefix))
+        return paths + [str(c) for c in self.caches]
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, tuple):
-                value = [str(v) for v in value]
             out[f.name] = str(value) if isinstance(value, Path) else value
-        out["run_env"] = self.instance_env()
+        out["run_env"], out["run_path"] = self.run_env, self.run_path
+        out["run_mounts"] = self.run_mounts
         return out
 
 
 class Buildpack(Protocol):
-    """One way of turning a source tree into a release (STYLE.md §8)."""
+    """One way of turning a source tree into a release (docs/conventions.md §8)."""
 
     name: str
     title: str  # how the build log names it, e.g. "Node.js"
@@ -153,7 +166,7 @@ class Buildpack(Protocol):
 
 
 def write_release_json(result: BuildResult) -> Path:
-    """Write ``release.json`` atomically (temp file + rename, STYLE.md §6)."""
+    """Write ``release.json`` atomically (temp file + rename, docs/conventions.md §6)."""
     path = result.release / RELEASE_JSON
     fd, tmp = tempfile.mkstemp(prefix=".release-", dir=result.release)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

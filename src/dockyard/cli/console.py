@@ -11,7 +11,6 @@ import subprocess
 import sys
 
 from dockyard.cli.client import Client, app_path
-from dockyard.entrypoints import LAUNCHER, argv
 
 
 def console(ref: str, component: str, command: list[str]) -> None:
@@ -20,7 +19,7 @@ def console(ref: str, component: str, command: list[str]) -> None:
     session = client.post(app_path(app_id, f"/components/{component}/console"),
                           {"command": command})["console"]
     try:
-        code = subprocess.call(argv(LAUNCHER, session["launch"]))
+        code = subprocess.call([str(part) for part in session["command"]])
     finally:
         client.delete(app_path(app_id, f"/components/{component}/console/{session['id']}"))
     sys.exit(code)

@@ -13,26 +13,30 @@ from __future__ import annotations
 import logging
 import subprocess
 import threading
-from typing import Any
 
+from dockyard.deploy import swap
+from dockyard.deploy.context import deployment_instances
 from dockyard.deploy.phases import IN_PROGRESS, Phase, transition
+from dockyard.deploy.services import Services
 from dockyard.entrypoints import DEPLOY_WORKER, argv
 from dockyard.locks import deploy_lock_held
+from dockyard.release.record import records_of
+from dockyard.store import Deployment
 
 logger = logging.getLogger("dockyard.deploy")
 INTERRUPTED = "interrupted: the API server stopped during this deployment; deploy again"
 
 
 class Engine:
-    def __init__(self, platform: Any) -> None:
-        self.platform = platform
+    def __init__(self, services: Services) -> None:
+        self.services = services
         self.lock = threading.Lock()
         self.workers: dict[str, threading.Thread] = {}
         self.stopping = threading.Event()
 
     def start(self) -> None:
         self.recover()
-        for app in self.platform.store.list_apps():
+        for app in self.services.store.list_apps():
             self.submit(app.id)
 
     def stop(self) -> None:
@@ -50,7 +54,7 @@ class Engine:
 
     def next_deployment(self, app_id: str) -> str | None:
         """The newest pending deployment; older pending ones are coalesced into it."""
-        store = self.platform.store
+        store = self.services.store
         pending = store.list_deployments(app_id, phases=(Phase.PENDING_BUILD.value,))
         for older in pending[1:]:
             store.update_deployment(older, error_code="deploy.coalesced",
@@ -77,14 +81,14 @@ class Engine:
         """
         worker = argv(DEPLOY_WORKER, app_id, dep_id)
         code = subprocess.run(worker, stdin=subprocess.DEVNULL).returncode
-        store = self.platform.store
+        store = self.services.store
         try:
             dep = store.get_deployment(app_id, dep_id)
         except Exception:  # noqa: BLE001 - the app was deleted meanwhile
             return
-        if Phase(dep.phase) in IN_PROGRESS and not deploy_lock_held(self.platform.home, app_id):
+        if Phase(dep.phase) in IN_PROGRESS and not deploy_lock_held(self.services.home, app_id):
             logger.error("deploy worker of %s exited with %s mid-deployment", dep_id, code)
-            self.platform.stop_deployment_instances(app_id, dep)
+            self.stop_instances(app_id, dep)
             dep = store.update_deployment(dep, error_code="deploy.worker_died",
                                           error_message=f"the deploy worker exited with "
                                                         f"status {code}; deploy again")
@@ -96,32 +100,26 @@ class Engine:
         One whose route swap already happened is finished (it is what serves); any other
         cannot resume safely: its new instances stop and it ends ``ERROR`` with the reason.
         """
-        store = self.platform.store
+        store = self.services.store
         for app in store.list_apps():
-            if deploy_lock_held(self.platform.home, app.id):
+            if deploy_lock_held(self.services.home, app.id):
                 continue  # a worker of the previous server is finishing its deployment
             for dep in store.list_deployments(app.id):
                 if Phase(dep.phase) not in IN_PROGRESS - {Phase.PENDING_BUILD}:
                     continue
-                if dep.phase == Phase.DEPLOYING and self.swapped(app.id, dep):
-                    old = self.platform.active_instances(app.id)
+                if dep.phase == Phase.DEPLOYING and swap.switched_to(
+                        self.services, app.id, records_of(dep.components)):
+                    old = swap.active_instances(self.services, app.id)
                     dep = transition(store, dep, Phase.ACTIVE)
-                    threading.Thread(target=self.platform.after_active, args=(app, dep, old),
+                    threading.Thread(target=swap.retire, args=(self.services, app, dep, old),
                                      daemon=True).start()
                     continue
-                self.platform.stop_deployment_instances(app.id, dep)
+                self.stop_instances(app.id, dep)
                 dep = store.update_deployment(dep, error_code="deploy.interrupted",
                                               error_message=INTERRUPTED)
                 transition(store, dep, Phase.ERROR)
 
-    def swapped(self, app_id: str, dep: Any) -> bool:
-        """Does the router already send the app's services to this deployment's instances?"""
-        targets = {c["name"]: sorted(i["port"] for i in c.get("instances", []))
-                   for c in dep.components if c["kind"] == "service"}
-        if not targets or not all(targets.values()):
-            return False
-        try:
-            active = self.platform.router.active(app_id)
-        except Exception:  # noqa: BLE001 - no router state: nothing was switched
-            return False
-        return all(sorted(active.get(name, [])) == ports for name, ports in targets.items())
+    def stop_instances(self, app_id: str, dep: Deployment) -> None:
+        instances = deployment_instances(app_id, dep)
+        if instances:
+            self.services.runtime.stop(instances)

@@ -1,6 +1,6 @@
 """The health gate: a new instance takes traffic only once its readiness check passes.
 
-DigitalOcean's ``health_check`` semantics and defaults (reference §2.4): ``http_path`` means an
+DigitalOcean's ``health_check`` semantics and defaults: ``http_path`` means an
 HTTP GET (2xx/3xx passes), none means a TCP connect. The budget before failing is
 ``initial_delay_seconds + period_seconds × failure_threshold`` (0 + 10 × 9 = 90 s by default);
 until the first success Dockyard probes every 0.05 s inside that budget, so a fast app goes
@@ -15,6 +15,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from dockyard.errors import DockyardError
 
@@ -33,7 +34,7 @@ class Check:
     failure_threshold: int = 9
 
     @classmethod
-    def from_spec(cls, hc: dict | None, port: int, host: str) -> Check:
+    def from_spec(cls, hc: dict[str, Any] | None, port: int, host: str) -> Check:
         hc = hc or {}
         known = {k: hc[k] for k in ("initial_delay_seconds", "period_seconds", "timeout_seconds",
                                     "success_threshold", "failure_threshold") if hc.get(k)}

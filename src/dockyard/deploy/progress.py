@@ -1,4 +1,4 @@
-"""DigitalOcean's progress tree (reference §8.3): build/deploy steps per component.
+"""DigitalOcean's progress tree: build/deploy steps per component.
 
 The counters count leaf steps, as DigitalOcean's do, so ``--wait`` can show "3/6".
 """
@@ -65,7 +65,7 @@ def count(progress: dict[str, Any]) -> dict[str, Any]:
 def _rollup(step: dict[str, Any]) -> str:
     children = step.get("steps")
     if not children:
-        return step["status"]
+        return str(step["status"])
     states = {_rollup(c) for c in children}
     if "ERROR" in states:
         step["status"] = "ERROR"
@@ -75,7 +75,7 @@ def _rollup(step: dict[str, Any]) -> str:
         step["status"] = "RUNNING"
     else:
         step["status"] = "PENDING"
-    return step["status"]
+    return str(step["status"])
 
 
 def mark(progress: dict[str, Any], path: tuple[str, ...], status: str,

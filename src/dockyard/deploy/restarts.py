@@ -12,6 +12,11 @@ import threading
 import time
 from typing import Any
 
+from dockyard.deploy.context import instances_of
+from dockyard.deploy.notify import notify, spec_rules
+from dockyard.deploy.services import Services
+from dockyard.release.record import records_of
+
 logger = logging.getLogger("dockyard.restarts")
 WINDOWS = {"FIVE_MINUTES": 300, "TEN_MINUTES": 600, "THIRTY_MINUTES": 1800, "ONE_HOUR": 3600,
            "UNSPECIFIED_WINDOW": 300}
@@ -25,8 +30,8 @@ def exceeded(count: int, alert: dict[str, Any]) -> bool:
 
 
 class RestartWatcher:
-    def __init__(self, platform: Any, interval: float = 2.0) -> None:
-        self.platform = platform
+    def __init__(self, services: Services, interval: float = 2.0) -> None:
+        self.services = services
         self.interval = interval
         self.fired: dict[str, float] = {}
         self.stopped = threading.Event()
@@ -46,23 +51,20 @@ class RestartWatcher:
                 logger.exception("restart check failed")
 
     def check(self) -> None:
-        from dockyard.deploy.notify import notify, spec_rules
-        from dockyard.deploy.running import instances_of
-
-        store = self.platform.store
+        store = self.services.store
         for app in store.list_apps():
             for dep in store.list_deployments(app.id, phases=("ACTIVE",)):
                 rules = spec_rules(store.spec_version(app.id, dep.spec_version))
-                for record in dep.components:
-                    alert = rules.get((record["name"], "RESTART_COUNT"))
+                for record in records_of(dep.components):
+                    alert = rules.get((record.name, "RESTART_COUNT"))
                     if not alert:
                         continue
                     window = WINDOWS.get(str(alert.get("window")), 300)
-                    for inst in instances_of(record, app.id, dep.id):
-                        count = self.platform.runtime.restarts(inst, time.time() - window)
+                    for inst in instances_of(app.id, dep.id, record):
+                        count = self.services.runtime.restarts(inst, time.time() - window)
                         if exceeded(count, alert) and \
                                 self.fired.get(inst.program, 0) < time.time() - window:
                             self.fired[inst.program] = time.time()
-                            notify(self.platform, app, dep, "RESTART_COUNT",
+                            notify(self.services, app, dep, "RESTART_COUNT",
                                    f"{inst.alias} of {app.name} restarted {count} times in the "
-                                   f"last {window // 60} minutes", component=record["name"])
+                                   f"last {window // 60} minutes", component=record.name)

@@ -104,7 +104,7 @@ def _inspect(spec: Any, blocked: set[str]) -> tuple[list[Any], list[str]]:
 
 def _refuse(doc: Any, issues: list[Any], undeployable: list[tuple[Any, str]],
             gate: bool) -> None:
-    from dockyard.appspec import SpecError
+    from dockyard.appspec.errors import SpecError
     from dockyard.buildpacks import plan
 
     if plan.nothing_to_run(doc.spec):
@@ -119,7 +119,7 @@ def _refuse(doc: Any, issues: list[Any], undeployable: list[tuple[Any, str]],
 
 
 def _error(issues: list[Any], code: str, hint: str) -> Exception:
-    from dockyard.appspec import SpecError
+    from dockyard.appspec.errors import SpecError
 
     err = SpecError(issues, filename=None, code=code)
     err.hint = hint

@@ -16,19 +16,20 @@ from dockyard.paths import Home
 
 
 def main(argv: list[str]) -> int:
+    from dockyard.deploy.context import open_context
     from dockyard.deploy.pipeline import Pipeline
-    from dockyard.deploy.platform import Platform
+    from dockyard.deploy.services import Services
     from dockyard.locks import deploy_lock_path, file_lock
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     app_id, dep_id = argv[1], argv[2]
     home = Home.default()
-    platform = Platform.from_home(home)
+    services = Services.from_home(home)
     try:
         with file_lock(deploy_lock_path(home, app_id)):
-            Pipeline(platform, app_id, dep_id).run()
+            Pipeline(open_context(services, app_id, dep_id)).run()
     finally:
-        platform.stop()
+        services.close()
     return 0
 
 

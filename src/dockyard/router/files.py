@@ -1,7 +1,7 @@
 """Where the router keeps its files, and the only way they are written.
 
-Config and state files are never written in place (STYLE.md §6): the text goes to a temp file
-beside the target, the config is checked by the program that will read it (``haproxy -c``,
+Config and state files are never written in place (docs/conventions.md §6): the text goes to a
+temp file beside the target, the config is checked by the program that will read it (``haproxy -c``,
 ``nginx -t``), and only then renamed over the old file. A rejected config leaves the old
 file untouched and raises ``DockyardError`` with the checker's own message.
 """

@@ -15,9 +15,12 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dockyard.errors import DockyardError, NotFound
+from dockyard.paths import Home
 from dockyard.router import runtime
+from dockyard.router.certs import Certificates
 from dockyard.router.files import (
     Layout,
     binary,
@@ -33,15 +36,18 @@ from dockyard.router.haproxy_conf import render_haproxy, service_backend, struct
 from dockyard.router.model import (
     AppRouting,
     Program,
+    PublicIngress,
     Slot,
     app_from_dict,
     app_to_dict,
     check_app,
+    check_public,
     ident,
 )
 from dockyard.router.nginx_conf import render_nginx
 from dockyard.router.processes import accepts, free_port, reload_nginx
 from dockyard.router.slots import fit_slots, plan_switch, servers_on
+from dockyard.settings import Settings
 
 STATE_VERSION = 1
 
@@ -61,19 +67,44 @@ class State:
                           for k, v in sorted(self.slots.items())}}
 
     @classmethod
-    def from_dict(cls, raw: dict[str, object]) -> State:
+    def from_dict(cls, raw: dict[str, Any]) -> State:
         apps = {k: app_from_dict(v) for k, v in dict(raw.get("apps") or {}).items()}
         slots = {k: {c: [Slot.from_list(s) for s in pairs] for c, pairs in v.items()}
                  for k, v in dict(raw.get("slots") or {}).items()}
-        return cls(int(raw["nginx_port"]), apps, slots)  # type: ignore[call-overload]
+        return cls(int(raw["nginx_port"]), apps, slots)
 
 
 class HAProxyRouter:
     """The router: configs, runtime switching and static-site publishing under ``home``."""
 
-    def __init__(self, home: Path, *, shared_port: int | None = None) -> None:
+    def __init__(self, home: Path, *, shared_port: int | None = None,
+                 public: PublicIngress | None = None) -> None:
         self.layout = Layout(Path(home).absolute())
         self.shared_port = shared_port
+        self.public = public
+        if public is not None:
+            check_public(public)
+
+    @classmethod
+    def from_settings(cls, home: Home, settings: Settings) -> HAProxyRouter:
+        """The installation's router: local ports always, public listeners in public mode."""
+        return cls(home.router, shared_port=settings.router_port,
+                   public=public_ingress(home, settings) if settings.public else None)
+
+    def certificates(self) -> Certificates:
+        """The public HTTPS certificates (public mode only)."""
+        if self.public is None:
+            raise DockyardError("certificates exist only in public mode",
+                                code="router.not_public",
+                                hint="Start Dockyard with `dockyard up --public --domain D`.")
+        return Certificates(self.public, self.layout.stats_socket, self.layout.lock)
+
+    def refresh(self) -> None:
+        """Rewrite the configs from the saved state (after settings changed) and reload
+        HAProxy if their shape changed."""
+        with locked(self.layout.lock):
+            state = self._load()
+            self._change(state, State.from_dict(state.to_dict()))
 
     # -- processes -------------------------------------------------------------------------
     def programs(self) -> list[Program]:
@@ -107,7 +138,7 @@ class HAProxyRouter:
             for app in apps:
                 state.apps[app.app_id] = app
                 state.slots[app.app_id] = fit_slots(app, state.slots.get(app.app_id, {}))
-            check_ports(state, self.shared_port)
+            check_ports(state, self.shared_port, self.public)
             self._change(state, previous)
 
     def remove(self, app_id: str) -> None:
@@ -201,7 +232,7 @@ class HAProxyRouter:
     def _render(self, state: State) -> tuple[str, str]:
         apps = list(state.apps.values())
         hap = render_haproxy(apps, state.slots, self.layout, nginx_port=state.nginx_port,
-                             shared_port=self.shared_port)
+                             shared_port=self.shared_port, public=self.public)
         sites = [(app, site) for app in apps for site in app.sites]
         user = None
         if os.geteuid() == 0:  # workers would drop to nobody and could not read DOCKYARD_HOME
@@ -216,6 +247,8 @@ class HAProxyRouter:
         nginx.conf changed: what a reload is needed for.
         """
         lay = self.layout
+        if self.public is not None:  # haproxy -c needs the files the public frontends name
+            Certificates(self.public, lay.stats_socket, lay.lock).ensure_files()
         hap, ngx = self._render(state)
         old_hap = lay.haproxy_cfg.read_text() if lay.haproxy_cfg.exists() else ""
         hap_tmp = stage(lay.haproxy_cfg, hap,
@@ -250,11 +283,26 @@ class HAProxyRouter:
             reload_nginx(self.layout.nginx_pid)
 
 
-def check_ports(state: State, shared_port: int | None) -> None:
+def public_ingress(home: Home, settings: Settings) -> PublicIngress:
+    """Public mode's listeners and files, from the settings (docs/design.md "Public mode")."""
+    folder = home.ingress
+    return PublicIngress(domain=settings.domain.lower(), http_port=settings.http_port,
+                         https_port=settings.https_port, binds=tuple(settings.bind),
+                         crt_list=folder / "crt-list", challenge_map=folder / "acme-challenges.map",
+                         default_cert=folder / "default.pem", api_host=settings.public_api_host,
+                         api_port=settings.api_port, api_ca=home.tls / "ca.pem",
+                         api_allow=tuple(settings.api_allow))
+
+
+def check_ports(state: State, shared_port: int | None,
+                public: PublicIngress | None = None) -> None:
     """Two listeners on one port would make the reload fail: refuse before writing."""
     owners: dict[int, str] = {state.nginx_port: "the static-site server (nginx)"}
     if shared_port:
         owners[shared_port] = "the shared router port"
+    if public:
+        owners[public.http_port] = "the public HTTP port"
+        owners[public.https_port] = "the public HTTPS port"
     for app in sorted(state.apps.values(), key=lambda a: a.app_id):
         if app.port <= 0:
             continue

@@ -18,7 +18,7 @@ from dockyard.logs import timestamp
 from dockyard.store.migrations import MIGRATIONS
 from dockyard.store.records import App, Deployment, Token
 
-# App ids must never collide with the literal routes under /v2/apps (reference §2).
+# App ids must never collide with the literal routes under /v2/apps.
 RESERVED_NAMES = {"propose", "regions", "tiers", "metrics", "instance_sizes", "detect"}
 
 
