@@ -23,9 +23,9 @@ Run: .venv/bin/python bench/deploy.py [--runs N] [--seconds S] [--apps profile,n
   gunicorn, keep-alive and new connections, side by side; target ≥ 0.9 keep-alive.
 
 - node: the same cold and warm figures for `tests/apps/node_express` (an Express service,
-  71 npm packages): cold = `cache/builds` removed, so node_modules is installed again from
-  npm's own (warm) cache; warm = a commit that changes only `message.txt`, node_modules
-  reused (the build log must say "Reusing node_modules"); target warm ≤ 3 s.
+  71 npm packages): cold = a new app, so its own npm cache is empty and node_modules is
+  installed from the registry; warm = a commit that changes only `message.txt`,
+  node_modules reused (the build log must say "Reusing node_modules"); target warm ≤ 3 s.
 
 Pushes are not polled (DOCKYARD_PUSH_POLL_SECONDS=0), so only the benchmark deploys.
 Everything runs in a temporary DOCKYARD_HOME on 127.0.0.1, and `dockyard down` stops it at
@@ -49,7 +49,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dockyard.buildpacks.envcache import user_uv_cache  # noqa: E402
-from dockyard.buildpacks.nodetools import user_npm_cache  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKYARD = str(Path(sys.executable).parent / "dockyard")
@@ -85,7 +84,6 @@ class Installation:
         self.home = root / "home"
         (self.home / "cache").mkdir(parents=True)
         (self.home / "cache" / "uv").symlink_to(user_uv_cache(), target_is_directory=True)
-        (self.home / "cache" / "npm").symlink_to(user_npm_cache(), target_is_directory=True)
         self.gitconfig = root / "gitconfig"
         self.gitconfig.write_text("")
         self.env = {**os.environ, "DOCKYARD_HOME": str(self.home),

@@ -32,9 +32,10 @@ def test_express_service_builds_and_a_code_only_commit_reuses_node_modules(
     assert first.app_dir is not None
     modules = first.app_dir / "node_modules"
     assert modules.is_symlink() and (modules / "express" / "package.json").is_file()
-    assert first.caches == (modules.resolve(),)
-    assert first.run_env == {"NODE_ENV": "production",
-                             "PATH_PREPEND": str(modules.resolve() / ".bin")}
+    assert first.caches == [str(modules.resolve())]
+    assert first.run_mounts == [str(modules.resolve())], "instances must see node_modules"
+    assert first.run_env == {"NODE_ENV": "production"}
+    assert first.run_path == [str(modules.resolve() / ".bin")]
     (src / "message.txt").write_text("Hello again\n")
     edit_json(src / "package.json", version="1.0.1", description="only the version changed")
     second = build(make_request(src, deployment="d2"), log)

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from dockyard.buildpacks.envcache import user_uv_cache
-from dockyard.buildpacks.nodetools import user_npm_cache
 from tests.conftest import EXAMPLE, Dockyard
 from tests.source.gitrepo import commit, git  # noqa: F401 - commit is re-exported for e2e tests
 
@@ -68,12 +67,10 @@ def get(url: str, path: str = "/", host: str | None = None,
 
 
 def new_platform(root: Path, **env: str) -> Platform:
-    """A Dockyard in ``root`` (not started) with warm package caches (uv's and npm's own) and its
-    own git config."""
+    """A Dockyard in ``root`` (not started) with a warm package cache and its own git config."""
     home = root / "home"
     (home / "cache").mkdir(parents=True)
     (home / "cache" / "uv").symlink_to(user_uv_cache(), target_is_directory=True)
-    (home / "cache" / "npm").symlink_to(user_npm_cache(), target_is_directory=True)
     gitconfig = root / "gitconfig"
     gitconfig.write_text("")
     instance = Platform(home, gitconfig)
