@@ -82,6 +82,7 @@ def test_propose_lists_every_component_that_will_not_deploy_with_its_reason(
     assert any(line.startswith("Builds") and "services[0] 'web': node-js (found package.json "
                "and package-lock.json)" in line for line in lines)
     assert "apps create refuses this spec" in out.err
+    assert "the build of empty will fail at its branch head" in out.err
     assert "mixed-bag" not in app_names(platform), "propose creates nothing"
 
 
@@ -143,3 +144,26 @@ def test_offline_validate_lists_what_will_not_deploy(platform: Platform, mixed_r
     assert res.err.count("will not deploy: ") == 3  # the repository is looked at by --server
     server = platform.cli("apps", "spec", "validate", str(write(tmp_path, MIXED)), "--server")
     assert "Will Not Deploy" in server.err and "looked for requirements.txt" in server.err
+
+
+def test_a_stored_functions_only_spec_fails_its_deployment_instead_of_going_live(
+        platform: Platform, mixed_repo: Path, tmp_path: Path) -> None:
+    """Specs stored before create refused them (issue 10, defect 9: ACTIVE, serving 404)."""
+    from dockyard.appspec import load_spec
+    from dockyard.store import Store
+
+    spec = MIXED.replace("  - name: empty\n    github: {repo: example/mixed-bag, branch: main}\n"
+                         "    source_dir: docs\n", "").replace("mixed-bag\n", "legacy-fns\n", 1)
+    platform.cli("apps", "create", "--spec", str(write(tmp_path, spec)), "--wait",
+                 "--skip-undeployable")
+    doc = load_spec(FUNCTIONS_ONLY.replace("only-functions", "legacy-fns"))
+    store = Store(platform.home / "dockyard.db")
+    try:
+        store.update_spec(platform.app("legacy-fns")["id"], doc.to_dict(), doc.to_yaml(), [])
+    finally:
+        store.close()
+    res = platform.cli("apps", "create-deployment", "legacy-fns", "--wait", check=False)
+    assert res.code != 0
+    deps = platform.cli("apps", "list-deployments", "legacy-fns", "-o", "json").json()
+    assert deps[0]["phase"] == "ERROR"
+    assert deps[0]["dockyard"]["error_code"] == "spec.nothing_to_deploy"

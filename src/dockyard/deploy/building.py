@@ -30,11 +30,15 @@ def source_of(component: Any) -> tuple[str, dict[str, Any]]:
 
 def fetch_all(ctx: DeployContext) -> dict[str, tuple[Any, str]]:
     """Fetch every distinct source once; component name -> (SourceRef, commit)."""
-    from dockyard.buildpacks.plan import skipped
+    from dockyard.buildpacks.plan import nothing_to_run, skipped
+    from dockyard.errors import DockyardError
     from dockyard.source import fetch, source_ref
 
     for name, why in skipped(ctx.spec):
         ctx.log.step(f"Not deploying '{name}': {why}")
+    if nothing_to_run(ctx.spec):  # a spec stored before create refused such specs
+        raise DockyardError("this app has nothing Dockyard can run", code="spec.nothing_to_deploy",
+                            hint="Add a service, worker, job or static site built from git.")
     fetched: dict[tuple[str, str], str] = {}
     result: dict[str, tuple[Any, str]] = {}
     for _kind, comp in ctx.built():
