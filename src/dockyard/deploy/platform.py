@@ -21,7 +21,7 @@ from dockyard.errors import Conflict, DockyardError
 from dockyard.paths import Home
 from dockyard.release.record import records_of
 from dockyard.settings import Settings, free_port
-from dockyard.store import App, Deployment, Store, Token
+from dockyard.store import App, Deployment, JobInvocation, Store, Token
 from dockyard.store.db import RESERVED_NAMES
 
 
@@ -33,13 +33,15 @@ class Platform(ServicesView):
 
     def start(self) -> None:
         """Start the deployment engine (finishing what a previous server left), the push
-        watcher and the restart watcher."""
+        watcher, the job scheduler and the metrics sampler (which also evaluates the metric
+        alert rules)."""
+        from dockyard.deploy.metrics import MetricsSampler
         from dockyard.deploy.push import PushWatcher
-        from dockyard.deploy.restarts import RestartWatcher
+        from dockyard.deploy.scheduler import Scheduler
 
         self.engine.start()
         self.watchers = [PushWatcher(self, self.settings.push_poll_seconds),
-                         RestartWatcher(self.services)]
+                         Scheduler(self.services), MetricsSampler(self.services)]
         for watcher in self.watchers:
             watcher.start()
 
@@ -102,6 +104,9 @@ class Platform(ServicesView):
         for dep in self.store.list_deployments(app.id):
             if dep.phase in IN_PROGRESS:
                 transition(self.store, dep, Phase.CANCELED)
+        from dockyard.deploy.invocations import cancel_all
+
+        cancel_all(self.services, app)
         self.services.runtime.remove_app(app.id)
         if (self.home.router / "state.json").exists():
             self.services.router.remove(app.id)
@@ -175,6 +180,11 @@ class Platform(ServicesView):
         instances = deployment_instances(app_id, dep)
         if instances:
             self.services.runtime.stop(instances)
+
+    def cancel_invocation(self, app: App, inv_id: str) -> JobInvocation:
+        from dockyard.deploy.invocations import cancel
+
+        return cancel(self.services, app, inv_id)
 
     def log_tail(self, app: App, dep: Deployment, lines: int = 30) -> list[str]:
         """The last lines of the deployment's logs, for ``--wait`` failures."""
