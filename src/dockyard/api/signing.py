@@ -62,9 +62,10 @@ def sign_token(key: bytes, claims: dict[str, object], ttl: float) -> str:
     """A self-contained token: the claims (JSON, base64url), an expiry and a nonce, and an
     HMAC over them (the exec console's URL carries one)."""
     body = {**claims, "exp": int(time.time() + ttl), "nonce": secrets.token_hex(8)}
-    payload = base64.urlsafe_b64encode(json.dumps(body, sort_keys=True).encode()).decode()
+    raw = base64.urlsafe_b64encode(json.dumps(body, sort_keys=True).encode())
+    payload = raw.decode().rstrip("=")
     sig = hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
-    return f"{payload.rstrip('=')}.{sig}"
+    return f"{payload}.{sig}"
 
 
 def verify_token(key: bytes, token: str) -> dict[str, object] | None:

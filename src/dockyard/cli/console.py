@@ -21,6 +21,7 @@ import urllib.parse
 from typing import Any
 
 from dockyard.cli.client import Client, app_path
+from dockyard.errors import DockyardError
 
 EOF_KEY = "\x04"
 
@@ -44,9 +45,16 @@ def console(ref: str, component: str, command: list[str], *, instance: str | Non
 
 def session(url: str, ctx: ssl.SSLContext) -> int:
     """Bridge this terminal (or pipe) and the console; return the command's exit status."""
+    from websockets.exceptions import InvalidStatus
     from websockets.sync.client import connect
 
-    with connect(url, ssl=ctx, max_size=None, open_timeout=60) as ws:
+    try:
+        ws = connect(url, ssl=ctx, max_size=None, open_timeout=60)
+    except InvalidStatus as exc:
+        raise DockyardError(f"the console refused the connection (HTTP "
+                            f"{exc.response.status_code}): its URL expired or was used",
+                            code="console.refused", hint="Run the command again.") from exc
+    with ws:
         tty = sys.stdin.isatty()
         saved = raw_mode() if tty else None
         try:

@@ -80,7 +80,8 @@ class Platform(ServicesView):
         if checked["name"] in RESERVED_NAMES:
             raise DockyardError(f"name: {checked['name']!r} is reserved by the API; "
                                 "choose another app name", code="spec.invalid")
-        app = self.store.create_app(checked["name"], checked["spec"], checked["yaml"],
+        spec, text = with_default_alerts(checked["spec"], checked["yaml"])
+        app = self.store.create_app(checked["name"], spec, text,
                                     checked["notes"], port=free_port(avoid=self.used_ports()))
         self.deploy(app, cause="initial deployment", cause_type="MANUAL")
         return self.store.get_app(app.id)
@@ -208,3 +209,22 @@ def keep_backups(home: Home, app: App) -> None:
         target = home.root / "backups" / f"{app.name}-{app.id[:8]}"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(source), str(target))
+
+
+DEFAULT_ALERTS = ("DEPLOYMENT_FAILED", "DOMAIN_FAILED")
+
+
+def with_default_alerts(spec: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+    """DigitalOcean gives a new app the alerts ``DEPLOYMENT_FAILED`` and ``DOMAIN_FAILED``
+    when its spec has no app-level ``alerts``; they are added to the spec and to its YAML
+    (as a block at the end, so the user's text and comments stay as they are)."""
+    if "alerts" in spec:
+        return spec, text
+    rules = [{"rule": rule} for rule in DEFAULT_ALERTS]
+    block_yaml = text.strip() and not text.lstrip().startswith(("{", "["))
+    if not block_yaml:
+        return {**spec, "alerts": rules}, text
+    added = "".join(f"  - rule: {rule}\n" for rule in DEFAULT_ALERTS)
+    text = text.rstrip("\n") + "\n# added by Dockyard, as DigitalOcean does for new apps\n" \
+        f"alerts:\n{added}"
+    return {**spec, "alerts": rules}, text
