@@ -17,6 +17,7 @@ from typing import Any
 
 from dockyard.entrypoints import API_SERVER, INGRESS, argv
 from dockyard.errors import DockyardError
+from dockyard.isolation import Isolation
 from dockyard.paths import Home
 from dockyard.runtime.local.supervisor import ProgramSpec, Supervisor, wait_until
 from dockyard.settings import (
@@ -144,6 +145,7 @@ def status(home: Home) -> dict[str, Any]:
         "ca_cert": str(home.tls / "ca.pem"),
         "router_port": settings.router_port or None,
         "runtime": settings.runtime,
+        "isolation": Isolation.detect(settings.isolation).describe(),
         "running": parts,
         "supervisord_pid": sup.pid(),
         "processes": processes,

@@ -145,6 +145,9 @@ def test_an_app_cannot_reach_the_platform_or_another_app(two_apps):  # type: ign
         attacker["active_deployment"]["id"] / "web" / "app"
     assert own.is_dir() and not (own / "pwned-by-run").exists()
     assert get(attacker["live_url"], "/")[0] == 200
+    shown = attacker["dockyard"]["isolation"]
+    assert shown["sandbox"] and shown["user"].startswith("dky-") and shown["uid"] >= 200_000
+    assert "DOCKYARD_HOME" in shown["cannot_see"][0]
     assert get(platform.app("victim")["live_url"], "/")[0] == 200
 
 

@@ -49,6 +49,9 @@ def status(output: str) -> None:
     print(f"CA:     {state['ca_cert']}")
     for part, running in state["running"].items():
         print(f"{part + ':':<12}{'running' if running else 'stopped'}")
+    iso = state["isolation"]
+    print(f"{'isolation:':<12}{'on' if iso['sandbox'] else 'OFF'} ({iso['sandbox_detail']})")
+    print(f"{'limits:':<12}{'on' if iso['limits'] else 'OFF'} ({iso['limits_detail']})")
     service = state["service"]
     print(f"{'service:':<12}{'installed' if service['installed'] else 'not installed'}"
           f"{' and enabled' if service['enabled'] else ''} ({service['unit']})")

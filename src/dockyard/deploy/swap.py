@@ -42,6 +42,11 @@ CRASH_LOOP_RESTARTS = 3        # restarts before the gate gives up on a new inst
 # -- 1. start the new release ------------------------------------------------------------------
 def start_new(ctx: DeployContext, binds: Bindings, used_ports: set[int]) -> list[Instance]:
     """One runtime instance per instance of each service and worker, on fresh ports."""
+    isolation = ctx.services.isolation
+    if not isolation.sandbox:
+        ctx.log.step(f"Isolation is off: {isolation.sandbox_reason}")
+    if not isolation.limits:
+        ctx.log.step(f"Limits are off: {isolation.limits_reason}")
     launches: list[tuple[Instance, Launch]] = []
     for kind, comp in ctx.built():
         if kind not in ("service", "worker"):
