@@ -116,8 +116,10 @@ class HAProxyRouter:
                    "-S", f"{lay.master_socket},mode,600"]
         nginx = [binary("nginx"), "-p", f"{lay.nginx_prefix}/", "-e", str(lay.nginx_error_log),
                  "-c", str(lay.nginx_conf), "-g", "daemon off;"]
-        return [Program("dockyard-haproxy", haproxy, cwd=str(lay.home)),
-                Program("dockyard-nginx", nginx, cwd=str(lay.home))]
+        return [Program("dockyard-haproxy", prestart(lay.haproxy_pid, "haproxy", haproxy),
+                        cwd=str(lay.home)),
+                Program("dockyard-nginx", prestart(lay.nginx_pid, "nginx", nginx),
+                        cwd=str(lay.home))]
 
     def ready(self) -> bool:
         """Both processes answer: HAProxy's runtime API and nginx's port."""
@@ -352,3 +354,10 @@ def link_or_copy(src: str, dst: str) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
+
+
+def prestart(pidfile: Path, comm: str, command: list[str]) -> list[str]:
+    """``command``, first clearing what a killed master left (``router.prestart``)."""
+    from dockyard.entrypoints import ROUTER_PRESTART, argv
+
+    return argv(ROUTER_PRESTART, str(pidfile), comm, "--", *command)
