@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import grp
 import hashlib
+import http.client
 import os
 import pwd
 import shutil
@@ -33,7 +34,7 @@ from dockyard.router.files import (
     save_json,
     stage,
 )
-from dockyard.router.haproxy_conf import render_haproxy, service_backend, structure
+from dockyard.router.haproxy_conf import render_haproxy, service_backend, site_host, structure
 from dockyard.router.model import (
     AppRouting,
     Program,
@@ -217,6 +218,18 @@ class HAProxyRouter:
         for old in (link.parent / "releases").iterdir():
             if old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+    def serves_site(self, app_id: str, component: str) -> bool:
+        """Does nginx answer for this site from its own server block (not an old worker's
+        configuration, nor the default 404)?"""
+        conn = http.client.HTTPConnection("127.0.0.1", self._load().nginx_port, timeout=2)
+        try:
+            conn.request("GET", "/", headers={"Host": site_host(app_id, component)})
+            return conn.getresponse().getheader("X-Dockyard-Site") == component
+        except OSError:
+            return False
+        finally:
+            conn.close()
 
     # -- internals -------------------------------------------------------------------------
     def _app(self, state: State, app_id: str) -> AppRouting:
