@@ -2,9 +2,9 @@
 
 One app (tests/apps/scheduled_jobs): a web service, a worker that burns half a CPU (with a
 CPU_UTILIZATION rule above 3 %: the machine is shared, so the hog may get far less than the
-half CPU it asks for, while an idle process stays near 0), and three jobs on a one-minute cron: ``tick`` (echo), ``slow``
-(sleeps past the next tick) and ``fail`` (exits 3, JOB_INVOCATION_FAILED). Real minutes pass:
-the module takes about six minutes.
+half CPU it asks for, while an idle process stays near 0), and three jobs on a one-minute
+cron: ``tick`` (echo), ``slow`` (sleeps past the next tick) and ``fail`` (exits 3,
+JOB_INVOCATION_FAILED). Real minutes pass: the module takes about six minutes.
 """
 
 from __future__ import annotations

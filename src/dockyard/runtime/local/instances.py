@@ -104,6 +104,10 @@ class LocalRuntime:
         pid = int(info.get("pid") or 0) if info else 0
         return tree_usage(pid) if pid else None
 
+    def running(self, app_id: str) -> set[str]:
+        prefix = f"{INSTANCE_PREFIX}{app_id[:8]}-"
+        return {name for name in self.sup.program_names() if name.startswith(prefix)}
+
     def remove_app(self, app_id: str) -> None:
         """Stop every program of the app (any deployment), drop its instance files and its
         user."""
