@@ -22,6 +22,7 @@ import struct
 import subprocess
 import termios
 import time
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -115,10 +116,14 @@ async def exec_socket(websocket: WebSocket) -> None:
         await websocket.close()
         return
     await websocket.accept()
+
+    def cleanup() -> None:
+        end_session(websocket, claims, str(session["id"]))
+
     try:
-        await Console(websocket, [str(a) for a in session["command"]]).run()
+        await Console(websocket, [str(a) for a in session["command"]], cleanup).run()
     finally:
-        await run_in_threadpool(end_session, websocket, claims, str(session["id"]))
+        await run_in_threadpool(cleanup)
 
 
 def end_session(websocket: WebSocket, claims: dict[str, Any], session: str) -> None:
@@ -133,9 +138,11 @@ def end_session(websocket: WebSocket, claims: dict[str, Any], session: str) -> N
 class Console:
     """One process on a pty, bridged to a websocket."""
 
-    def __init__(self, websocket: WebSocket, argv: list[str]) -> None:
+    def __init__(self, websocket: WebSocket, argv: list[str],
+                 cleanup: Callable[[], None] = lambda: None) -> None:
         self.websocket = websocket
         self.argv = argv
+        self.cleanup = cleanup          # runs before the exit status is sent
         self.output: asyncio.Queue[bytes | None] = asyncio.Queue()
 
     async def run(self) -> None:
@@ -175,6 +182,7 @@ class Console:
             with contextlib.suppress(RuntimeError, WebSocketDisconnect):
                 await self.websocket.send_json({"data": decoder.decode(chunk)})
         code = await run_in_threadpool(proc.wait)
+        await run_in_threadpool(self.cleanup)  # the session's files are gone when it ends
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):
             await self.websocket.send_json({"data": decoder.decode(b"", final=True),
                                             "exit_code": code})

@@ -74,11 +74,13 @@ def receive(ws: Any) -> int:
     from websockets.exceptions import ConnectionClosed
 
     out = sys.stdout.buffer
+    plain = not sys.stdout.isatty()  # a pipe or a file: the terminal's \r\n as \n
     code = 1
     with contextlib.suppress(ConnectionClosed):
         for raw in ws:
             message = json.loads(raw)
-            out.write(str(message.get("data", "")).encode())
+            data = str(message.get("data", ""))
+            out.write((data.replace("\r\n", "\n") if plain else data).encode())
             out.flush()
             if "exit_code" in message:
                 code = int(message["exit_code"])
