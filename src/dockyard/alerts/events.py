@@ -151,7 +151,7 @@ def rules_for(spec_alerts: list[dict[str, Any]],
               ) -> dict[tuple[str | None, str], dict[str, Any]]:
     """The enabled rules, keyed ``(component or None, rule)``, each with its alert spec.
 
-    The deployer asks ``(None, "DEPLOYMENT_FAILED") in rules``; the restart watcher reads
+    The deployer asks ``(None, "DEPLOYMENT_FAILED") in rules``; the metric alert rules read
     ``rules[("web", "RESTART_COUNT")]["value"]`` for its threshold.
     """
     wanted: dict[tuple[str | None, str], dict[str, Any]] = {}
