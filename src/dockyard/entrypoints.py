@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 
 API_SERVER = "dockyard.api.server"             # the API server, a supervisord program
+ROUTER_PRESTART = "dockyard.router.prestart"   # clears a killed master's workers, execs it
+CONTROL = "dockyard.control"                   # `recover`: dockyard up after supervisord died
 DEPLOY_WORKER = "dockyard.deploy.worker"       # one deployment: APP_ID DEPLOYMENT_ID
 BUILD_CHILD = "dockyard.buildpacks.child"      # one build, in the app's sandbox
 LAUNCHER = "dockyard.runtime.local.launch"     # one instance, job or console: LAUNCH.json
@@ -17,7 +19,8 @@ OFFLOAD = "dockyard.offload"                   # one call of OFFLOADED below, JS
 INGRESS = "dockyard.deploy.ingress_program"    # public mode: certificates, a supervisord program
 SUPERVISORD = "supervisor.supervisord"
 
-MODULES = (API_SERVER, BUILD_CHILD, DEPLOY_WORKER, LAUNCHER, OFFLOAD, INGRESS)
+MODULES = (API_SERVER, BUILD_CHILD, CONTROL, DEPLOY_WORKER, INGRESS, LAUNCHER, OFFLOAD,
+           ROUTER_PRESTART)
 
 # Functions the API server runs in a short-lived child (``dockyard.offload.call``), by name.
 OFFLOADED = {

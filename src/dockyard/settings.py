@@ -133,7 +133,7 @@ def load_settings(home: Home) -> Settings:
     for name, cast in (("push_poll_seconds", float), ("smtp_host", str), ("smtp_port", int),
                        ("smtp_sender", str), ("keep_releases", int),
                        ("renew_before_seconds", float), ("cert_retry_seconds", float),
-                       ("ingress_poll_seconds", float)):
+                       ("ingress_poll_seconds", float), ("isolation", str)):
         value = os.environ.get(f"DOCKYARD_{name.upper()}")
         if value:
             setattr(settings, name, cast(value))

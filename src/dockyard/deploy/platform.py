@@ -157,7 +157,8 @@ class Platform(ServicesView):
             return self.deploy(app, cause="restart", cause_type="MANUAL")
         dep = self.store.create_deployment(app, phase=Phase.PENDING_BUILD.value, cause="restart",
                                            cause_type="MANUAL", cloned_from=live[0].id,
-                                           spec_version=live[0].spec_version)
+                                           spec_version=live[0].spec_version,
+                                           options={"restart": True})
         self.engine.submit(app.id)
         return dep
 

@@ -42,6 +42,9 @@ defaults
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response
+    # a reload (an app added or removed) must not drop other apps' idle keep-alive clients:
+    # the old process answers their next request, with Connection: close, before it goes
+    option idle-close-on-response
 """
 
 NOT_FOUND = 'http-request return status 404 content-type text/plain string "Not Found" if !has_rt'

@@ -97,6 +97,10 @@ class LocalRuntime:
     def usage(self, inst: Instance) -> Usage | None:
         return self._group(inst).usage() if self.isolation.limits else None
 
+    def running(self, app_id: str) -> set[str]:
+        prefix = f"{INSTANCE_PREFIX}{app_id[:8]}-"
+        return {name for name in self.sup.program_names() if name.startswith(prefix)}
+
     def remove_app(self, app_id: str) -> None:
         """Stop every program of the app (any deployment), drop its instance files and its
         user."""
