@@ -43,13 +43,13 @@ def built_components(spec: dict[str, Any]) -> list[tuple[str, str]]:
             for comp in spec.get(field) or []]
 
 
-def deployment_view(store: Store, dep: Deployment, spec_of: SpecOf | None = None,
-                    *, with_spec: bool = True) -> dict[str, Any]:
-    """The Deployment object, with progress, components and (``with_spec``) the spec even
-    before the worker has written them."""
+def deployment_view(store: Store, dep: Deployment,
+                    spec_of: SpecOf | None = None) -> dict[str, Any]:
+    """The Deployment object with its spec, and its progress and components even before the
+    worker has written them."""
     spec_of = spec_of or spec_lookup(store, dep.app_id)
     spec = spec_of(dep.spec_version)
-    body = deployment_json(dep, spec if with_spec else None)
+    body = deployment_json(dep, spec)
     components = built_components(spec)
     if not dep.progress:
         body["progress"] = new_progress(components)

@@ -24,13 +24,13 @@ DESCRIPTIONS = {
     "python": ["Python apps: the interpreter asked for by runtime.txt, .python-version or "
                "requires-python; dependencies installed with uv into a cached virtualenv; "
                "collectstatic for Django."],
-    "node": ["Node.js apps: the host's node checked against engines.node; npm, yarn or pnpm "
+    "node-js": ["Node.js apps: the host's node checked against engines.node; npm, yarn or pnpm "
              "from the lockfile; the build script; a cached node_modules."],
     "go": ["Go apps: the host's go checked against go.mod; vendor/ or GOPROXY; every main "
            "package built into bin/."],
     "html": ["Static sites: the files (or a build's output_dir) served by nginx."],
 }
-TITLES = {"python": "Python", "node": "Node.js", "go": "Go", "html": "Static site"}
+TITLES = {"python": "Python", "node-js": "Node.js", "go": "Go", "html": "Static site"}
 
 
 def buildpacks() -> list[Any]:
@@ -53,10 +53,11 @@ def buildpack_json(pack: Any) -> dict[str, Any]:
 
 def find_buildpack(wanted: str) -> Any:
     """The buildpack a request names: its id (``dockyard/python``), its name, one of its
-    environment slugs, or DigitalOcean's id for it (``digitalocean/python``)."""
+    environment slugs, or DigitalOcean's id for it (``digitalocean/python``,
+    ``digitalocean/node``)."""
     key = wanted.strip().lower().removeprefix("dockyard/").removeprefix("digitalocean/")
     for pack in buildpacks():
-        if key == pack.name or key in pack.slugs:
+        if key in (pack.name, pack.name.split("-")[0], *pack.slugs):  # node: node-js
             return pack
     known = ", ".join(f"dockyard/{p.name}" for p in buildpacks())
     raise NotFound(f"buildpack {wanted!r} not found; Dockyard's buildpacks are {known}",
