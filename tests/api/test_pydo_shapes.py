@@ -40,3 +40,12 @@ def test_a_body_digitalocean_would_not_send_is_caught():
     assert mismatches(doc, bad, extra=(r"\.deployment\.colour",)) != []
     assert ".deployment.colour" not in "\n".join(
         mismatches(doc, bad, extra=(r"\.deployment\.colour",)))
+
+
+def test_a_value_outside_an_enum_passes_only_where_it_is_named():
+    doc = documented("get")["200"]
+    body = {"app": {"spec": {"name": "a", "jobs": [{"name": "j", "kind": "SCHEDULED"}]}}}
+    assert mismatches(doc, body) == [".app.spec.jobs[0].kind: 'SCHEDULED' is not one of "
+                                     "UNSPECIFIED, PRE_DEPLOY, POST_DEPLOY, FAILED_DEPLOY"]
+    assert mismatches(doc, body, extra=(r".*\.kind=SCHEDULED",)) == []
+    assert mismatches(doc, body, extra=(r".*\.kind=NIGHTLY",)) != []

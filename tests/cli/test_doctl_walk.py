@@ -2,10 +2,8 @@
 would against a real Dockyard with a live Python app: each answers with doctl's columns, and
 a verb that changes nothing says so and exits 1.
 
-Verbs and flags of issue 16's scheduled jobs and exec console (built elsewhere) are named in
-``OTHER_WORK_JOBS_CONSOLE`` and asserted missing until they land; doctl's ``dev`` verbs, which
-build images with Docker for a registry, are named in ``NOT_PROVIDED``. The last test checks
-that the walk ran every other verb and flag.
+doctl's ``dev`` verbs, which build images with Docker for a registry, are named in
+``NOT_PROVIDED``. The last test checks that the walk ran every other verb and flag.
 """
 
 from __future__ import annotations
@@ -27,14 +25,6 @@ from tests.e2e.conftest import Platform, make_repo, new_platform
 APP_DIR = Path(__file__).resolve().parents[1] / "apps" / "zero_downtime"
 NAME = f"walk-{uuid.uuid4().hex[:6]}"
 
-OTHER_WORK_JOBS_CONSOLE: dict[tuple[str, ...], tuple[str, ...] | None] = {
-    ("list-job-invocations",): None, ("get-job-invocation",): None,
-    ("cancel-job-invocation",): None, ("console",): ("--deployment", "--instance-name"),
-    ("logs",): ("--job-invocation",),
-}
-"""Verb → its flags still to come (None: the whole verb). Empty these when scheduled jobs and
-the exec console land."""
-
 NOT_PROVIDED = {("dev", "build"), ("dev", "config", "set"), ("dev", "config", "unset")}
 """doctl's ``dev`` verbs build a component's image locally with Docker and push it to a
 registry; Dockyard builds on deploy, in its sandbox, and has no ``dev`` verbs."""
@@ -53,6 +43,7 @@ HEADERS = {
     "buildpacks": ["Name", "ID", "Version", "Documentation"],
     "alerts": ["ID", "Alert Rule", "Alert Trigger", "Component Name", "Number Of Emails",
                "Number Of Slack Webhooks", "Alert Disabled?"],
+    "jobs": ["ID", "Job Name", "Created At", "Started At", "Completed At", "Phase"],
 }
 """doctl's column titles, per displayer."""
 
@@ -76,30 +67,19 @@ def options(cmd: click.Command) -> set[str]:
     return {opt for param in cmd.params for opt in param.opts if opt.startswith("--")}
 
 
-def still_to_come(path: tuple[str, ...]) -> tuple[str, ...] | None:
-    return OTHER_WORK_JOBS_CONSOLE.get(path, ())
-
-
-def test_every_doctl_verb_and_flag_exists_or_is_named():
+def test_every_doctl_verb_and_flag_exists():
     for path, flags in VERBS.items():
         if path in NOT_PROVIDED:
+            assert command(path) is None, f"{path} exists now: take it out of NOT_PROVIDED"
             continue
         cmd = command(path)
-        if still_to_come(path) is None:
-            assert cmd is None, f"{path} landed: take it out of OTHER_WORK_JOBS_CONSOLE"
-            continue
         assert cmd is not None, f"dockyard apps {' '.join(path)} is missing"
-        pending = set(still_to_come(path) or ())
-        have = options(cmd)
-        assert not pending & have, f"{path}: {pending & have} landed; update the set"
-        missing = set(flags) - pending - have
+        missing = set(flags) - options(cmd)
         assert not missing, f"dockyard apps {' '.join(path)} lacks {sorted(missing)}"
 
 
 def test_doctl_short_names_reach_the_same_commands():
     for path, aliases in ALIASES.items():
-        if still_to_come(path) is None:
-            continue
         for alias in aliases:
             assert command((*path[:-1], alias)) is command(path), (path, alias)
     assert command(("ls",)) is command(("list",))
@@ -108,15 +88,22 @@ def test_doctl_short_names_reach_the_same_commands():
 # -- the walk, against a real server (in order: later steps use what earlier ones made) ----
 
 
-def spec_text(name: str, *, instances: int = 2, comment: str = "") -> str:
+def spec_text(name: str, *, comment: str = "") -> str:
+    """Two instances of a service, and two jobs every minute (``tick`` ends at once,
+    ``slow`` runs 100 s)."""
+    source = (f"    environment_slug: python\n    github:\n      repo: example/{NAME}\n"
+              "      branch: main\n")
+    jobs = "".join(f"  - name: {job}\n    kind: SCHEDULED\n    schedule:\n"
+                   f"      cron: \"* * * * *\"\n{source}    run_command: {command}\n"
+                   for job, command in (("tick", "echo tick"), ("slow", "sleep 100")))
     return (f"# {comment or 'walked by the doctl CLI test'}\nname: {name}\n"
             "alerts:\n  - rule: DEPLOYMENT_LIVE\n"
-            "services:\n  - name: web\n    environment_slug: python\n"
-            f"    github:\n      repo: example/{NAME}\n      branch: main\n"
+            f"services:\n  - name: web\n{source}"
             "    run_command: gunicorn --workers 1 app:app\n"
-            f"    instance_count: {instances}\n    routes:\n      - path: /\n"
+            "    instance_count: 2\n    routes:\n      - path: /\n"
             "    health_check:\n      http_path: /health\n      period_seconds: 1\n"
-            "    termination:\n      drain_seconds: 1\n      grace_period_seconds: 5\n")
+            "    termination:\n      drain_seconds: 1\n      grace_period_seconds: 5\n"
+            f"jobs:\n{jobs}")
 
 
 @pytest.fixture(scope="module")
@@ -267,6 +254,35 @@ def test_alerts_and_buildpack_upgrade(server, state):  # type: ignore[no-untyped
 
 
 @pytest.mark.slow
+def test_job_invocations_and_the_console(server, state):  # type: ignore[no-untyped-def]
+    tick, slow = wait_for(lambda: ran_jobs(server), "a finished tick and a running slow",
+                          timeout=150, interval=1)
+    listed = run(server, "list-job-invocations", NAME, "--deployment", tick["deployment_id"],
+                 "--job-name", "tick")
+    assert columns(listed) == HEADERS["jobs"] and tick["id"] in listed.out
+    assert tick["id"] in run(server, "get-job-invocation", NAME, tick["id"]).out
+    assert "tick" in run(server, "logs", NAME, "tick", "--job-invocation", tick["id"]).out
+    stopped = run(server, "cancel-job-invocation", NAME, slow["id"], "-o", "json")
+    assert json.loads(stopped.out)[0]["phase"] == "CANCELED"
+    assert "nothing to cancel" in run(server, "cancel-job-invocation", NAME, slow["id"],
+                                      code=1).err
+    live = json.loads(run(server, "get", NAME, "-o", "json").out)[0]["active_deployment"]["id"]
+    said = run(server, "console", NAME, "web", "--instance-name", "web-1", "--deployment", live,
+               "--", "sh", "-c", "echo walked as $HOSTNAME; exit 0")
+    assert "walked" in said.out
+
+
+def ran_jobs(server: tuple[Platform, Path]) -> tuple[dict, dict] | None:
+    """(a finished ``tick``, a running ``slow``) invocation once both exist."""
+    found = json.loads(run(server, "list-job-invocations", NAME, "-o", "json").out)
+    tick = next((i for i in found if i["job_name"] == "tick" and i["phase"] == "SUCCEEDED"),
+                None)
+    slow = next((i for i in found if i["job_name"] == "slow" and i["phase"] == "RUNNING"),
+                None)
+    return (tick, slow) if tick and slow else None
+
+
+@pytest.mark.slow
 def test_format_with_an_unknown_column_lists_the_known_ones(server, state):  # type: ignore[no-untyped-def]
     bad = run(server, "list", "--format", "ID,Colour", code=1)
     assert "'Colour'" in bad.err and "Spec.Name, DefaultIngress" in bad.err
@@ -298,11 +314,10 @@ def test_the_walk_ran_every_verb_and_flag():
         ran.setdefault(verb_of(argv), set()).update(
             w.split("=")[0] for w in argv if w.startswith("--"))
     for path, flags in VERBS.items():
-        pending = still_to_come(path)
-        if path in NOT_PROVIDED or pending is None or path == ("console",):
-            continue  # the console (an interactive shell) is walked by the exec console work
+        if path in NOT_PROVIDED:
+            continue
         assert path in ran, f"the walk never ran apps {' '.join(path)}"
-        missing = set(flags) - set(pending) - ran[path]
+        missing = set(flags) - ran[path]
         assert not missing, f"apps {' '.join(path)}: never ran with {sorted(missing)}"
     used = set().union(*ran.values())
     assert set(GLOBAL_FLAGS) <= used

@@ -277,13 +277,16 @@ def apps_update_alert_destinations(app_ref: str, alert_id: str, destinations: st
 @click.option("--deployment", default=None, help="Deployment id (default: the active one).")
 @click.option("--no-prefix", is_flag=True, help="Leave out each line's instance name.")
 @click.option("--event-id", "event", default=None, help="An event's logs (list-events).")
+@click.option("--job-invocation", "invocation", default=None,
+              help="One invocation's logs of the scheduled job named as COMPONENT.")
 def apps_logs(app_ref: str, component: str | None, kind: str, follow: bool, tail: int,
-              deployment: str | None, no_prefix: bool, event: str | None) -> None:
-    """Print an app's build, deploy or run logs."""
+              deployment: str | None, no_prefix: bool, event: str | None,
+              invocation: str | None) -> None:
+    """Print an app's build, deploy or run logs (or a job invocation's, or an event's)."""
     from dockyard.cli import deployments as impl
 
     impl.logs(app_ref, component, kind=kind, follow=follow, tail=tail, deployment=deployment,
-              no_prefix=no_prefix, event=event)
+              no_prefix=no_prefix, event=event, invocation=invocation)
 
 
 @spec.command("get")
@@ -315,9 +318,13 @@ def spec_validate(path: str, schema_only: bool, output: str) -> None:
 @app_argument
 @click.argument("component")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
-def apps_console(app_ref: str, component: str, command: tuple[str, ...]) -> None:
-    """Run a command (default: a shell) in the live release with its environment:
-    `dockyard apps console APP web -- python manage.py createsuperuser`."""
+@click.option("--instance-name", default=None, help="An instance of the component (web-0).")
+@click.option("--deployment", default=None, help="A deployment whose release to use.")
+def apps_console(app_ref: str, component: str, command: tuple[str, ...],
+                 instance_name: str | None, deployment: str | None) -> None:
+    """Run a command (default: a shell) in the live release with its environment, over the
+    exec websocket: `dockyard apps console APP web -- python manage.py createsuperuser`."""
     from dockyard.cli import console as impl
 
-    impl.console(app_ref, component, list(command))
+    impl.console(app_ref, component, list(command), instance=instance_name,
+                 deployment=deployment)

@@ -127,20 +127,22 @@ def upgrade_buildpack(ref: str, buildpack: str, major: int, trigger: bool, *, ou
 
 
 def logs(ref: str, component: str | None, *, kind: str, follow: bool, tail: int,
-         deployment: str | None, no_prefix: bool = False, event: str | None = None) -> None:
+         deployment: str | None, no_prefix: bool = False, event: str | None = None,
+         invocation: str | None = None) -> None:
     """Fetch the signed log URL the API hands out, as doctl does, and print it: ``--tail N``
     (with ``--follow`` too: the newest N lines, then new ones), ``--no-prefix`` (lines
-    without their instance), ``--event-id`` (an event's logs)."""
+    without their instance), ``--event-id`` (an event's logs), ``--job-invocation`` (one
+    invocation of the job named as COMPONENT)."""
     client = Client()
     app_id = client.get(app_path(ref))["app"]["id"]
-    if event:
-        path = "/events/" + urllib.parse.quote(event, safe="")
-    else:
-        path = f"/deployments/{deployment}" if deployment else ""
-        path += f"/components/{urllib.parse.quote(component)}" if component else ""
+    path = log_path(component, deployment, event, invocation)
+    if invocation:
+        kind = "JOB_INVOCATION"
     query: dict[str, Any] = {"type": kind.upper(), "follow": "true" if follow else "false"}
     if tail >= 0:
         query["tail_lines"] = tail
+    if invocation and deployment:
+        query["deployment_id"] = deployment
     urls = client.get(app_path(app_id, path + "/logs"), **query)
     url = urls["live_url"] if follow else (urls["historic_urls"] or [urls["live_url"]])[0]
     url += f"&tail={tail}" if tail >= 0 else ""
@@ -149,3 +151,18 @@ def logs(ref: str, component: str | None, *, kind: str, follow: bool, tail: int,
         for raw in resp:
             sys.stdout.write(raw.decode("utf-8", "replace"))
             sys.stdout.flush()
+
+
+def log_path(component: str | None, deployment: str | None, event: str | None,
+             invocation: str | None) -> str:
+    """The API path (before ``/logs``) of the logs asked for."""
+    quote = urllib.parse.quote
+    if invocation:
+        if not component:
+            raise DockyardError("--job-invocation needs the job's name: "
+                                "`dockyard apps logs APP JOB --job-invocation ID`")
+        return f"/jobs/{quote(component, safe='')}/invocations/{quote(invocation, safe='')}"
+    if event:
+        return "/events/" + quote(event, safe="")
+    path = f"/deployments/{deployment}" if deployment else ""
+    return path + (f"/components/{quote(component)}" if component else "")

@@ -34,7 +34,8 @@ HEADERS = {"Spec.Name": "Spec Name", "DefaultIngress": "Default Ingress",
            "InstanceAlias": "Instance Alias", "DataCenters": "Data Centers",
            "USDPerMonth": "$/month", "USDPerSecond": "$/second", "TierSlug": "Tier",
            "TierUpgradeDowngradePath": "Tier Downgrade/Upgrade Path",
-           "EgressBandwidthBytes": "Egress Bandwidth", "BuildSeconds": "Build Seconds"}
+           "EgressBandwidthBytes": "Egress Bandwidth", "BuildSeconds": "Build Seconds",
+           "Jobname": "Job Name", "Started": "Started At", "Completed": "Completed At"}
 
 
 def snake(part: str) -> str:
