@@ -136,14 +136,16 @@ def test_a_functions_only_app_is_refused_everywhere_and_never_live(
     assert "functions[0]" in {e["path"] for e in api.body["errors"]}
 
 
-def test_offline_validate_lists_what_will_not_deploy(platform: Platform, mixed_repo: Path,
-                                                     tmp_path: Path) -> None:
-    res = platform.cli("apps", "spec", "validate", str(write(tmp_path, MIXED)))
-    assert res.code == 0 and res.out.startswith("name: mixed-bag")
-    assert "will not deploy: " in res.err
-    assert res.err.count("will not deploy: ") == 3  # the repository is looked at by --server
-    server = platform.cli("apps", "spec", "validate", str(write(tmp_path, MIXED)), "--server")
-    assert "Will Not Deploy" in server.err and "looked for requirements.txt" in server.err
+def test_validate_lists_what_will_not_deploy_offline_and_on_the_server(
+        platform: Platform, mixed_repo: Path, tmp_path: Path) -> None:
+    offline = platform.cli("apps", "spec", "validate", str(write(tmp_path, MIXED)),
+                           "--schema-only")
+    assert offline.code == 0 and offline.out.startswith("name: mixed-bag")
+    assert offline.err.count("will not deploy: ") == 3  # the repository is the server's part
+    server = platform.cli("apps", "spec", "validate", str(write(tmp_path, MIXED)))
+    assert server.err.count("Will Not Deploy") == 4
+    assert "looked for requirements.txt" in server.err
+    assert "services[0] 'web': node-js (found package.json" in server.err
 
 
 def test_a_stored_functions_only_spec_fails_its_deployment_instead_of_going_live(
