@@ -112,10 +112,10 @@ def test_skip_undeployable_deploys_the_rest_and_says_what_it_left_out(
     deploy = platform.cli("apps", "logs", "mixed-rest", "--type", "deploy").out
     assert "Not deploying 'legacy': \"legacy\": environment_slug 'ruby'" in deploy
     assert "Not deploying 'docker'" in deploy and "Not deploying 'fn'" in deploy
-    built = [c["name"] for c in platform.cli(
-        "apps", "get-deployment", "mixed-rest", app["active_deployment"]["id"], "-o", "json"
-    ).json()[0]["services"]]
-    assert built == ["web"], "only the deployable component was built and started"
+    dep = platform.cli("apps", "get-deployment", "mixed-rest", app["active_deployment"]["id"],
+                       "-o", "json").json()[0]
+    started = sorted({i["component"] for i in dep["dockyard"]["instances"]})
+    assert started == ["web"], "only the deployable component was built and started"
 
 
 def test_a_functions_only_app_is_refused_everywhere_and_never_live(
