@@ -167,7 +167,8 @@ async def update_app(request: Request) -> Response:
     app = the_app(request)
     checked = spec_from_body(body, gate=True)
     public_problems(request, checked)
-    app = platform(request).update_app(app, checked)
+    app = platform(request).update_app(
+        app, checked, update_sources=bool(body.get("update_all_source_versions")))
     return one_app(request, app)
 
 

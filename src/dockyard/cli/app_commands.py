@@ -82,8 +82,8 @@ SKIP_OPTION = click.option(
          "a spec is refused.")
 UPDATE_SOURCES = click.option(
     "--update-sources", is_flag=True,
-    help="Fetch new commits for every component's source (DigitalOcean's "
-         "update_all_source_versions); Dockyard always deploys each branch's newest commit.")
+    help="Deploy each component's newest commit (DigitalOcean's update_all_source_versions); "
+         "without it, components whose source did not change keep the commit they run.")
 
 
 @apps.command("create")
