@@ -52,6 +52,8 @@ class Settings:
     runtime: str = "local"                  # where apps run: local, or kubernetes
     kubeconfig: str = ""                    # kubernetes: the cluster (a file kubectl can use)
     image_registry: str = ""                # kubernetes: where release images are pushed
+    docr_registry: str = ""                 # image sources of registry_type DOCR come from
+    #                                         here, e.g. registry.digitalocean.com/my-team
     # -- public mode (docs/design.md "Public mode") -------------------------------------------
     public: bool = False                    # HAProxy on :80/:443, ACME certificates
     domain: str = ""                        # every app is https://<app>.<domain>

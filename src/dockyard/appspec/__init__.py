@@ -57,6 +57,7 @@ _EXPORTS: dict[str, str] = {
     "merged_envs": "envs",
     "parse_spec_data": "load",
     "with_env_values": "load",
+    "with_image_credentials": "load",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -81,13 +81,8 @@ class SpecDocument:
         return out.getvalue()
 
     def undeployable(self) -> list[SpecIssue]:
-        """Valid components Dockyard cannot run yet: functions, and image sources."""
+        """Valid components Dockyard cannot run: functions."""
         found: list[tuple[Loc, str]] = []
-        for field in ("services", "workers", "jobs"):
-            for index, comp in enumerate(getattr(self.spec, field)):
-                if comp.image is not None:
-                    found.append(((field, index, "image"), f'"{comp.name}" uses an image source, '
-                                  "which is not yet deployable by Dockyard; build it from git"))
         for index, fn in enumerate(self.spec.functions):
             found.append((("functions", index), f'functions component "{fn.name}" is not yet '
                           "deployable by Dockyard; DigitalOcean runs it on its Functions service"))

@@ -90,13 +90,32 @@ def with_env_values(doc: SpecDocument, change: Callable[[str, dict[str, Any]], s
     Edits go into the user's own tree, so comments and order survive (used to store SECRET
     values encrypted in both the spec and its YAML).
     """
+    return _edited(doc, lambda tree: [(where, env, "value")
+                                      for where, env in env_entries(tree)], change)
+
+
+def with_image_credentials(doc: SpecDocument,
+                           change: Callable[[str, dict[str, Any]], str | None]) -> SpecDocument:
+    """A copy of ``doc`` where ``change(where, image)`` may replace an image source's
+    ``registry_credentials`` (``None``: keep); comments and order survive, as above."""
+    def images(tree: Any) -> list[tuple[str, Any, str]]:
+        return [(f"{group}[{i}].image", comp["image"], "registry_credentials")
+                for group in ("services", "workers", "jobs")
+                for i, comp in enumerate(tree.get(group) or [])
+                if isinstance(comp, dict) and isinstance(comp.get("image"), dict)
+                and comp["image"].get("registry_credentials")]
+    return _edited(doc, images, change)
+
+
+def _edited(doc: SpecDocument, entries: Callable[[Any], list[tuple[str, Any, str]]],
+            change: Callable[[str, dict[str, Any]], str | None]) -> SpecDocument:
     parsed = doc._parsed
     yaml = parsed.fmt == "yaml"
     tree = parsed.node if yaml else copy.deepcopy(parsed.data)
-    for where, env in env_entries(tree):
-        new = change(where, env)
+    for where, entry, key in entries(tree):
+        new = change(where, entry)
         if new is not None:
-            env["value"] = new
+            entry[key] = new
     if yaml:
         return load_spec(doc.to_yaml(), doc.filename)
     return parse_spec_data({"spec": tree} if parsed.wrapped else tree, doc.filename)

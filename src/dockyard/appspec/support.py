@@ -42,15 +42,17 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "github": (USED, "https://github.com/<repo>.git through the system git (insteadOf applies)"),
     "gitlab": (USED, "https://gitlab.com/<repo>.git"),
     "bitbucket": (USED, "https://bitbucket.org/<repo>.git"),
-    "image": (VALIDATED, "listed by propose/validate as not deployable yet; create refuses "
-              "the spec unless --skip-undeployable"),
+    "image": (USED, "pulled with buildah (DOCR needs docr_registry in config.json; a "
+                    "registry host in `registry` is any registry, loopback ones over HTTP); "
+                    "registry_credentials stored encrypted; deploy_on_push not polled"),
     "source_dir": (USED, "resolved inside the checkout (submodules included); a missing one "
                    "lists what exists"),
-    "dockerfile_path": (VALIDATED, "Dockerfile builds are not supported yet: listed by "
-                        "propose/validate, refused by create unless --skip-undeployable"),
+    "dockerfile_path": (USED, "buildah bud with layer caching; BUILD_TIME envs as build "
+                        "args; a Dockerfile at the top of source_dir is used without it"),
     "build_command": (USED, "runs with BUILD_TIME envs after the buildpack's install; for "
-                      "Node it replaces the build script"),
-    "run_command": (USED, "bash -c, every line runs, failing lines reported"),
+                      "Node it replaces the build script; not run for a Dockerfile"),
+    "run_command": (USED, "bash -c, every line runs, failing lines reported; for an image, "
+                    "its bash (else sh) instead of ENTRYPOINT + CMD"),
     "environment_slug": (USED, "python, node-js, go, html; others are listed as not "
                          "deployable, with the supported ones"),
     "envs.scope": (USED, ""),
@@ -68,7 +70,8 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "log_destinations": (RECORDED, "logs stay on this machine"),
     "inactivity_sleep": (RECORDED, ""),
     "output_dir": (USED, "after the build; unset: _static, dist, public, build scanned, a "
-                   "folder the build made first"),
+                   "folder the build made first; a Dockerfile's: an absolute path in the "
+                   "image"),
     "index_document": (USED, ""),
     "error_document": (USED, "a plain 404 page is supplied when missing"),
     "catchall_document": (USED, "single-page apps"),

@@ -46,6 +46,8 @@ def request_from_json(text: str) -> BuildRequest:
         settings["python_candidates"] = tuple(Path(p) for p in settings["python_candidates"])
     paths = {f.name for f in fields(BuildRequest) if "Path" in str(f.type)}
     data = {k: Path(v) if k in paths and v is not None else v for k, v in data.items()}
+    if data.get("owner") is not None:
+        data["owner"] = tuple(data["owner"])
     return BuildRequest(**{**data, "home": Home(Path(data["home"])),
                            "settings": BuildSettings(**settings)})
 

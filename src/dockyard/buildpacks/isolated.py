@@ -13,6 +13,7 @@ import json
 import os
 import shlex
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from dockyard.buildpacks.types import read_release_json
 from dockyard.entrypoints import BUILD_CHILD, argv
 from dockyard.errors import CommandFailed, DockyardError
 from dockyard.isolation import cgroups
+from dockyard.isolation.builder import builder_argv
 from dockyard.isolation.sandbox import Mount, Sandbox, confine
 from dockyard.isolation.users import AppUser
 from dockyard.logs import Log
@@ -46,38 +48,76 @@ def build_isolated(req: BuildRequest, log: Log, jail: BuildJail) -> BuildResult:
     req = replace(req, settings=replace(req.settings, python_candidates=tuple(
         req.settings.python_candidates or interpreters.candidate_paths())))
     req.release.mkdir(parents=True, exist_ok=True)
-    env = {**base_env(), REQUEST_VAR: request_to_json(req), "PYTHONUNBUFFERED": "1"}
-    command, child_env, fds = argv(BUILD_CHILD), env, ()
-    if jail.user is not None:
-        env["HOME"] = "/tmp"  # the sandbox's own
-        sandbox = Sandbox(jail.user, mounts(req, jail), cwd=str(req.src), home="/tmp")
-        command, child_env, fd = confine(sandbox, env, shlex.join(command))
-        fds = (fd,)
-    if jail.group is not None:
-        jail.group.create(BUILD_LIMITS)
+    command, child_env, fds = child_command(req, jail)
+    group = jail.group
+    if group is not None:
+        group.create(BUILD_LIMITS)
     try:
         run(command, log=log, env=child_env, cwd="/" if jail.user else req.src, raw=True,
             code="build.failed", what=f"the build of '{req.component}'",
             timeout=BUILD_TIMEOUT, pass_fds=fds,
-            preexec_fn=(lambda: jail.group.enter(os.getpid())) if jail.group else None)
+            preexec_fn=(lambda: group.enter(os.getpid())) if group else None)
     except CommandFailed as exc:
         raise child_error(req, exc) from None
     finally:
         for fd in fds:
             os.close(fd)
-        if jail.group is not None:
-            jail.group.remove()
+        if group is not None:
+            group.remove()
     return result_of(req)
+
+
+def child_command(req: BuildRequest, jail: BuildJail
+                  ) -> tuple[list[str], dict[str, str], tuple[int, ...]]:
+    """argv, environment and inherited fds of the build child: in the app's sandbox as its
+    user, or (a Dockerfile, an image) as root in the build sandbox of ``isolation.builder``."""
+    container = runs_buildah(req)
+    if container and jail.user is not None:  # the image's files will be the app's
+        req = replace(req, owner=(jail.user.uid, jail.user.gid))
+    env = {**base_env(), REQUEST_VAR: request_to_json(req), "PYTHONUNBUFFERED": "1"}
+    command = argv(BUILD_CHILD)
+    if jail.user is None:
+        return command, env, ()
+    env["HOME"] = "/tmp"  # the sandbox's own
+    if container:
+        return builder_argv(builder_mounts(req), "/", command), env, ()
+    sandbox = Sandbox(jail.user, mounts(req, jail), cwd=str(req.src), home="/tmp")
+    confined, child_env, fd = confine(sandbox, env, shlex.join(command))
+    return confined, child_env, (fd,)
 
 
 def mounts(req: BuildRequest, jail: BuildJail) -> tuple[Mount, ...]:
     own = [Mount(str(p), str(p), True) for p in (req.src, req.release, jail.cache)]
-    code = {Path(sys.prefix), Path(dockyard.__file__).resolve().parents[1]}
-    code |= {prefix_of(p) for p in req.settings.python_candidates or ()}
+    code = {prefix_of(p) for p in req.settings.python_candidates or ()}
     code |= local_indexes(base_env())
-    shared = [Mount(str(p), str(p)) for p in sorted(code)
-              if p.is_dir() and not str(p).startswith(("/usr/", "/etc/")) and str(p) != "/usr"]
-    return tuple(own + shared)
+    return tuple(own + code_mounts(code))
+
+
+def code_mounts(more: Iterable[Path] = ()) -> list[Mount]:
+    """Dockyard's interpreter and code, read-only (the child is Dockyard's own code)."""
+    code = {Path(sys.prefix), Path(sys.base_prefix), Path(dockyard.__file__).resolve().parents[1],
+            *more}
+    return [Mount(str(p), str(p)) for p in sorted(code)
+            if p.is_dir() and not str(p).startswith(("/usr/", "/etc/")) and str(p) != "/usr"]
+
+
+def runs_buildah(req: BuildRequest) -> bool:
+    """A Dockerfile build or an image pull (buildah, as root), rather than a buildpack."""
+    from dockyard.buildpacks.registry import CONTAINER_BUILDS, select
+
+    try:
+        return select(req)[0] in CONTAINER_BUILDS
+    except DockyardError:
+        return False  # the child says what is wrong, in the build log
+
+
+def builder_mounts(req: BuildRequest) -> tuple[Mount, ...]:
+    """What a container build sees: the app's own folder read-write (its checkout, the
+    release, its image store: one mount, so the release's files can be hard links into the
+    layer cache), Dockyard's code read-only. Never another app's, never Dockyard's state."""
+    app = req.home.root
+    (app / "images").mkdir(parents=True, exist_ok=True, mode=0o700)
+    return (Mount(str(app), str(app), True), *code_mounts())
 
 
 def local_indexes(env: dict[str, str]) -> set[Path]:
@@ -119,7 +159,7 @@ def result_of(req: BuildRequest) -> BuildResult:
     for key in ("release", "app_dir", "site_dir", "venv"):
         if values.get(key):
             values[key] = Path(str(values[key]))
-    return BuildResult(**values)  # type: ignore[arg-type]
+    return BuildResult(**values)
 
 
 __all__ = ["BuildJail", "BuildSettings", "build_isolated"]

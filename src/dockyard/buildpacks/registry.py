@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 
+from dockyard.buildpacks.dockerfile import DockerfileBuildpack, ImageBuildpack
 from dockyard.buildpacks.go import GoBuildpack
 from dockyard.buildpacks.node import NodeBuildpack
 from dockyard.buildpacks.python import PythonBuildpack
@@ -38,10 +39,14 @@ BUILDPACKS: tuple[Buildpack, ...] = (PythonBuildpack(), NodeBuildpack(), GoBuild
                                      StaticBuildpack())
 FALLBACK_STATIC = BUILDPACKS[-1]
 SUPPORTED_SLUGS = tuple(s for p in BUILDPACKS for s in p.slugs)
+# Images instead of app files, chosen before any buildpack (DigitalOcean: a Dockerfile wins).
+# They run as root with buildah, in a sandbox of their own (``isolation.builder``).
+DOCKERFILE, IMAGE = DockerfileBuildpack(), ImageBuildpack()
+CONTAINER_BUILDS: tuple[Buildpack, ...] = (IMAGE, DOCKERFILE)
 
-__all__ = ["BUILDPACKS", "SUPPORTED_SLUGS", "BuildRequest", "BuildResult", "BuildSettings",
-           "Buildpack", "DirFiles", "Probe", "SourceFiles", "build", "read_release_json",
-           "select", "write_release_json"]
+__all__ = ["BUILDPACKS", "CONTAINER_BUILDS", "SUPPORTED_SLUGS", "BuildRequest", "BuildResult",
+           "BuildSettings", "Buildpack", "DirFiles", "Probe", "SourceFiles", "build",
+           "read_release_json", "select", "write_release_json"]
 
 
 def build(req: BuildRequest, log: Log) -> BuildResult:
@@ -70,18 +75,37 @@ def select(what: BuildRequest | Probe) -> tuple[Buildpack, str]:
     """The buildpack for a component and why (docs/conventions.md §8: first match wins, explicit
     fallback); a ``DockyardError`` that lists what was looked for when nothing matches."""
     probe = what.probe() if isinstance(what, BuildRequest) else what
+    if probe.image or probe.dockerfile_path:
+        return container_build(probe)
     if probe.environment_slug:
         for pack in BUILDPACKS:
             if probe.environment_slug in pack.slugs:
                 return pack, f"environment_slug: {probe.environment_slug}"
         raise unsupported_slug(probe.component, probe.environment_slug)
-    for pack in BUILDPACKS:
+    for pack in (DOCKERFILE, *BUILDPACKS):
         reason = pack.detect(probe)
         if reason:
             return pack, reason
     if probe.kind == "static_site":
         return FALLBACK_STATIC, "static_site with a build_command and no language markers"
     raise nothing_detected(probe)
+
+
+def container_build(probe: Probe) -> tuple[Buildpack, str]:
+    """An image source, or a Dockerfile named by ``dockerfile_path`` (which must exist in the
+    repository, when the repository's root can be looked at)."""
+    pack = IMAGE if probe.image else DOCKERFILE
+    reason = pack.detect(probe)
+    assert reason is not None
+    if probe.dockerfile_path and probe.root is not None and not probe.image:
+        path = probe.dockerfile_path.lstrip("/")
+        if probe.root.read(path) is None:
+            raise DockyardError(
+                f"dockerfile_path {probe.dockerfile_path!r} of '{probe.component}' does not "
+                "exist in the repository", code="build.dockerfile_missing",
+                hint="dockerfile_path is relative to the repository's root (not to "
+                     "source_dir).")
+    return pack, reason
 
 
 def unsupported_slug(component: str, slug: str) -> DockyardError:
@@ -94,7 +118,7 @@ def unsupported_slug(component: str, slug: str) -> DockyardError:
 
 def nothing_detected(probe: Probe) -> DockyardError:
     """What each buildpack looked for, and what the source_dir holds instead."""
-    looked = "; ".join(f"{', '.join(p.looks_for)} ({p.title})" for p in BUILDPACKS
+    looked = "; ".join(f"{', '.join(p.looks_for)} ({p.title})" for p in (DOCKERFILE, *BUILDPACKS)
                        if p is not FALLBACK_STATIC)
     found = sorted(probe.files.names())
     shown = ", ".join(found[:15]) + (f" and {len(found) - 15} more" if len(found) > 15 else "")

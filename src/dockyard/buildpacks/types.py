@@ -12,7 +12,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from dockyard.logs import Log
 from dockyard.paths import Home
@@ -69,6 +69,9 @@ class Probe:
     files: SourceFiles
     environment_slug: str | None = None
     build_command: str | None = None
+    dockerfile_path: str | None = None  # relative to the repository's root
+    image: bool = False  # an ``image`` source: pulled, not built
+    root: SourceFiles | None = None  # the repository's root (dockerfile_path is read there)
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,15 @@ class BuildRequest:
     output_dir: str | None = None
     force_rebuild: bool = False
     settings: BuildSettings = field(default_factory=BuildSettings)
+    dockerfile_path: str | None = None  # relative to ``checkout``, the repository's root
+    checkout: Path | None = None  # the repository's root (``src`` is its source_dir)
+    image: dict[str, str] | None = None  # an image source: reference, credentials, insecure
+    owner: tuple[int, int] | None = None  # uid, gid the files of an image's root get
 
     def probe(self) -> Probe:
         return Probe(self.component, self.kind, DirFiles(self.src), self.environment_slug,
-                     self.build_command)
+                     self.build_command, self.dockerfile_path, self.image is not None,
+                     DirFiles(self.checkout) if self.checkout else None)
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,7 @@ class BuildResult:
     extra_env: dict[str, str] = field(default_factory=dict)  # defaults (NODE_ENV=production)
     extra_path: list[str] = field(default_factory=list)  # e.g. <node_modules>/.bin
     caches: list[str] = field(default_factory=list)  # shared dirs it reads (node_modules)
+    image: dict[str, Any] | None = None  # app_dir is this image's root (``images.ImageConfig``)
 
     @property
     def run_env(self) -> dict[str, str]:

@@ -24,8 +24,16 @@ def source_of(component: Any) -> tuple[str, dict[str, Any]]:
             return kind, value.model_dump(exclude_none=True)
     from dockyard.errors import DockyardError
 
-    raise DockyardError(f"component '{component.name}' has no git source: image sources are "
-                        "not deployable by Dockyard yet", code="deploy.source_unsupported")
+    raise DockyardError(f"component '{component.name}' has no git source (an image source is "
+                        "pulled, not fetched)", code="deploy.source_unsupported")
+
+
+def image_of(ctx: DeployContext, comp: Any) -> Any:
+    """An image source's reference (``buildpacks.imageref.ImageRef``)."""
+    from dockyard.buildpacks.imageref import image_ref
+
+    return image_ref(comp.image.model_dump(mode="json"), ctx.settings.docr_registry,
+                     f"'{comp.name}' image")
 
 
 def fetch_all(ctx: DeployContext) -> dict[str, tuple[Any, str]]:
@@ -34,7 +42,7 @@ def fetch_all(ctx: DeployContext) -> dict[str, tuple[Any, str]]:
     from dockyard.errors import DockyardError
     from dockyard.source import fetch, source_ref
 
-    for name, why in skipped(ctx.spec):
+    for name, why in skipped(ctx.spec, ctx.host):
         ctx.log.step(f"Not deploying '{name}': {why}")
     if nothing_to_run(ctx.spec):  # a spec stored before create refused such specs
         raise DockyardError("this app has nothing Dockyard can run", code="spec.nothing_to_deploy",
@@ -43,6 +51,9 @@ def fetch_all(ctx: DeployContext) -> dict[str, tuple[Any, str]]:
     result: dict[str, tuple[Any, str]] = {}
     pinned: dict[str, str] = ctx.dep.options.get("commits") or {}
     for _kind, comp in ctx.built():
+        if comp.image is not None:  # pulled in its build; a pinned one by its digest
+            result[comp.name] = (None, pinned.get(comp.name) or image_of(ctx, comp).reference)
+            continue
         ref = source_ref(*source_of(comp))
         if comp.name in pinned:
             ctx.log.step(f"Keeping '{comp.name}' at {pinned[comp.name][:12]}: its source did "
@@ -72,7 +83,11 @@ def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: 
     release = ctx.home.release(ctx.app.id, ctx.dep.id, comp.name)
     log = ctx.build_log(comp.name)
     try:
-        src = checkout(ctx.home, ctx.app.id, ref, commit, work, comp.source_dir, log)
+        if ref is None:  # an image source: nothing to check out
+            work.mkdir(parents=True)
+            src = work
+        else:
+            src = checkout(ctx.home, ctx.app.id, ref, commit, work, comp.source_dir, log)
         jail = build_jail(ctx, comp.name, [work, release, app_home / "cache"])
         settings = BuildSettings(allow_python_downloads=ctx.settings.allow_python_downloads,
                                  strict_python=ctx.settings.strict_python)
@@ -83,15 +98,30 @@ def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: 
             build_command=getattr(comp, "build_command", None),
             run_command=getattr(comp, "run_command", None),
             output_dir=getattr(comp, "output_dir", None), force_rebuild=force,
-            settings=settings), log, jail)
+            settings=settings, dockerfile_path=getattr(comp, "dockerfile_path", None),
+            checkout=work, image=image_request(ctx, comp, commit)), log, jail)
     finally:
         log.close()
         shutil.rmtree(work, ignore_errors=True)
+    image = result.image
     return ComponentRecord(
-        name=comp.name, kind=kind, commit=commit, release=release, buildpack=result.buildpack,
+        name=comp.name, kind=kind, commit=image["reference"] if image and ref is None
+        else commit, release=release, buildpack=result.buildpack,
         app_dir=result.app_dir, site_dir=result.site_dir,
         default_run_command=result.default_run_command, run_env=result.run_env,
-        run_path=result.run_path, run_mounts=result.run_mounts, python=result.python)
+        run_path=result.run_path, run_mounts=result.run_mounts, python=result.python,
+        image=image)
+
+
+def image_request(ctx: DeployContext, comp: Any, reference: str) -> dict[str, str] | None:
+    """What the build needs to pull an image source: the reference (a pinned digest, or the
+    spec's tag), the registry credentials (decrypted here, in memory only), plain HTTP or not.
+    """
+    if getattr(comp, "image", None) is None:
+        return None
+    credentials = comp.image.registry_credentials
+    return {"reference": reference, "insecure": str(image_of(ctx, comp).insecure).lower(),
+            **({"credentials": ctx.reveal(credentials)} if credentials else {})}
 
 
 def build_jail(ctx: DeployContext, component: str, own: list[Path]) -> BuildJail:

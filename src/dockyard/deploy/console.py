@@ -11,7 +11,7 @@ import shlex
 import uuid
 
 from dockyard.deploy.context import DeployContext, open_context
-from dockyard.deploy.launches import launch_for
+from dockyard.deploy.launches import CONSOLE_SHELL, launch_for
 from dockyard.deploy.phases import Phase
 from dockyard.deploy.services import Services
 from dockyard.errors import DockyardError, NotFound
@@ -86,7 +86,7 @@ def prepare(services: Services, app: App, component: str, command: list[str],
     check_instance(ctx, component, instance)
     binds = live_bindings(ctx)
     session = uuid.uuid4().hex[:12]
-    line = shlex.join(command) if command else "exec bash -l"
+    line = shlex.join(command) if command else CONSOLE_SHELL
     launch = launch_for(ctx, ctx.spec.component(component), binds, port=None, kind="console",
                         command=line)
     argv = services.runtime.console(session_instance(app, component, session), launch)

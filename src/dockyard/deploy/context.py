@@ -61,6 +61,13 @@ class DeployContext(ServicesView):
         self.secrets += [v for v in values if v and v not in self.secrets]
         self.log.add_secrets(values)
 
+    @property
+    def host(self) -> Any:
+        """What this machine can build (``buildpacks.plan.Host``), as ``apps create`` saw it."""
+        from dockyard.buildpacks.plan import Host
+
+        return Host.detect(self.settings.docr_registry)
+
     def build_log(self, component: str) -> Log:
         return Log(self.logs_dir / f"build-{component}.log", secrets=self.secrets)
 
@@ -79,7 +86,7 @@ class DeployContext(ServicesView):
         ``apps create`` accepted as not deployable: ``buildpacks.plan.skipped``)."""
         from dockyard.buildpacks.plan import skipped
 
-        skip = {name for name, _why in skipped(self.spec)}
+        skip = {name for name, _why in skipped(self.spec, self.host)}
         return [(k, c) for k, c in self.spec.components() if k in BUILT_KINDS
                 and c.name not in skip]
 

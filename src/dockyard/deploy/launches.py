@@ -10,9 +10,10 @@ from dockyard.errors import DockyardError
 from dockyard.release.bindings import Bindings
 from dockyard.release.environment import run_env
 from dockyard.release.record import ComponentRecord
-from dockyard.runtime import Launch
+from dockyard.runtime import Launch, RootFs
 
 DEFAULT_GRACE_SECONDS = 120
+CONSOLE_SHELL = "exec bash -l"   # a console's command when the user gives none
 
 
 def run_command(comp: Any, record: ComponentRecord) -> str:
@@ -39,8 +40,15 @@ def launch_for(ctx: DeployContext, comp: Any, binds: Bindings, *, port: int | No
     env = {k: ctx.seal(v) if k in sealed else v for k, v in env.items()}
     termination = getattr(comp, "termination", None)
     grace = getattr(termination, "grace_period_seconds", None) or DEFAULT_GRACE_SECONDS
-    return Launch(app_dir=record.app_dir, command=command or run_command(comp, record),
-                  env=env, sealed=tuple(sealed),
+    rootfs = rootfs_of(comp, record, command, kind)
+    if rootfs is None:
+        command = command or run_command(comp, record)
+    else:  # empty: the image's ENTRYPOINT + CMD
+        command = command or getattr(comp, "run_command", None) or ""
+        if kind == "console" and command == CONSOLE_SHELL and rootfs.shell != "/bin/bash":
+            command = f"exec {rootfs.shell} -l"
+    return Launch(app_dir=record.app_dir, command=command,
+                  env=env, sealed=tuple(sealed), rootfs=rootfs,
                   # a console is a terminal: its output is the user's own, not a log
                   masks=() if kind == "console" else tuple(ctx.seal(v) for v in ctx.secrets),
                   kind=kind,
@@ -48,3 +56,26 @@ def launch_for(ctx: DeployContext, comp: Any, binds: Bindings, *, port: int | No
                   mounts=tuple(record.run_mounts),
                   labels={"app": ctx.app.name, "component": comp.name,
                           "deployment": ctx.dep.id})
+
+
+def rootfs_of(comp: Any, record: ComponentRecord, command: str | None, kind: str
+              ) -> RootFs | None:
+    """How an image's release runs: ``run_command`` (or a console's command) through its
+    shell, else its ENTRYPOINT + CMD; None for a buildpack's release."""
+    image = record.image
+    if image is None:
+        return None
+    rootfs = RootFs(workdir=str(image.get("workdir") or "/"),
+                    argv=(*image.get("entrypoint", []), *image.get("cmd", [])),
+                    shell=image.get("shell"))
+    wanted = command or getattr(comp, "run_command", None)
+    if wanted and not rootfs.shell:
+        raise DockyardError(f"the image of '{comp.name}' has no shell (/bin/bash or /bin/sh) "
+                            f"to run {'the command' if kind == 'console' else 'run_command'}",
+                            code="deploy.image_no_shell",
+                            hint="Remove run_command to run the image's ENTRYPOINT and CMD.")
+    if not wanted and not rootfs.argv:
+        raise DockyardError(f"the image of '{comp.name}' has no ENTRYPOINT or CMD and the spec "
+                            "has no run_command", code="deploy.no_run_command",
+                            hint=f"Set run_command for '{comp.name}' in the spec.")
+    return rootfs

@@ -131,7 +131,8 @@ class Pipeline:
         ctx = self.ctx
         for kind, comp in ctx.built():
             ref, commit = commits[comp.name]
-            ctx.log.step(f"Building {kind} '{comp.name}' at {commit[:12]}")
+            ctx.log.step(f"Building {kind} '{comp.name}' at {commit[:12]}" if ref is not None
+                         else f"Pulling image {commit} for {kind} '{comp.name}'")
             record: ComponentRecord = self.step(
                 ("build", "components", comp.name),
                 functools.partial(building.build_component, ctx, kind, comp, ref, commit,

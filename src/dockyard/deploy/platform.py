@@ -224,12 +224,14 @@ def kept_commits(store: Store, app: App, new_spec: dict[str, Any]) -> dict[str, 
 
 
 def sources(spec: dict[str, Any]) -> dict[str, Any]:
-    """Component -> its source fields (git/github/gitlab/bitbucket, source_dir)."""
+    """Component -> its source fields (git/github/gitlab/bitbucket, image, source_dir,
+    dockerfile_path)."""
     out = {}
     for group in ("services", "workers", "jobs", "static_sites"):
         for comp in spec.get(group, []) or []:
             out[comp["name"]] = {k: comp.get(k) for k in ("git", "github", "gitlab",
-                                                          "bitbucket", "source_dir")}
+                                                          "bitbucket", "image", "source_dir",
+                                                          "dockerfile_path")}
     return out
 
 

@@ -1,9 +1,9 @@
 """Keep the last N releases (``keep_releases``, default 10) and drop the rest.
 
 Releases of deployments that never went live are useless and go at once; their logs stay.
-Virtualenvs and node_modules (each app has its own cache of them) that no kept release uses
-are removed too, but only while no deployment is in progress anywhere (a build may be about
-to use one).
+Virtualenvs, node_modules and image layers (each app has its own cache of them) that no kept
+release uses are removed too, but only while no deployment is in progress anywhere (a build
+may be about to use one).
 """
 
 from __future__ import annotations
@@ -74,3 +74,21 @@ def collect_environments(services: Services, log: Log) -> None:
             continue  # just made or just reused: a build may be about to record it
         shutil.rmtree(env, ignore_errors=True)
         log.step(f"Removed unused environment {env.name[:12]}")
+    collect_layers(services, log)
+
+
+def collect_layers(services: Services, log: Log) -> None:
+    """Image layers (each app's layer cache) that no kept release's root is made of."""
+    from dockyard.buildpacks.rootfs import prune as prune_layers
+
+    for app in services.store.list_apps():
+        used: set[str] = set()
+        for release_json in services.home.releases(app.id).glob("*/*/release.json"):
+            try:
+                image = json.loads(release_json.read_text()).get("image") or {}
+            except (OSError, ValueError):
+                continue
+            used |= set(image.get("layers") or [])
+        removed = prune_layers(services.home.app(app.id) / "images" / "layers", used)
+        if removed:
+            log.step(f"Removed {len(removed)} unused image layer(s) of {app.name}")

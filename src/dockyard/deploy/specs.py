@@ -5,9 +5,11 @@ plaintext SECRET values as DigitalOcean does (in the spec and in its YAML, comme
 returns plain data the API stores and answers with.
 
 It also says, before anything is built, what will not deploy (``undeployable``: functions,
-image sources, Dockerfile builds, unknown ``environment_slug``s; with ``inspect``, which
-``apps propose`` asks for, also components whose source_dir at the branch head has nothing a
-buildpack recognises) and which buildpack builds the rest (``builds``). With ``gate`` (create,
+unknown ``environment_slug``s, Dockerfiles and images this machine cannot build or pull;
+with ``inspect``, which ``apps propose`` asks for, also components whose source_dir at the
+branch head has nothing a buildpack recognises, or whose ``dockerfile_path`` is not there)
+and which buildpack builds the rest (``builds``). Image ``registry_credentials`` are
+encrypted like SECRET values. With ``gate`` (create,
 update) such a spec is refused unless ``skip_undeployable``; a spec with nothing Dockyard can
 run, a foreign ``EV[…]`` secret or a PostgreSQL version that cannot be served is refused
 always.
@@ -17,6 +19,19 @@ from __future__ import annotations
 
 from typing import Any
 
+
+class _NoFiles:
+    """The files of an image source: none (it is pulled, not built)."""
+
+    def names(self) -> frozenset[str]:
+        return frozenset()
+
+    def read(self, rel: str) -> str | None:
+        return None
+
+
+NO_FILES = _NoFiles()
+
 SKIP_HINT = ("Fix or remove those components, or deploy the rest: `dockyard apps create "
              "--skip-undeployable` (API: \"skip_undeployable\": true).")
 
@@ -24,9 +39,14 @@ SKIP_HINT = ("Fix or remove those components, or deploy the rest: `dockyard apps
 def check(text: str | None = None, data: dict[str, Any] | None = None,
           filename: str = "spec", inspect: bool = False, gate: bool = False,
           skip_undeployable: bool = False) -> dict[str, Any]:
-    from dockyard.appspec import load_spec, parse_spec_data, with_env_values
+    from dockyard.appspec import (
+        load_spec,
+        parse_spec_data,
+        with_env_values,
+        with_image_credentials,
+    )
     from dockyard.paths import Home
-    from dockyard.release.secrets import SecretBox, seal_env
+    from dockyard.release.secrets import SecretBox, seal_credentials, seal_env
 
     doc = load_spec(text, filename) if text is not None else parse_spec_data(data or {},
                                                                              filename)
@@ -34,8 +54,9 @@ def check(text: str | None = None, data: dict[str, Any] | None = None,
     box = SecretBox(home.secrets_key)
     refusals = _always_refused(doc, home, box)
     doc = with_env_values(doc, lambda _where, env: seal_env(env, box))
+    doc = with_image_credentials(doc, lambda _where, image: seal_credentials(image, box))
     spec = doc.spec
-    undeployable, builds, notes = _plan(doc, inspect)
+    undeployable, builds, notes = _plan(doc, inspect, _host(home))
     notes = doc.notes + refusals.pop("notes") + notes
     _refuse(doc, refusals["issues"], undeployable, gate and not skip_undeployable)
     return {"name": spec.name, "spec": doc.to_dict(), "yaml": doc.to_yaml(), "notes": notes,
@@ -57,14 +78,22 @@ def _always_refused(doc: Any, home: Any, box: Any) -> dict[str, Any]:
     return {"issues": issues, "notes": notes}
 
 
-def _plan(doc: Any, inspect: bool) -> tuple[list[tuple[Any, str]], list[dict[str, Any]],
-                                             list[str]]:
+def _host(home: Any) -> Any:
+    """What this machine can build (Dockerfiles and images need root and buildah)."""
+    from dockyard.buildpacks import plan
+    from dockyard.settings import load_settings
+
+    return plan.Host.detect(load_settings(home).docr_registry)
+
+
+def _plan(doc: Any, inspect: bool, host: Any) -> tuple[list[tuple[Any, str]],
+                                                        list[dict[str, Any]], list[str]]:
     """(undeployable issues with codes, per-component detection, notes)."""
     from dockyard.buildpacks import plan
 
     found = [(i, "spec.undeployable") for i in doc.undeployable()]
-    found += [(doc.issue(f.loc, f.reason), f.code or "") for f in plan.blockers(doc.spec)]
-    blocked = {name for name, _why in plan.skipped(doc.spec)}
+    found += [(doc.issue(f.loc, f.reason), f.code or "") for f in plan.blockers(doc.spec, host)]
+    blocked = {name for name, _why in plan.skipped(doc.spec, host)}
     builds: list[dict[str, Any]] = []
     notes: list[str] = []
     if inspect:
@@ -88,8 +117,13 @@ def _inspect(spec: Any, blocked: set[str]) -> tuple[list[Any], list[str]]:
         for loc, kind, comp in plan.components(spec):
             if comp.name in blocked:
                 continue
+            if comp.image is not None:
+                findings.append(plan.detect(loc, kind, comp, NO_FILES))
+                continue
             try:
-                files = peek.files(source_ref(*source_of(comp)), comp.source_dir)
+                ref = source_ref(*source_of(comp))
+                files = peek.files(ref, comp.source_dir)
+                root = peek.files(ref, None) if comp.dockerfile_path else None
             except DockyardError as exc:
                 if exc.code == "source.dir_missing":
                     findings.append(plan.Finding(loc, comp.name, kind, False,
@@ -98,7 +132,7 @@ def _inspect(spec: Any, blocked: set[str]) -> tuple[list[Any], list[str]]:
                     notes.append(f"{loc[0]}[{loc[1]}] '{comp.name}': not checked before the "
                                  f"build: {exc.message}")
                 continue
-            findings.append(plan.detect(loc, kind, comp, files))
+            findings.append(plan.detect(loc, kind, comp, files, root))
     return findings, notes
 
 

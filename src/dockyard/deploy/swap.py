@@ -14,6 +14,7 @@ docs/conventions.md §5, in the order a deployment runs them:
 
 from __future__ import annotations
 
+import shlex
 import time
 from collections.abc import Callable
 from typing import Any
@@ -67,7 +68,9 @@ def start_new(ctx: DeployContext, binds: Bindings, used_ports: set[int],
             inst = Instance(ctx.app.id, ctx.dep.id, comp.name, index, port)
             launches.append((inst, launch_for(ctx, comp, binds, port=port, kind=kind)))
             record.instances.append(InstanceRecord(index, port, inst.program))
-        command = launches[-1][1].command.strip().splitlines()[-1]
+        launch = launches[-1][1]
+        command = (launch.command.strip().splitlines() or [shlex.join(
+            launch.rootfs.argv if launch.rootfs else [])])[-1]
         ctx.log.step(f"Starting {count} instance(s) of {kind} '{comp.name}': {command}")
     started += [inst for inst, _launch in launches]
     ctx.save_components()

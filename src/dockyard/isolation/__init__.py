@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
+from typing import Any
 
 from dockyard.isolation import cgroups
 
@@ -70,7 +71,8 @@ def describe_app(app_id: str, spec: dict[str, object], isolation: Isolation) -> 
                          "/root and /home", "/sys", "processes outside its instance"]
     limits = {}
     for group in ("services", "workers", "jobs"):
-        for comp in spec.get(group, []) or []:  # type: ignore[union-attr]
+        comps: Any = spec.get(group) or []
+        for comp in comps:
             slug = comp.get("instance_size_slug") or DEFAULT_SLUG
             if slug in BY_SLUG:
                 limits[comp["name"]] = {"instance_size_slug": slug,

@@ -3,9 +3,10 @@
 App-level envs, overridden by component-level ones with the same key, filtered by scope;
 SECRET values decrypted and bindable variables resolved; then what the platform adds:
 ``PORT`` (the instance's own port) and what the build asks for (its virtualenv on ``PATH``);
-the runtime adds a private ``HOME`` per instance. Build environments live only in the
-child's memory; an instance's launch file holds the spec's values encrypted (they may carry
-database passwords).
+the runtime adds a private ``HOME`` per instance. An image's instance starts from the image's
+own ``ENV`` instead of the host's, and the spec's variables override it. Build environments
+live only in the child's memory; an instance's launch file holds the spec's values encrypted
+(they may carry database passwords).
 """
 
 from __future__ import annotations
@@ -47,12 +48,15 @@ def run_env(spec: Any, comp: Any, *, bindings: Bindings, port: int | None,
     """One instance's environment (the runtime adds ``HOME`` and its own paths), and the
     keys that came from the spec: the caller seals those values before they leave memory.
     """
-    env = base_env()
-    for key in ("UV_CACHE_DIR", "HOME", "USER", "LOGNAME", "TMPDIR"):
-        env.pop(key, None)
-    env.update(build.run_env)
-    env.update({"PATH": ":".join([*build.run_path, SYSTEM_PATH]), "PYTHONUNBUFFERED": "1",
-                "LANG": env.get("LANG", "C.UTF-8")})
+    if build.image is not None:  # an image's root: its own ENV (PATH, HOME …), nothing of ours
+        env = {"PATH": SYSTEM_PATH, **build.run_env}
+    else:
+        env = base_env()
+        for key in ("UV_CACHE_DIR", "HOME", "USER", "LOGNAME", "TMPDIR"):
+            env.pop(key, None)
+        env.update(build.run_env)
+        env.update({"PATH": ":".join([*build.run_path, SYSTEM_PATH]), "PYTHONUNBUFFERED": "1",
+                    "LANG": env.get("LANG", "C.UTF-8")})
     if port is not None:
         # gunicorn reads this; bind to loopback only (the router is the way in).
         env["GUNICORN_CMD_ARGS"] = f"--bind 127.0.0.1:{port} --access-logfile -"

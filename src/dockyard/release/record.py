@@ -34,6 +34,7 @@ class ComponentRecord:
     run_mounts: list[str] = field(default_factory=list)     # host paths it reads at run time
     python: str | None = None
     instances: list[InstanceRecord] = field(default_factory=list)
+    image: dict[str, Any] | None = None        # app_dir is this image's root: what it runs
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -57,7 +58,8 @@ class ComponentRecord:
             run_env=run_env, run_path=run_path, run_mounts=list(raw.get("run_mounts") or []),
             python=raw.get("python") or None,
             instances=[InstanceRecord(int(i["index"]), i.get("port"), i.get("program", ""))
-                       for i in raw.get("instances") or []])
+                       for i in raw.get("instances") or []],
+            image=raw.get("image") or None)
 
 
 def _path(value: str | None) -> Path | None:

@@ -108,6 +108,27 @@ def _secret_envs(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             and isinstance(env.get("value"), str) and env["value"]]
 
 
+def _image_credentials(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """(path, value) of every image source's ``registry_credentials`` (a secret too: it is
+    encrypted on first submission, as on DigitalOcean)."""
+    found = []
+    for group in ("services", "workers", "jobs"):
+        for i, comp in enumerate(spec.get(group) or []):
+            image = comp.get("image") if isinstance(comp, dict) else None
+            value = image.get("registry_credentials") if isinstance(image, dict) else None
+            if isinstance(value, str) and value:
+                found.append((f"{group}[{i}].image.registry_credentials", value))
+    return found
+
+
+def seal_credentials(image: Any, box: SecretBox) -> str | None:
+    """An image source's plaintext ``registry_credentials`` encrypted; ``None`` to keep."""
+    value = image.get("registry_credentials")
+    if isinstance(value, str) and value and not is_encrypted(value):
+        return box.encrypt(value)
+    return None
+
+
 def seal_env(env: Any, box: SecretBox) -> str | None:
     """The value to store for one env entry: a SECRET's plaintext encrypted, as DigitalOcean
     does on save; ``None`` to keep it (GENERAL values, ``EV[…]`` values, empty values)."""
@@ -127,14 +148,18 @@ def encrypt_spec_secrets(spec: dict[str, Any], box: SecretBox) -> dict[str, Any]
 
 
 def secret_values(spec: dict[str, Any], box: SecretBox) -> list[str]:
-    """Plaintexts of every SECRET env, to mask in logs; foreign ``EV[…]`` values are skipped."""
+    """Plaintexts of every SECRET env and registry credential (and a credential's token
+    alone), to mask in logs; foreign ``EV[…]`` values are skipped."""
+    envs = [env["value"] for _, env in _secret_envs(spec)]
+    credentials = [value for _, value in _image_credentials(spec)]
     values = []
-    for _, env in _secret_envs(spec):
-        value = env["value"]
-        if not is_encrypted(value):
-            values.append(value)
-        elif box.is_ours(value):
-            values.append(box.decrypt(value))
+    for value in envs + credentials:
+        if is_encrypted(value) and not box.is_ours(value):
+            continue
+        plain = box.decrypt(value) if is_encrypted(value) else value
+        values.append(plain)
+        if value in credentials and ":" in plain:
+            values.append(plain.split(":", 1)[1])
     return values
 
 
@@ -148,12 +173,17 @@ def foreign_secrets(spec: dict[str, Any], box: SecretBox) -> list[str]:
 def foreign_secret_problems(spec: dict[str, Any], box: SecretBox
                             ) -> list[tuple[str, str, str]]:
     """``(field path, key, message)`` per foreign value, for validation on the server."""
-    return [(f"{path}.value", str(env.get("key") or "?"),
-             f"{env.get('key') or '?'}: this SECRET value is encrypted (EV[…]) but not by this "
-             "Dockyard installation (for example, it was exported from DigitalOcean), so it "
-             f"cannot be decrypted; {REENTER}")
-            for path, env in _secret_envs(spec)
-            if is_encrypted(env["value"]) and not box.is_ours(env["value"])]
+    found = [(f"{path}.value", str(env.get("key") or "?"),
+              f"{env.get('key') or '?'}: this SECRET value is encrypted (EV[…]) but not by "
+              "this Dockyard installation (for example, it was exported from DigitalOcean), "
+              f"so it cannot be decrypted; {REENTER}")
+             for path, env in _secret_envs(spec)
+             if is_encrypted(env["value"]) and not box.is_ours(env["value"])]
+    return found + [(path, "registry_credentials", "registry_credentials: the value is "
+                     "encrypted (EV[…]) but not by this Dockyard installation, so it cannot "
+                     f"be decrypted; {REENTER}")
+                    for path, value in _image_credentials(spec)
+                    if is_encrypted(value) and not box.is_ours(value)]
 
 
 def decrypt_env(env: dict[str, str], keys: list[str], key_path: Path | None = None

@@ -39,6 +39,16 @@ class Instance:
 
 
 @dataclass(frozen=True)
+class RootFs:
+    """The release is a whole root filesystem (a Dockerfile build or an ``image`` source):
+    the instance's ``/`` is the image's, not the host's."""
+
+    workdir: str = "/"                   # the image's WORKDIR
+    argv: tuple[str, ...] = ()           # ENTRYPOINT + CMD, run as they are (no shell)
+    shell: str | None = None             # the image's shell for a command (bash, else sh)
+
+
+@dataclass(frozen=True)
 class Launch:
     """Everything one instance, job or console needs to start.
 
@@ -58,6 +68,8 @@ class Launch:
     image: str | None = None             # the release as an OCI image, where there is one
     mounts: Sequence[str] = ()           # host paths it needs read-only (its virtualenv …)
     labels: Mapping[str, str] = field(default_factory=dict)   # app, component, deployment
+    rootfs: RootFs | None = None         # app_dir is an image's root: run ``command`` through
+    #                                      its shell, or, when empty, its ENTRYPOINT + CMD
 
 
 class State(StrEnum):
@@ -73,7 +85,7 @@ class State(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
-__all__ = ["FAILED_STATES", "Instance", "Launch", "Runtime", "State", "Usage"]
+__all__ = ["FAILED_STATES", "Instance", "Launch", "RootFs", "Runtime", "State", "Usage"]
 
 FAILED_STATES = frozenset({State.EXITED, State.FATAL, State.BACKOFF, State.STOPPED,
                            State.UNKNOWN})

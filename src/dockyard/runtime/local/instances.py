@@ -145,10 +145,13 @@ class LocalRuntime:
         if user:
             ensure_owner(launch.app_dir, user)
         sandboxed = user is not None
-        env = {**launch.env, "HOME": APP_HOME if sandboxed else str(target / "home"),
-               "XDG_RUNTIME_DIR": "/tmp" if sandboxed else str(self.runtime_dir(inst))}
-        if not sandboxed:
-            self.runtime_dir(inst).mkdir(parents=True, exist_ok=True, mode=0o700)
+        if launch.rootfs is not None:  # the image's own HOME, inside its own root
+            env = dict(launch.env)
+        else:
+            env = {**launch.env, "HOME": APP_HOME if sandboxed else str(target / "home"),
+                   "XDG_RUNTIME_DIR": "/tmp" if sandboxed else str(self.runtime_dir(inst))}
+            if not sandboxed:
+                self.runtime_dir(inst).mkdir(parents=True, exist_ok=True, mode=0o700)
         file = LaunchFile(
             path=target / "launch.json", command=launch.command, env=env,
             release=str(launch.app_dir), instance=str(target), encrypted=list(launch.sealed),
@@ -157,7 +160,8 @@ class LocalRuntime:
             files="overlay" if os.geteuid() == 0 else "copy",
             user=asdict(user) if user else None,
             mounts=[[m, m, False] for m in launch.mounts],
-            cgroup=self._cgroup(inst, launch))
+            cgroup=self._cgroup(inst, launch),
+            rootfs=asdict(launch.rootfs) if launch.rootfs is not None else None)
         file.write()
         self.log_path(inst).parent.mkdir(parents=True, exist_ok=True)
         return file.path

@@ -4,6 +4,11 @@ Written 0600 by the runtime (root), read by the launcher (root) before anything 
 runs. It holds the command, the environment with the spec's values still encrypted, the
 instance's files (the release and the instance's own directory), the sandbox (the app's user
 and its mounts) and the cgroup (limits of the instance size).
+
+Two kinds of release: app files under the host's ``/usr`` (a buildpack's; the sandbox of
+``isolation.sandbox``, the files at ``/workspace``), or a whole root filesystem (``rootfs``:
+a Dockerfile build or an image; the sandbox of ``isolation.rootfs``, the files at ``/``).
+Both are the read-only lower layer of the instance's overlay.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 
 from dockyard.files import chown_tree
 from dockyard.isolation import cgroups, mounts
+from dockyard.isolation.rootfs import RootfsSandbox, drop_privileges
 from dockyard.isolation.sandbox import Mount, Sandbox, confine
 from dockyard.isolation.users import AppUser
 
@@ -27,6 +33,7 @@ ERR_TRAP = ('trap \'echo "dockyard: command failed with exit status $?: $BASH_CO
             "ERR\n")
 WORKSPACE = "/workspace"        # the app's files inside the sandbox (as on App Platform)
 APP_HOME = "/home/app"
+ROOTS = Path("/run/dockyard-rootfs")   # an image's root, reachable in the launcher's namespace
 
 
 @dataclass
@@ -45,10 +52,13 @@ class LaunchFile:
     mounts: list[list[Any]] = field(default_factory=list)   # [source, target, writable]
     cgroup: dict[str, Any] | None = None         # {"installation", "name", "limits", "size"}
     secret_masks: list[str] = field(default_factory=list)   # decrypted at read time
+    rootfs: dict[str, Any] | None = None         # {"workdir", "argv", "shell"}: an image's root
+    root: str = ""                               # where the launcher made that root reachable
 
     # -- reading and writing --------------------------------------------------------------
     def write(self) -> None:
-        data = {k: v for k, v in asdict(self).items() if k not in ("path", "secret_masks")}
+        data = {k: v for k, v in asdict(self).items()
+                if k not in ("path", "secret_masks", "root")}
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             json.dump(data, fh)
@@ -113,7 +123,9 @@ class LaunchFile:
             try:
                 mounts.private_namespace()
                 mounts.overlay(Path(self.release), self.dir / "upper", self.dir / "work",
-                               self.dir / "merged")
+                               self.dir / "merged", nodev=self.rootfs is not None)
+                if self.rootfs is not None:
+                    self.root = str(mounts.reachable(self.dir / "merged", ROOTS))
                 return
             except OSError as exc:
                 print(f"dockyard: no overlay ({exc}); copying the release instead",
@@ -126,16 +138,34 @@ class LaunchFile:
 
     def command_line(self) -> tuple[list[str], dict[str, str], tuple[int, ...]]:
         """argv, environment and inherited fds of the child the launcher starts."""
+        if self.rootfs is not None:
+            return self.rootfs_argv(), self.env, ()
         sandbox = self.sandbox()
         if sandbox is None:
             return ["bash", "-c", script(self.command)], self.env, ()
         argv, env, fd = confine(sandbox, self.env, script(self.command))
         return argv, env, (fd,)
 
+    def rootfs_argv(self) -> list[str]:
+        """An image's command in its own root: ``command`` through the image's shell (bash
+        with the ERR trap, else sh), or else its ENTRYPOINT + CMD as they are."""
+        assert self.rootfs is not None
+        user = AppUser(**self.user) if self.user else None
+        box = RootfsSandbox(self.root or str(self.view), user,
+                            cwd=self.rootfs.get("workdir") or "/")
+        if not self.command:
+            return box.argv(list(self.rootfs["argv"]))
+        shell = str(self.rootfs.get("shell") or "/bin/sh")
+        body = script(self.command) if shell.endswith("bash") else self.command
+        return box.argv([shell, "-c", body])
+
     def child_setup(self, group: cgroups.Group | None) -> None:
-        """In the child, before exec: join the instance's cgroup."""
+        """In the child, before exec: join the instance's cgroup; in an image's root, also
+        become the app's user (bwrap then runs unprivileged, ``isolation.rootfs``)."""
         if group is not None:
             group.enter(os.getpid())
+        if self.rootfs is not None and self.user:
+            drop_privileges(AppUser(**self.user))
 
     def wait_until_empty(self, poll: float, group: cgroups.Group | None = None) -> None:
         """Every process the instance started has ended (its cgroup is empty)."""
