@@ -50,6 +50,9 @@ from dockyard.cli.groups import (
               help="kubernetes: the cluster's kubeconfig.")
 @click.option("--image-registry", metavar="R", default=None,
               help="kubernetes: where release images are pushed, e.g. registry.example.com/dy.")
+@click.option("--insecure-registry/--verify-registry", "insecure_registry", default=None,
+              help="kubernetes: push to the registry over plain HTTP, without TLS checks "
+                   "(a registry on a private network); kept in config.json.")
 def up(output: str, **options: object) -> None:
     """Start Dockyard (API server, router, supervisor) in the background; idempotent."""
     from dockyard.cli import control
@@ -154,6 +157,31 @@ def apps_create_deployment(app_ref: str, force_rebuild: bool, wait: bool, output
 
     impl.create(app_ref, force_rebuild=force_rebuild, wait=wait, output=output, fmt=fmt,
                 no_header=no_header)
+
+
+@apps.command("restart")
+@app_argument
+@click.option("--components", default="", metavar="NAMES",
+              help="Comma-separated components to restart (default: all).")
+@wait_option
+@table_options
+def apps_restart(app_ref: str, components: str, wait: bool, output: str, fmt: str | None,
+                 no_header: bool) -> None:
+    """Restart the live release (no rebuild); on a cluster, a rollout restart."""
+    from dockyard.cli import deployments as impl
+
+    impl.restart(app_ref, [c.strip() for c in components.split(",") if c.strip()], wait=wait,
+                 output=output, fmt=fmt, no_header=no_header)
+
+
+@apps.command("list-instances")
+@app_argument
+@table_options
+def apps_list_instances(app_ref: str, output: str, fmt: str | None, no_header: bool) -> None:
+    """List the live instances of the app's services and workers (on a cluster: its pods)."""
+    from dockyard.cli import apps as impl
+
+    impl.list_instances(app_ref, output, fmt, no_header)
 
 
 @apps.command("list-deployments")

@@ -67,6 +67,17 @@ def list_(output: str, fmt: str | None, no_header: bool) -> None:
     show_apps(items, output, fmt, no_header)
 
 
+INSTANCE_COLUMNS = ["InstanceName", "ComponentName", "ComponentType", "InstanceAlias"]
+
+
+def list_instances(ref: str, output: str, fmt: str | None, no_header: bool) -> None:
+    """doctl's AppInstances columns (``instance_name`` shown as Name)."""
+    client = Client()
+    app_id = client.get(app_path(ref))["app"]["id"]
+    instances = client.get(app_path(app_id, "/instances"))["instances"]
+    emit(instances, INSTANCE_COLUMNS, output=output, fmt=fmt, no_header=no_header)
+
+
 def get(ref: str, output: str, fmt: str | None, no_header: bool) -> None:
     app = Client().get(app_path(ref))["app"]
     show_apps([app], output, fmt, no_header, raw=[app])

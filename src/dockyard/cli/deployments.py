@@ -1,5 +1,5 @@
-"""``dockyard apps create-deployment | list-deployments | get-deployment | cancel-deployment
-| logs``."""
+"""``dockyard apps create-deployment | restart | list-deployments | get-deployment |
+cancel-deployment | rollback | logs``."""
 
 from __future__ import annotations
 
@@ -31,6 +31,14 @@ def rollback(ref: str, dep_id: str | None, *, skip_pin: bool, with_data: bool, w
     app_id = client.get(app_path(ref))["app"]["id"]
     body = {"deployment_id": dep_id or "", "skip_pin": skip_pin, "with_data": with_data}
     dep = client.post(app_path(app_id, "/rollback"), body)["deployment"]
+    finish(client, app_id, dep, wait=wait, output=output, fmt=fmt, no_header=no_header)
+
+
+def restart(ref: str, components: list[str], *, wait: bool, output: str, fmt: str | None,
+            no_header: bool) -> None:
+    client = Client()
+    app_id = client.get(app_path(ref))["app"]["id"]
+    dep = client.post(app_path(app_id, "/restart"), {"components": components})["deployment"]
     finish(client, app_id, dep, wait=wait, output=output, fmt=fmt, no_header=no_header)
 
 

@@ -19,7 +19,9 @@ TOKEN_COLUMNS = ["Name", "ReadOnly", "Created"]
 HEADERS = {"Spec.Name": "Spec Name", "DefaultIngress": "Default Ingress",
            "ActiveDeployment.ID": "Active Deployment ID",
            "InProgressDeployment.ID": "In Progress Deployment ID", "Created": "Created At",
-           "Updated": "Updated At", "ReadOnly": "Read Only"}
+           "Updated": "Updated At", "ReadOnly": "Read Only", "InstanceName": "Name",
+           "ComponentName": "Component Name", "ComponentType": "Component Type",
+           "InstanceAlias": "Instance Alias"}
 
 
 def snake(part: str) -> str:

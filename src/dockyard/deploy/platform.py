@@ -102,8 +102,8 @@ class Platform(ServicesView):
         for dep in self.store.list_deployments(app.id):
             if dep.phase in IN_PROGRESS:
                 transition(self.store, dep, Phase.CANCELED)
-        self.services.runtime.remove_app(app.id)
-        if (self.home.router / "state.json").exists():
+        self.services.runtime.remove_app(app.id)   # on a cluster: its namespace
+        if not self.services.rolls_releases and (self.home.router / "state.json").exists():
             self.services.router.remove(app.id)
         if dev:
             call("databases.drop", app_id=app.id, databases=dev)
@@ -149,20 +149,27 @@ class Platform(ServicesView):
         self.engine.submit(app.id)
         return dep
 
-    def restart(self, app: App) -> Deployment:
-        """New instances of the live release (no build, no new commit), through the gate."""
+    def restart(self, app: App, components: list[str] | None = None) -> Deployment:
+        """New instances of the live release (no build, no new commit), through the gate;
+        on a cluster, a rollout restart (of ``components`` only, when named)."""
         self.refuse_if_pinned(app)
         live = self.store.list_deployments(app.id, phases=(Phase.ACTIVE.value,))
         if not live:
             return self.deploy(app, cause="restart", cause_type="MANUAL")
         dep = self.store.create_deployment(app, phase=Phase.PENDING_BUILD.value, cause="restart",
                                            cause_type="MANUAL", cloned_from=live[0].id,
-                                           spec_version=live[0].spec_version)
+                                           spec_version=live[0].spec_version,
+                                           options={"restart": list(components or [])})
         self.engine.submit(app.id)
         return dep
 
     def cancel(self, app: App, dep_id: str) -> Deployment:
         dep = self.store.get_deployment(app.id, dep_id)
+        if dep.phase == Phase.DEPLOYING.value and self.services.rolls_releases:
+            raise Conflict(f"deployment {dep.id} is rolling out on the cluster and cannot be "
+                           "canceled halfway", code="deploy.not_cancelable",
+                           hint="It ends ACTIVE, or ERROR with the previous release serving; "
+                                "then deploy or roll back.")
         if Phase(dep.phase) in IN_PROGRESS:
             waiting = dep.phase == Phase.PENDING_BUILD.value
             dep = transition(self.store, dep, Phase.CANCELED)
