@@ -123,7 +123,7 @@ def write_app(folder: Path) -> Path:
     (folder / "server.py").write_text(SERVER)
     (folder / "version.txt").write_text("1\n")
     (folder / "requirements.txt").write_text("# the standard library is enough\n")
-    (folder / ".python-version").write_text("3.11\n")
+    (folder / ".python-version").write_text("3.11.2\n")  # bookworm's: the base image has it
     return folder
 
 

@@ -207,6 +207,9 @@ def roll_out(ctx: DeployContext, on_live: Callable[[], None]) -> None:
             restart(ctx, runtime, follow)
         else:
             runtime.deploy(ctx.spec, target_for(ctx, runtime), ctx.log, follow)
+    except RolloutFailed as exc:
+        exc.hint = None   # the runtime logged its crash report (or the job's output) already
+        raise
     except Exception as exc:
         if ctx.dep.phase != Phase.ACTIVE:
             raise
@@ -230,7 +233,8 @@ def retire(ctx: DeployContext) -> None:
     store = ctx.store
     for prev in store.list_deployments(ctx.app.id, phases=(Phase.ACTIVE.value,)):
         if prev.id != ctx.dep.id:
-            transition(store, prev, Phase.SUPERSEDED, ctx.log)
+            transition(store, prev, Phase.SUPERSEDED)
+            ctx.log.step(f"Deployment {prev.id} is SUPERSEDED (the rollout replaced its pods)")
     try:
         prune(ctx.services, ctx.app, ctx.log)
     except OSError as exc:
