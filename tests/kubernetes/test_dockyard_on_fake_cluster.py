@@ -212,8 +212,8 @@ def crash(s: Setup, second: dict[str, Any]) -> None:
     assert s.deployment(second["id"])["phase"] == "ACTIVE"
     assert s.web()["image"] == second["dockyard"]["images"]["web"]
     assert s.web()["release"] == second["id"]
-    assert s.pods() == {k: True for k in s.pods()} and \
-        {k.split("/")[0] for k in s.pods()} == {second["id"]}, s.pods()
+    pods = s.pods()
+    assert all(pods.values()) and {k.split("/")[0] for k in pods} == {second["id"]}, pods
 
 
 def rollback(s: Setup, first: dict[str, Any], second: dict[str, Any]) -> None:
