@@ -92,10 +92,13 @@ class Platform(ServicesView):
 
     def delete_app(self, app: App) -> None:
         """Keep a final backup of each dev database, stop the app's processes, drop its
-        routes and databases, then forget the app and its files."""
+        routes and databases, then forget the app and its files. On a cluster: delete the
+        app's namespace (its pods, configuration and dev databases go with it)."""
         from dockyard.offload import call
 
         dev = [d["name"] for d in app.spec.get("databases", []) if not d.get("cluster_name")]
+        if self.services.rolls_releases:
+            dev = []  # on a cluster they are CloudNativePG clusters in the app's namespace
         if dev:
             call("databases.final_backups", app_id=app.id, databases=dev)
         keep_backups(self.home, app)
