@@ -19,6 +19,7 @@ from dockyard.api.errors import error_response
 from dockyard.api.shapes import app_json, page
 from dockyard.appspec.traffic import primary_domain_of
 from dockyard.errors import DockyardError, NotFound
+from dockyard.isolation import describe_app
 from dockyard.store import App
 
 
@@ -102,6 +103,7 @@ def app_body(plat: Any, app: App, states: dict[str, Any] | None = None) -> dict[
     body = app_json(app, plat.store.list_deployments(app.id),
                     settings.live_url(app.port, app.name, primary_domain_of(app.spec)),
                     settings.default_ingress(app.port, app.name))
+    body["dockyard"]["isolation"] = describe_app(app.id, app.spec, plat.services.isolation)
     if settings.public:
         from dockyard.ingress.shapes import app_domains_json, default_ingress_json
         from dockyard.ingress.state import load_states

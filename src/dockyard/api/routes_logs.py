@@ -88,7 +88,7 @@ async def serve_log(request: Request) -> Response:
         lines = lines[-tail:] if tail and tail > 0 else lines
         return PlainTextResponse("\n".join(lines) + ("\n" if lines else ""))
     every = POD_POLL_SECONDS if kind == "RUN" and plat.services.rolls_releases else 0.25
-    lines = follow_lines(plat, app_id, dep_id, read, kind, tail, every)
+    lines = follow_lines(plat, app_id, dep_id, read, kind, component, tail, every)
     if q.get("format") == "sse":  # the dashboard's EventSource
         return StreamingResponse(as_events(lines), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
@@ -123,7 +123,7 @@ def lines_reader(plat: Any, app_id: str, dep_id: str, kind: str,
 
 
 async def follow_lines(plat: Any, app_id: str, dep_id: str,
-                       read: Callable[[], Awaitable[list[str]]], kind: str,
+                       read: Callable[[], Awaitable[list[str]]], kind: str, component: str,
                        tail: int | None, every: float = 0.25):  # type: ignore[no-untyped-def]
     """Yield what is there (or its tail), then new lines until the work is over."""
     sent = 0
@@ -142,8 +142,18 @@ async def follow_lines(plat: Any, app_id: str, dep_id: str,
             sent, idle = len(lines), 0.0
             continue
         idle += every
-        if kind != "RUN" and plat.store.get_deployment(app_id, dep_id).phase in DONE:
+        if finished(plat, app_id, dep_id, kind, component):
             return
+
+
+def finished(plat: Any, app_id: str, dep_id: str, kind: str, component: str) -> bool:
+    """Will no more lines come? RUN logs go on while the app runs; a job invocation's end
+    when it ends; the others when their deployment does."""
+    if kind == "RUN":
+        return False
+    if kind == "JOB_INVOCATION":
+        return bool(plat.store.get_invocation(app_id, component.partition("/")[2]).done)
+    return plat.store.get_deployment(app_id, dep_id).phase in DONE
 
 
 routes = [

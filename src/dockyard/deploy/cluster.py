@@ -203,7 +203,7 @@ def roll_out(ctx: DeployContext, on_live: Callable[[], None]) -> None:
     runtime = release_runtime(ctx.services)
     follow = Follow(ctx, on_live)
     try:
-        if "restart" in ctx.dep.options:
+        if ctx.dep.options.get("restart"):
             restart(ctx, runtime, follow)
         else:
             runtime.deploy(ctx.spec, target_for(ctx, runtime), ctx.log, follow)
@@ -218,7 +218,7 @@ def roll_out(ctx: DeployContext, on_live: Callable[[], None]) -> None:
 
 def restart(ctx: DeployContext, runtime: ReleaseRuntime, follow: Follow) -> None:
     """``kubectl rollout restart`` of the live release: new pods, same images."""
-    components = [str(c) for c in ctx.dep.options.get("restart") or []]
+    components = [str(c) for c in ctx.dep.options.get("components") or []]
     follow("PENDING_DEPLOY", "restarting the live release")
     follow("DEPLOYING", f"rollout restart of {', '.join(components) or 'every component'}")
     runtime.restart(ctx.app.id, ctx.log, components)

@@ -22,6 +22,7 @@ from dockyard.deploy.context import DeployContext, deployment_instances, instanc
 from dockyard.deploy.health import Check, wait_healthy
 from dockyard.deploy.launches import launch_for
 from dockyard.deploy.phases import Phase, transition
+from dockyard.deploy.progress import note
 from dockyard.deploy.routing import app_routing
 from dockyard.deploy.services import Services
 from dockyard.errors import DockyardError
@@ -37,11 +38,22 @@ MIN_DRAIN_SECONDS = 1.0        # measured: stopping at once after a switch lost 
 DEFAULT_DRAIN_SECONDS = 15.0
 WORKER_START_TIMEOUT = 30.0
 CRASH_LOOP_RESTARTS = 3        # restarts before the gate gives up on a new instance
+SITE_TIMEOUT = 15.0            # until the router answers for a newly published static site
 
 
 # -- 1. start the new release ------------------------------------------------------------------
-def start_new(ctx: DeployContext, binds: Bindings, used_ports: set[int]) -> list[Instance]:
-    """One runtime instance per instance of each service and worker, on fresh ports."""
+def start_new(ctx: DeployContext, binds: Bindings, used_ports: set[int],
+              started: list[Instance]) -> None:
+    """One runtime instance per instance of each service and worker, on fresh ports.
+
+    Each goes into ``started`` (and the stored records) before the runtime is asked to
+    run it, so a failure part-way still stops every one of them.
+    """
+    isolation = ctx.services.isolation
+    if not isolation.sandbox:
+        ctx.log.step(f"Isolation is off: {isolation.sandbox_reason}")
+    if not isolation.limits:
+        ctx.log.step(f"Limits are off: {isolation.limits_reason}")
     launches: list[tuple[Instance, Launch]] = []
     for kind, comp in ctx.built():
         if kind not in ("service", "worker"):
@@ -57,9 +69,9 @@ def start_new(ctx: DeployContext, binds: Bindings, used_ports: set[int]) -> list
             record.instances.append(InstanceRecord(index, port, inst.program))
         command = launches[-1][1].command.strip().splitlines()[-1]
         ctx.log.step(f"Starting {count} instance(s) of {kind} '{comp.name}': {command}")
+    started += [inst for inst, _launch in launches]
     ctx.save_components()
     ctx.services.runtime.start(launches)
-    return [inst for inst, _launch in launches]
 
 
 # -- 2. the health gate --------------------------------------------------------------------
@@ -76,8 +88,22 @@ def gate(ctx: DeployContext, instances: list[Instance]) -> None:
         comp = ctx.spec.component(inst.component)
         hc = comp.health_check.model_dump(exclude_none=True) if comp.health_check else None
         check = Check.from_spec(hc, inst.port, host)
-        took = wait_healthy(check, gone)
+        took = wait_healthy(check, gone, on_attempt=attempt_reporter(ctx, inst, check))
         ctx.log.step(f"{inst.alias} is healthy ({check.describe()}, {took:.1f}s)")
+
+
+def attempt_reporter(ctx: DeployContext, inst: Instance, check: Check
+                     ) -> Callable[[int, int, str], None]:
+    """A failed attempt goes to the deploy log and to the component's progress step, where
+    ``--wait`` and the dashboard show it while the gate waits."""
+
+    def report(n: int, of: int, why: str) -> None:
+        text = f"{inst.alias}: health check attempt {n} of {of} failed ({check.describe()}): {why}"
+        ctx.log.error(text)
+        ctx.save(progress=note(ctx.dep.progress, ("deploy", "components", inst.component,
+                                                  "wait"), text))
+
+    return report
 
 
 def exit_reason(runtime: Runtime, inst: Instance) -> Callable[[], str | None]:
@@ -121,11 +147,25 @@ def switch(ctx: DeployContext) -> list[Instance]:
     for record in records:
         if record.kind == "static_site" and record.site_dir is not None:
             router.publish_site(ctx.app.id, record.name, record.site_dir)
+            wait_site(ctx, record.name)
     targets = {r.name: [i.port for i in r.instances if i.port] for r in records
                if r.kind == "service"}
     if targets:
         router.switch(ctx.app.id, targets)
     return old
+
+
+def wait_site(ctx: DeployContext, component: str, timeout: float = SITE_TIMEOUT) -> None:
+    """A static site goes live only once the router answers for it (a broken or orphaned
+    nginx would answer 404 for every site while the deployment said ACTIVE)."""
+    deadline = time.monotonic() + timeout
+    while not ctx.services.router.serves_site(ctx.app.id, component):
+        if time.monotonic() > deadline:
+            raise DockyardError(f"static site '{component}' is not served by the router "
+                                f"after {timeout:.0f} s", code="router.site_not_served",
+                                hint="Check the dockyard-nginx program (`dockyard status`) "
+                                     "and the router's logs, then deploy again.")
+        time.sleep(0.1)
 
 
 def routing_table(services: Services, app: App, spec: Any) -> list[AppRouting]:

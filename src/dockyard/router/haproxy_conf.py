@@ -38,10 +38,15 @@ defaults
     timeout queue 30s
     timeout tunnel 1h
     option forwardfor
+    log global
+    log-format "%b %s %ST %Ta %B"
     http-reuse safe
     retries 3
     option redispatch 1
     retry-on conn-failure empty-response
+    # a reload (an app added or removed) must not drop other apps' idle keep-alive clients:
+    # the old process answers their next request, with Connection: close, before it goes
+    option idle-close-on-response
 """
 
 NOT_FOUND = 'http-request return status 404 content-type text/plain string "Not Found" if !has_rt'
@@ -81,6 +86,7 @@ def _global(layout: Layout) -> str:
             f"    stats socket {_q(str(layout.stats_socket))} mode 600 level admin "
             f"expose-fd listeners\n"
             f"    stats timeout 30s\n"
+            f"    log {_q(str(layout.request_log))} len 512 format raw local0 info\n"
             f"    hard-stop-after 10m\n")
 
 

@@ -9,6 +9,8 @@ state.json and the config files, so a restart comes back serving the same backen
 from __future__ import annotations
 
 import grp
+import hashlib
+import http.client
 import os
 import pwd
 import shutil
@@ -32,7 +34,7 @@ from dockyard.router.files import (
     save_json,
     stage,
 )
-from dockyard.router.haproxy_conf import render_haproxy, service_backend, structure
+from dockyard.router.haproxy_conf import render_haproxy, service_backend, site_host, structure
 from dockyard.router.model import (
     AppRouting,
     Program,
@@ -47,6 +49,7 @@ from dockyard.router.model import (
 from dockyard.router.nginx_conf import render_nginx
 from dockyard.router.processes import accepts, free_port, reload_nginx
 from dockyard.router.slots import fit_slots, plan_switch, servers_on
+from dockyard.router.stats import ServiceCounters, parse_stat
 from dockyard.settings import Settings
 
 STATE_VERSION = 1
@@ -115,8 +118,10 @@ class HAProxyRouter:
                    "-S", f"{lay.master_socket},mode,600"]
         nginx = [binary("nginx"), "-p", f"{lay.nginx_prefix}/", "-e", str(lay.nginx_error_log),
                  "-c", str(lay.nginx_conf), "-g", "daemon off;"]
-        return [Program("dockyard-haproxy", haproxy, cwd=str(lay.home)),
-                Program("dockyard-nginx", nginx, cwd=str(lay.home))]
+        return [Program("dockyard-haproxy", prestart(lay.haproxy_pid, "haproxy", haproxy),
+                        cwd=str(lay.home)),
+                Program("dockyard-nginx", prestart(lay.nginx_pid, "nginx", nginx),
+                        cwd=str(lay.home))]
 
     def ready(self) -> bool:
         """Both processes answer: HAProxy's runtime API and nginx's port."""
@@ -192,6 +197,33 @@ class HAProxyRouter:
             return 0
         return runtime.current_sessions(answer, names)
 
+    def counters(self) -> dict[str, dict[str, ServiceCounters]]:
+        """app id → service component → its backend's and servers' counters (empty when
+        HAProxy is not running)."""
+        state = self._load()
+        try:
+            rows = parse_stat(runtime.command(self.layout.stats_socket, "show stat -1 6 -1"))
+        except (runtime.NotRunning, OSError):
+            return {}
+        out: dict[str, dict[str, ServiceCounters]] = {}
+        for app_id, app in state.apps.items():
+            for svc in app.services:
+                backend = service_backend(app_id, svc.component)
+                if (backend, "BACKEND") not in rows:
+                    continue
+                entry = ServiceCounters(backend, rows[(backend, "BACKEND")])
+                for i, slot in enumerate(state.slots.get(app_id, {}).get(svc.component, [])):
+                    for which in ("a", "b"):
+                        name = f"s{i}{which}"
+                        if (backend, name) in rows:
+                            entry.servers[name] = (slot.port(which), rows[(backend, name)])
+                out.setdefault(app_id, {})[svc.component] = entry
+        return out
+
+    @property
+    def request_log_path(self) -> Path:
+        return self.layout.request_log
+
     # -- static sites ----------------------------------------------------------------------
     def publish_site(self, app_id: str, component: str, release_dir: Path) -> None:
         """Serve ``release_dir`` from now on: rename a new symlink over ``current``."""
@@ -201,14 +233,31 @@ class HAProxyRouter:
                                 code="router.bad_release",
                                 hint="Build the site before publishing it.")
         link = self.layout.site_root(app_id, component)
-        link.parent.mkdir(parents=True, exist_ok=True)
+        copy = publish_copy(release, link.parent / "releases")
         tmp = link.with_name(f".current.{uuid.uuid4().hex}")
-        os.symlink(release, tmp)
+        os.symlink(copy, tmp)
         try:
+            previous = os.readlink(link) if link.is_symlink() else None
             os.replace(tmp, link)
         except OSError:
             tmp.unlink(missing_ok=True)
             raise
+        keep = {copy.name} | ({Path(previous).name} if previous else set())
+        for old in (link.parent / "releases").iterdir():
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def serves_site(self, app_id: str, component: str) -> bool:
+        """Does nginx answer for this site from its own server block (not an old worker's
+        configuration, nor the default 404)?"""
+        conn = http.client.HTTPConnection("127.0.0.1", self._load().nginx_port, timeout=2)
+        try:
+            conn.request("GET", "/", headers={"Host": site_host(app_id, component)})
+            return conn.getresponse().getheader("X-Dockyard-Site") == component
+        except OSError:
+            return False
+        finally:
+            conn.close()
 
     # -- internals -------------------------------------------------------------------------
     def _app(self, state: State, app_id: str) -> AppRouting:
@@ -235,8 +284,8 @@ class HAProxyRouter:
                              shared_port=self.shared_port, public=self.public)
         sites = [(app, site) for app in apps for site in app.sites]
         user = None
-        if os.geteuid() == 0:  # workers would drop to nobody and could not read DOCKYARD_HOME
-            user = (pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name)
+        if os.geteuid() == 0:  # workers never run as root: they only read published sites
+            user = worker_user()
         ngx = render_nginx(sites, self.layout, port=state.nginx_port, user=user)
         return hap, ngx
 
@@ -311,3 +360,45 @@ def check_ports(state: State, shared_port: int | None,
                                 f"by {owners[app.port]}", code="router.port_conflict",
                                 hint="Give each app its own free port.")
         owners[app.port] = f"app {app.name}"
+
+
+def worker_user() -> tuple[str, str]:
+    """nginx's workers: Debian's ``www-data``, else ``nobody``."""
+    for name in ("www-data", "nobody"):
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return name, grp.getgrgid(entry.pw_gid).gr_name
+    raise DockyardError("neither www-data nor nobody exists for nginx's workers",
+                        code="router.no_worker_user")
+
+
+def publish_copy(release: Path, into: Path) -> Path:
+    """A copy of the site that nginx's workers can read (hard links where possible, so it
+    costs no space), kept by the release it came from."""
+    digest = hashlib.sha256(str(release).encode()).hexdigest()[:16]
+    target = into / digest
+    if target.is_dir():
+        return target
+    into.mkdir(parents=True, exist_ok=True)
+    os.chmod(into, 0o755)
+    tmp = into / f".{digest}.{uuid.uuid4().hex[:8]}"
+    shutil.copytree(release, tmp, symlinks=True, copy_function=link_or_copy)
+    os.chmod(tmp, 0o755)
+    os.replace(tmp, target)
+    return target
+
+
+def link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def prestart(pidfile: Path, comm: str, command: list[str]) -> list[str]:
+    """``command``, first clearing what a killed master left (``router.prestart``)."""
+    from dockyard.entrypoints import ROUTER_PRESTART, argv
+
+    return argv(ROUTER_PRESTART, str(pidfile), comm, "--", *command)

@@ -112,5 +112,8 @@ class Runtime(Protocol):
     def usage(self, inst: Instance) -> Usage | None:
         """CPU seconds, memory and OOM kills of the instance, where the runtime measures them."""
 
+    def running(self, app_id: str) -> set[str]:
+        """Names (``Instance.program``) of the app's instances the runtime runs now."""
+
     def remove_app(self, app_id: str) -> None:
         """Stop every instance of the app and drop what the runtime keeps for it."""

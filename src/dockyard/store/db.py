@@ -15,6 +15,8 @@ from typing import Any
 
 from dockyard.errors import Conflict, NotFound
 from dockyard.logs import timestamp
+from dockyard.store.invocations import InvocationStore
+from dockyard.store.metrics import MetricStore
 from dockyard.store.migrations import MIGRATIONS
 from dockyard.store.records import App, Deployment, Token
 
@@ -26,7 +28,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Store:
+class Store(InvocationStore, MetricStore):
     """Apps, spec versions, deployments and tokens. Safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
@@ -198,9 +200,11 @@ class Store:
         return self.get_deployment(dep.app_id, dep.id)
 
     def update_deployment(self, dep: Deployment, **fields: Any) -> Deployment:
-        """Write progress, component commits or the error of a deployment."""
+        """Write progress, component records, the error, or (a restart re-targeted when it
+        runs) the release it clones."""
         cols = {"progress": "progress_json", "components": "components_json",
-                "error_code": "error_code", "error_message": "error_message"}
+                "error_code": "error_code", "error_message": "error_message",
+                "cloned_from": "cloned_from", "spec_version": "spec_version"}
         sets, args = [], []
         for key, value in fields.items():
             sets.append(f"{cols[key]}=?")

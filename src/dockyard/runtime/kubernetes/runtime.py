@@ -303,6 +303,10 @@ class KubernetesRuntime:
         """Not measured on a cluster yet (metrics-server's API would give it)."""
         return None
 
+    def running(self, app_id: str) -> set[str]:
+        """Nothing to reap on a cluster: its controllers remove a rolled-back release."""
+        return set()
+
     def remove_app(self, app_id: str) -> None:
         """Delete the app's namespace (everything in it goes with it)."""
         for ns in self.cluster.list("Namespace", None,
