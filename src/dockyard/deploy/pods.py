@@ -70,7 +70,7 @@ def health(services: Services, app: App, dep: Deployment | None) -> list[dict[st
 
 
 def run_log(services: Services, app: App, dep: Deployment, component: str | None,
-            tail: int | None) -> list[str]:
+            tail: int | None, *, prefix: bool = True) -> list[str]:
     """The run log lines of the deployment's pods (of the live pods, for the live deployment
     when none carries its id: a restart keeps the release it restarted)."""
     from dockyard.deploy.cluster import release_runtime
@@ -82,6 +82,6 @@ def run_log(services: Services, app: App, dep: Deployment, component: str | None
     runtime = release_runtime(services)
     lines: list[str] = []
     for inst in chosen:
-        prefix = f"{inst.component}-{inst.index} " if len(chosen) > 1 else ""
-        lines += [prefix + line for line in runtime.log_lines(inst, tail or 0)]
+        label = f"{inst.component}-{inst.index} " if prefix and len(chosen) > 1 else ""
+        lines += [label + line for line in runtime.log_lines(inst, tail or 0)]
     return lines[-tail:] if tail and tail > 0 else lines
