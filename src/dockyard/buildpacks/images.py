@@ -129,6 +129,10 @@ class ReleaseFiles:
     error_document: str = "404.html"
     catchall_document: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)   # what the build adds (NODE_ENV …)
+    path: tuple[str, ...] = ()           # dirs before the system's PATH (else <venv>/bin)
+    mounts: tuple[Path, ...] = ()        # host dirs it reads (shared node_modules …), copied
+                                         # at the same path; the venv and interpreter aside
 
 
 def site_conf(files: ReleaseFiles) -> str:
@@ -204,9 +208,7 @@ def release_image(buildah: Buildah, base: str, files: ReleaseFiles, name: str,
                 ["nginx", "-c", "/etc/dockyard/site.conf"])]
         elif files.run_command:
             config += ["--cmd", json.dumps(["/bin/bash", "-c", files.run_command])]
-        if files.venv:
-            config += ["--env", f"VIRTUAL_ENV={files.venv}",
-                       "--env", f"PATH={files.venv}/bin:{SYSTEM_PATH}"]
+        config += env_config(files)
         buildah.run("config", *config, ctr, log=log, what="buildah config")
         buildah.run("commit", "--quiet", ctr, name, log=log, what="buildah commit")
     finally:
@@ -215,11 +217,25 @@ def release_image(buildah: Buildah, base: str, files: ReleaseFiles, name: str,
     return name
 
 
+def env_config(files: ReleaseFiles) -> list[str]:
+    """``buildah config`` flags for the release's environment and PATH."""
+    env = dict(files.env)
+    path = list(files.path) or ([f"{files.venv}/bin"] if files.venv else [])
+    if files.venv:
+        env["VIRTUAL_ENV"] = str(files.venv)
+    if path:
+        env["PATH"] = ":".join([*path, SYSTEM_PATH])
+    return [arg for key, value in sorted(env.items()) for arg in ("--env", f"{key}={value}")]
+
+
 def _copy_release(buildah: Buildah, ctr: str, files: ReleaseFiles, log: Log) -> None:
     if files.app_dir:
         buildah.run("copy", ctr, str(files.app_dir), WORKSPACE, log=log, what="copy app")
     if files.venv:
         buildah.run("copy", ctr, str(files.venv), str(files.venv), log=log, what="copy venv")
+    skip = {files.venv, interpreter_prefix(files.venv) if files.venv else None}
+    for mount in (m for m in files.mounts if m not in skip):
+        buildah.run("copy", ctr, str(mount), str(mount), log=log, what=f"copy {mount}")
     if files.site_dir:
         buildah.run("copy", ctr, str(files.site_dir), f"{WORKSPACE}/site", log=log,
                     what="copy site")

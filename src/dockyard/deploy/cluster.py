@@ -129,7 +129,9 @@ def release_files(record: ComponentRecord, comp: Any, release: str) -> Any:
         error_document=getattr(comp, "error_document", None) or "404.html",
         catchall_document=getattr(comp, "catchall_document", None),
         labels={"org.opencontainers.image.revision": record.commit,
-                "dev.dockyard.deployment": release})
+                "dev.dockyard.deployment": release},
+        env={k: v for k, v in record.run_env.items() if k != "VIRTUAL_ENV"},
+        path=tuple(record.run_path), mounts=tuple(Path(m) for m in record.run_mounts))
 
 
 # -- the release -------------------------------------------------------------------------------
