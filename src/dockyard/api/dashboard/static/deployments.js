@@ -20,6 +20,22 @@ export function runningSteps(progress) {
   return out;
 }
 
+// Running leaf steps with what each is doing now: a step's ``detail`` (a Dockyard addition)
+// carries the last failed health-check attempt while the gate waits.
+export function stepDetails(progress) {
+  const out = [];
+  const walk = (steps, trail) => {
+    for (const s of steps || []) {
+      const base = s.message_base || "";
+      const label = (base && s.component_name ? `${base} ${s.component_name}` : base) || `${trail}${s.name}`;
+      if (s.steps && s.steps.length) walk(s.steps, `${trail}${s.name}/`);
+      else if (s.status === "RUNNING") out.push({ label, detail: s.detail || "" });
+    }
+  };
+  walk((progress || {}).steps, "");
+  return out;
+}
+
 // The first failing leaf step's reason: where a failed deployment stopped, and why.
 function failedStep(progress) {
   let found = null;
@@ -27,7 +43,7 @@ function failedStep(progress) {
     for (const s of steps || []) {
       if (found) return;
       if (s.steps && s.steps.length) walk(s.steps, `${trail}${s.name}/`);
-      else if (s.status === "ERROR") found = { step: `${trail}${s.name}`, reason: s.reason || {} };
+      else if (s.status === "ERROR") found = { step: `${trail}${s.name}`, reason: s.reason || {}, detail: s.detail };
     }
   };
   walk((progress || {}).steps, "");
@@ -66,13 +82,18 @@ function depSummary(title, dep) {
       h("dt", {}, "Duration"), h("dd", {}, deploymentDuration(dep))));
 }
 
+function stepItem({ label, detail }) {
+  return h("li", {}, h("span", { class: "spinner" }),
+    h("div", {}, label, detail && h("div", { class: "step-detail small" }, detail)));
+}
+
 function inProgressBlock(dep) {
-  const steps = runningSteps(dep.progress);
+  const steps = stepDetails(dep.progress);
   return h("div", { class: "in-progress", id: "in-progress" },
     depSummary("In progress", dep),
     progressBar(dep.progress),
     h("ul", { class: "steps", id: "running-steps" },
-      steps.length ? steps.map((s) => h("li", {}, h("span", { class: "spinner" }), s))
+      steps.length ? steps.map(stepItem)
         : h("li", { class: "muted" }, dep.phase.replaceAll("_", " ").toLowerCase())));
 }
 
@@ -86,6 +107,7 @@ function errorBlock(app, dep) {
     h("div", { class: "dep-title" }, h("strong", {}, canceled ? "Last deployment canceled" : "Last deployment failed"),
       " ", phaseBadge(dep.phase), " ", h("code", {}, shortId(dep.id))),
     h("p", {}, reason),
+    failed && failed.detail && h("p", { class: "step-detail small" }, `Last attempt: ${failed.detail}`),
     h("p", { class: "small" }, app.active_deployment ? "The active release below kept serving." : "Nothing is live."),
     (err.code || failed) && h("p", { class: "muted small" },
       [err.code && `code ${err.code}`, failed && `step ${failed.step}`].filter(Boolean).join(" · ")));
@@ -101,10 +123,6 @@ export function renderStatus(box, app, deployments) {
   }
   if (app.active_deployment) parts.push(depSummary("Active", app.active_deployment));
   else if (!running) parts.push(h("p", { class: "muted" }, "Nothing is live yet."));
-  if (app.pinned_deployment) {
-    parts.push(h("p", { class: "note" }, `Pinned to deployment ${shortId(app.pinned_deployment.id)} `
-      + "by a rollback: new deployments are refused until `dockyard apps rollback-commit`."));
-  }
   box.replaceChildren(...parts);
 }
 
