@@ -60,7 +60,8 @@ function render(app, list) {
   renderComponents($("components"), spec);
   const target = logTarget();
   renderHistory($("deployments"), state.deployments,
-    { selectedId: state.selectedId || (target && target.id), onLogs: selectLogs, onRollback: openRollback });
+    { selectedId: state.selectedId || (target && target.id), onLogs: selectLogs, onRollback: openRollback,
+      pinned: Boolean(app.pinned_deployment) });
   pager($("deployments-pager"), { page: state.page, perPage: PER_PAGE, total: state.total, onPage: goTo });
   fillComponentSelect(spec);
   followLogs();

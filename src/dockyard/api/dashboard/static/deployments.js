@@ -36,18 +36,19 @@ export function stepDetails(progress) {
   return out;
 }
 
-// The first failing leaf step's reason: where a failed deployment stopped, and why.
+// The first failing leaf step's reason: where a failed deployment stopped, and why; with the
+// last detail a failing step recorded (e.g. the last failed health-check attempt).
 function failedStep(progress) {
-  let found = null;
+  const failed = [];
   const walk = (steps, trail) => {
     for (const s of steps || []) {
-      if (found) return;
       if (s.steps && s.steps.length) walk(s.steps, `${trail}${s.name}/`);
-      else if (s.status === "ERROR") found = { step: `${trail}${s.name}`, reason: s.reason || {}, detail: s.detail };
+      else if (s.status === "ERROR") failed.push({ step: `${trail}${s.name}`, reason: s.reason || {}, detail: s.detail });
     }
   };
   walk((progress || {}).steps, "");
-  return found;
+  if (!failed.length) return null;
+  return { ...failed[0], detail: (failed.find((f) => f.detail) || {}).detail };
 }
 
 function commitOf(dep) {
@@ -133,7 +134,7 @@ function progressCell(dep) {
   return h("div", {}, progressBar(p), steps.length ? h("div", { class: "muted small" }, steps.join(", ")) : null);
 }
 
-function historyRow(dep, { selected, onLogs, onRollback }) {
+function historyRow(dep, { selected, onLogs, onRollback, pinned }) {
   const canRollBack = dep.phase === "SUPERSEDED";
   return h("tr", { class: selected ? "selected" : "", dataset: { deployment: dep.id, phase: dep.phase } },
     cell("Deployment", h("code", {}, shortId(dep.id)),
@@ -147,8 +148,9 @@ function historyRow(dep, { selected, onLogs, onRollback }) {
     h("td", { class: "row-actions" },
       h("button", { class: "btn btn-small", type: "button", onclick: () => onLogs(dep.id) },
         selected ? "Showing logs" : "Logs"),
-      canRollBack && h("button", { class: "btn btn-small", type: "button", "data-write": true,
-        title: "Deploy this release again, without a rebuild", onclick: () => onRollback(dep.id) },
+      canRollBack && h("button", { class: "btn btn-small", type: "button", "data-write": true, disabled: pinned,
+        title: pinned ? "Commit or revert the rollback first" : "Deploy this release again, without a rebuild",
+        onclick: () => onRollback(dep.id) },
       "Roll back here")));
 }
 

@@ -13,11 +13,11 @@ import { $, cell, errorText, flash, h, phaseBadge, shortId } from "./ui.js";
 
 const state = { liveId: null, liveSpec: null, editing: null, drawn: "" };
 
-export function isSecret(env) {
+function isSecret(env) {
   return env.type === "SECRET" || /^EV\[/.test(String(env.value ?? ""));
 }
 
-export function whenLabel(env) {
+function whenLabel(env) {
   return (env.scope || "RUN_AND_BUILD_TIME").replaceAll("_", " ").toLowerCase();
 }
 
@@ -135,7 +135,7 @@ async function save(app, scope, entries, form) {
     const body = await api("PUT", appPath(appId), { spec_yaml: edited.spec_yaml });
     const saved = body.app || {};
     const dep = saved.in_progress_deployment || saved.pending_deployment;
-    flash(`Saved ${scope.label}'s variables as spec version ${(saved.dockyard || {}).spec_version}`
+    flash(`Saved ${scope.name ? `${scope.label}'s` : "the app's"} variables as spec version ${(saved.dockyard || {}).spec_version}`
       + (dep ? `; deployment ${shortId(dep.id)} started. The values change here once it is live.` : "."), "info");
     stopEdit();
   } catch (err) {

@@ -50,7 +50,8 @@ function drawMoments(u) {
   ctx.save();
   ctx.lineWidth = Math.max(1, devicePixelRatio);
   ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
-  for (const m of moments) {
+  let labelEnd = -Infinity; // labels that would overlap the previous one are left out
+  for (const m of [...moments].sort((a, b) => a.t - b.t)) {
     const x = Math.round(u.valToPos(m.t, "x", true));
     if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
     ctx.strokeStyle = m.live ? css("--ok") : css("--bad");
@@ -60,7 +61,11 @@ function drawMoments(u) {
     ctx.moveTo(x, top);
     ctx.lineTo(x, top + height);
     ctx.stroke();
-    ctx.fillText(shortId(m.id).slice(0, 4), x + 3 * devicePixelRatio, top + 12 * devicePixelRatio);
+    const label = shortId(m.id).slice(0, 4);
+    if (x + 3 * devicePixelRatio > labelEnd) {
+      ctx.fillText(label, x + 3 * devicePixelRatio, top + 12 * devicePixelRatio);
+      labelEnd = x + ctx.measureText(label).width + 8 * devicePixelRatio;
+    }
   }
   ctx.restore();
 }
@@ -76,6 +81,8 @@ function options(chart, names, width) {
     axes: [axis, { ...axis, size: 50 }],
     series: [{}, ...names.map((name, i) => ({
       label: name, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: false,
+      // dots while the samples are few, so a lone sample between gaps still shows
+      points: { show: (u, si) => u.data[si].filter((v) => v !== null).length < 90, size: 5 },
       value: (_u, v) => (v === null || v === undefined ? "–" : `${+v.toFixed(2)} ${chart.unit}`),
     }))],
     hooks: { draw: [drawMoments] },
@@ -136,6 +143,7 @@ function setMoments(body) {
     ? { id: d.id, t: d.t, live: true }
     : { id: d.id, t: Date.parse(d.created_at) / 1000, live: false }))
     .filter((m) => Number.isFinite(m.t));
+  $("charts").dataset.moments = String(moments.length);
 }
 
 async function poll(force = false) {

@@ -41,10 +41,6 @@ export function renderComponents(tbody, spec) {
     : [h("tr", {}, h("td", { colspan: 4, class: "muted" }, "No components."))]));
 }
 
-export function isSecret(env) {
-  return env.type === "SECRET" || /^EV\[/.test(String(env.value ?? ""));
-}
-
 export function issueList(body) {
   const errors = body.errors || [];
   if (!errors.length) return h("pre", { class: "issues" }, body.message || "invalid spec");
