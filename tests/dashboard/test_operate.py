@@ -20,11 +20,15 @@ import pytest
 from tests.conftest import wait_for
 from tests.dashboard.conftest import APP, SECRET_PLAINTEXT, Site, sign_in
 from tests.dashboard.pages import open_app, open_tab, roll_back, watch_phases
-from tests.e2e.conftest import commit, get, git, make_repo
+from tests.e2e.conftest import commit, get, make_repo
 from tests.e2e.load import LoadLoop
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(420)]
 NEW_GREETING = "changed-in-the-dashboard"
+BREAKS_ON_MODE = """
+if os.environ.get("MODE") == "never-live":  # a bad setting: the health check fails
+    HEALTHY = False
+"""
 
 
 def app_page(new_page: Any, site: Site, tab: str = "", token: str | None = None) -> Any:
@@ -124,10 +128,17 @@ def test_env_change_goes_live_and_secrets_stay_write_only(site: Site, new_page, 
 
 def test_env_view_shows_live_values_while_a_deploy_fails_with_its_attempts(site: Site, new_page,  # type: ignore[no-untyped-def]
                                                                             both):
-    page = app_page(new_page, site, "env")
-    page.wait_for_function("() => document.querySelector('#env-scopes tr[data-key=MODE]')")
-    commit(site.repo, {"unhealthy": "the health check answers 500\n"})
+    """A bad value breaks the app: its deployment fails at the health gate, and the env page
+    goes on showing what the live release runs with."""
+    code = (APP / "app.py").read_text() + BREAKS_ON_MODE
+    commit(site.repo, {"app.py": code})
+    page = app_page(new_page, site)
+    live = site.app()["active_deployment"]["id"]
+    page.click("#deploy")  # ship the code that reads MODE (an env edit keeps the commit)
+    assert watch_phases(page, live)[1][-1] == "ACTIVE"
     before = site.deployments()[0]["id"]
+    open_tab(page, "env")
+    page.wait_for_function("() => document.querySelector('#env-scopes tr[data-key=MODE]')")
     page.click("[data-edit='web']")
     page.locator(".env-edit-row[data-key='MODE'] .env-input").fill("never-live")
     page.click("[data-env-save]")
@@ -155,8 +166,6 @@ def test_env_view_shows_live_values_while_a_deploy_fails_with_its_attempts(site:
     assert "never-live" in page.inner_text("#env-scopes tr[data-key='MODE']")  # marked as not live
     assert "did not go live" in page.inner_text("#env-notice")
     both(page, "env-after-failure")
-    git(site.repo, "rm", "-q", "unhealthy")
-    git(site.repo, "commit", "-q", "-m", "healthy again")
 
 
 def test_console_runs_a_command_in_the_live_release(site: Site, new_page, both):  # type: ignore[no-untyped-def]
