@@ -100,8 +100,9 @@ function notice(app) {
     parts.push(h("p", { class: "note", id: "env-deploying" }, "Deployment ", h("code", {}, shortId(running.id)), " is ",
       phaseBadge(running.phase), ": the values below are still the live ones; they change when it goes live."));
   } else if (state.liveSpec && JSON.stringify(state.liveSpec) !== JSON.stringify(app.spec)) {
-    parts.push(h("p", { class: "note" }, "The app's spec has changes that did not go live (its last deployment "
-      + "failed or was canceled). The values below are the live ones; edits start from the app's spec."));
+    parts.push(h("p", { class: "note" }, "The app's spec has changes that did not go live (a deployment that "
+      + "failed or was canceled, or a rollback to an older release). The values below are the live ones; "
+      + "edits start from the app's spec."));
   }
   if (!app.active_deployment) parts.push(h("p", { class: "muted" }, "Nothing is live yet: showing the app's spec."));
   return parts;
