@@ -73,7 +73,8 @@ class Platform(ServicesView):
                 "app_is_static": checked["is_static"], "existing_static_apps": "0",
                 "max_free_static_apps": "unlimited", "app_cost": 0,
                 "app_tier_downgrade_cost": 0, "spec": checked["spec"],
-                "notes": checked["notes"], "undeployable": checked["undeployable"]}
+                "notes": checked["notes"], "undeployable": checked["undeployable"],
+                "builds": checked.get("builds", [])}
 
     # -- apps ------------------------------------------------------------------------------
     def create_app(self, checked: dict[str, Any]) -> App:
