@@ -96,7 +96,6 @@ class Platform(ServicesView):
         pins = {} if update_sources else kept_commits(self.store, app, checked["spec"])
         app = self.store.update_spec(app.id, checked["spec"], checked["yaml"],
                                      checked["notes"])
-        self.refuse_if_pinned(app)
         dep = self.store.create_deployment(app, phase="PENDING_BUILD", cause="app spec updated",
                                            cause_type="MANUAL",
                                            options={"commits": pins} if pins else None)
