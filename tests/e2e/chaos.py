@@ -75,20 +75,35 @@ class Target:
         except (OSError, urllib.error.URLError, ssl.SSLError, ValueError):
             return None
 
+    def rpc(self, method: str, *args: Any) -> Any:
+        """One call to supervisord's XML-RPC on its socket (the connection closed after);
+        None when it does not answer or refuses."""
+        import xmlrpc.client
+
+        from supervisor.xmlrpc import SupervisorTransport
+
+        transport = SupervisorTransport(None, None, f"unix://{self.supervisor.sock}")
+        proxy = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+        try:
+            return getattr(proxy.supervisor, method)(*args)
+        except (OSError, xmlrpc.client.Error):
+            return None
+        finally:
+            transport.close()
+
+    def supervisord_running(self) -> bool:
+        state = self.rpc("getState")
+        return bool(state and state["statename"] == "RUNNING")
+
+    def processes(self) -> list[dict[str, Any]]:
+        """supervisord's record of every program (name, statename, pid)."""
+        return list(self.rpc("getAllProcessInfo") or [])
+
     def program_pid(self, name: str) -> int | None:
         """The pid supervisord gives for a RUNNING program (None otherwise, or when
         supervisord does not answer)."""
-        try:
-            info = self.supervisor.process_info(name)
-        except OSError:
-            return None
+        info = self.rpc("getProcessInfo", name)
         return int(info["pid"]) if info and info["statename"] == "RUNNING" else None
-
-    def programs(self) -> list[str]:
-        try:
-            return [str(i["name"]) for i in self.supervisor.all_process_info()]
-        except OSError:
-            return []
 
 
 def fetch(port: int, path: str, timeout: float = 3) -> tuple[int, str]:

@@ -87,9 +87,9 @@ def supervisord(chaos: Chaos) -> Victim:
 
     def ready() -> str | None:
         now = chaos.target.supervisor.pid()
-        if now in (None, pid) or not chaos.target.supervisor.running():
+        if now in (None, pid) or not chaos.target.supervisord_running():
             return "no new supervisord answers yet"
-        infos = chaos.target.supervisor.all_process_info()
+        infos = chaos.target.processes()
         waiting = [i["name"] for i in infos if i["statename"] != "RUNNING"]
         return f"not RUNNING yet: {', '.join(waiting)}" if waiting else None
     return Victim(pid, f"supervisord (pid {pid})", ready)
