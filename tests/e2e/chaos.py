@@ -223,11 +223,31 @@ class Chaos:
         raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} "
                              f"(last: {last!r})")
 
+    def active_deployment(self) -> str:
+        got = self.target.api(f"/v2/apps/{self.app_id}")
+        assert got, "the API does not answer"
+        return str(got["app"]["active_deployment"]["id"])
+
+    def instances(self) -> list[str]:
+        """The app's instance programs as supervisord has them."""
+        return sorted(str(i["name"]) for i in self.target.processes()
+                      if str(i["name"]).startswith(f"i-{self.app_id[:8]}-"))
+
+    def settle(self, timeout: float = 120) -> None:
+        """Only the live deployment's instances run (the release before it has drained), so
+        a fault meets a steady installation."""
+        def steady() -> bool:
+            active = self.active_deployment()[:8]
+            names = self.instances()
+            return bool(names) and all(f"-{active}-" in n for n in names)
+        self.wait(steady, "the previous release to drain", timeout, 0.2)
+
     # -- one fault -----------------------------------------------------------------------
     def run(self, fault: Fault) -> Row:
         row = Row(fault.name)
         start = time.perf_counter()
         try:
+            self.settle()
             victim = fault.find(self)
             row.pid, row.what = victim.pid, victim.what
             killed = time.perf_counter()

@@ -116,7 +116,10 @@ def gunicorn_of(launcher: int) -> int | None:
 
 
 def gunicorn_master(chaos: Chaos) -> Victim:
-    name = instance_programs(chaos)[0]
+    """The gunicorn master of an instance of the live release; it is back when the
+    instance's launcher was started again (the old one ends once everything the instance
+    ran has ended, orphaned workers included) and the new gunicorn answers on its port."""
+    name = instance_programs(chaos, chaos.active_deployment())[0]
     launcher = chaos.target.program_pid(name)
     assert launcher, f"{name} is not RUNNING"
     pid = gunicorn_of(launcher)
@@ -125,9 +128,9 @@ def gunicorn_master(chaos: Chaos) -> Victim:
 
     def ready() -> str | None:
         now = chaos.target.program_pid(name)
-        master = gunicorn_of(now) if now else None
-        if master in (None, pid):
-            return f"{name} has no new gunicorn yet"
+        master = gunicorn_of(now) if now not in (None, launcher) else None
+        if master is None:
+            return f"{name} has not started a new gunicorn yet"
         status, body = fetch(port, "/health")
         return None if status == 200 else f"{name} on port {port} answers {status}: {body[:60]}"
     return Victim(pid, f"gunicorn master of {name} (pid {pid})", ready)
