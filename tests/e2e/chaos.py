@@ -332,9 +332,22 @@ class Chaos:
         row.deploy_failed += sum(st != 200 for st, _ in fresh)
         row.orphans = self.orphans()
 
-    def orphans(self) -> list[str]:
-        """Processes of this installation that supervisord did not start (an orphan of a
-        killed process still answering), as ``pid comm``."""
+    def orphans(self, settle: float = 15) -> list[str]:
+        """Processes of this installation that run outside supervisord's tree (an orphan of a
+        killed process, still answering), as ``pid comm (command line)``.
+
+        A process counts when its parent links lead to init, not to supervisord (nor to us:
+        the CLI), and it is still there ``settle`` seconds on: a process on its way out (a
+        killed master's worker finishing) is not an orphan that answers requests.
+        """
+        suspects = self.outside_tree()
+        deadline = time.monotonic() + settle
+        while suspects and time.monotonic() < deadline:
+            time.sleep(0.2)
+            suspects &= self.outside_tree()
+        return [f"{pid} {procs.comm(pid)} ({procs.cmdline(pid)[:60]})" for pid in sorted(suspects)]
+
+    def outside_tree(self) -> set[int]:
         from dockyard.paths import Home
         from dockyard.runtime.local.leftovers import marks
 
@@ -342,13 +355,14 @@ class Chaos:
         every = {p.pid: p for p in procs.every()}
         mine = marks(Home(self.target.home))
         own = os.getpid()
-        found = []
+        found = set()
         for proc in every.values():
             if proc.pid in (own, sup) or not any(m in proc.text for m in mine):
                 continue
             chain = procs.ancestors(proc.pid, every)
-            if sup not in chain and own not in chain:
-                found.append(f"{proc.pid} {proc.comm}")
+            # a chain cut short (a parent that ended during the scan) proves nothing
+            if chain and chain[-1] == 1 and sup not in chain and own not in chain:
+                found.add(proc.pid)
         return found
 
     # -- rows in the database --------------------------------------------------------------
