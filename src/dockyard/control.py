@@ -131,7 +131,33 @@ def down(home: Home) -> dict[str, Any]:
     sup.shutdown()
     left = leftovers.stop(home)
     return {"stopped": was is not None or bool(left), "supervisord_pid": was,
-            "leftovers_stopped": left}
+            "leftovers_stopped": left, "jobs_stopped": stop_job_workers(home)}
+
+
+def stop_job_workers(home: Home) -> int:
+    """SIGTERM the workers of running scheduled jobs (they run outside supervisord, so that
+    an API server restart does not stop them); each stops its job and records it."""
+    import os
+    import signal
+
+    from dockyard.locks import job_lock_held
+    from dockyard.store import Store
+
+    if not home.db.exists():
+        return 0
+    store = Store(home.db)
+    stopped = 0
+    try:
+        for inv in store.open_invocations():
+            if inv.pid and job_lock_held(home, inv.id):
+                try:
+                    os.kill(inv.pid, signal.SIGTERM)
+                    stopped += 1
+                except ProcessLookupError:
+                    continue
+    finally:
+        store.close()
+    return stopped
 
 
 def status(home: Home) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import wait_for
-from tests.e2e.conftest import Platform, commit, get, make_repo, new_platform, stop
+from tests.e2e.conftest import Platform, commit, deploy_copy, get, new_platform, stop
 from tests.e2e.test_isolation import VICTIM
 
 pytestmark = pytest.mark.slow
@@ -24,13 +24,8 @@ pytestmark = pytest.mark.slow
 def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     root = tmp_path_factory.mktemp("faults")
     platform = new_platform(root, DOCKYARD_PUSH_POLL_SECONDS="0")
-    repo = make_repo(root / "steady", VICTIM)
-    platform.map_url("https://github.com/example/steady.git", repo)
     platform.cli("up")
-    spec = root / "steady.yaml"
-    spec.write_text((VICTIM / "app.yaml").read_text().replace("name: zerodown", "name: steady")
-                    .replace("repo: example/zerodown", "repo: example/steady"))
-    platform.deploy_spec(spec)
+    repo = deploy_copy(platform, root, VICTIM, "steady")
     yield platform, repo
     stop(platform)
 

@@ -164,3 +164,10 @@ def test_a_killed_nginx_master_leaves_no_worker_behind_when_it_restarts(running_
     wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in old_workers),
              "the old workers to be gone")
     assert request(site_app.port, "/static/")[1] == b"<h1>home v1</h1>"
+
+
+def test_serves_site_tells_a_published_site_from_nginx_default_answer(running_router,  # type: ignore[no-untyped-def]
+                                                                      site_app):
+    router = running_router.router
+    assert router.serves_site(site_app.app_id, "assets")
+    assert not router.serves_site(site_app.app_id, "missing-site")

@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dockyard.api import routes_catalog
+from dockyard.api.deployment_view import deployment_view, spec_lookup
 from dockyard.api.errors import error_response
 from dockyard.api.shapes import app_json, page
 from dockyard.appspec.traffic import primary_domain_of
@@ -100,9 +101,11 @@ def the_app(request: Request) -> App:
 def app_body(plat: Any, app: App, states: dict[str, Any] | None = None) -> dict[str, Any]:
     """The App object; in public mode with its domains' phases (``app.domains[]``)."""
     settings = plat.settings
+    spec_of = spec_lookup(plat.store, app.id)
     body = app_json(app, plat.store.list_deployments(app.id),
                     settings.live_url(app.port, app.name, primary_domain_of(app.spec)),
-                    settings.default_ingress(app.port, app.name))
+                    settings.default_ingress(app.port, app.name),
+                    lambda dep: deployment_view(plat.store, dep, spec_of))
     body["dockyard"]["isolation"] = describe_app(app.id, app.spec, plat.services.isolation)
     if settings.public:
         from dockyard.ingress.shapes import app_domains_json, default_ingress_json
@@ -160,7 +163,8 @@ async def update_app(request: Request) -> Response:
     app = the_app(request)
     checked = spec_from_body(body)
     public_problems(request, checked)
-    app = platform(request).update_app(app, checked)
+    app = platform(request).update_app(
+        app, checked, update_sources=bool(body.get("update_all_source_versions")))
     return one_app(request, app)
 
 

@@ -29,8 +29,12 @@ def show_apps(items: list[dict[str, Any]], output: str, fmt: str | None, no_head
 
 
 def create(spec_file: str, *, wait: bool, upsert: bool, output: str, fmt: str | None,
-           no_header: bool) -> None:
+           no_header: bool, update_sources: bool = False, project_id: str | None = None) -> None:
     body = read_spec(spec_file)
+    if update_sources:
+        body["update_all_source_versions"] = True  # used when --upsert updates the app
+    if project_id:
+        body["project_id"] = project_id
     client = Client()
     try:
         app = client.post("/v2/apps", body)["app"]
@@ -54,12 +58,13 @@ def finish(client: Client, app: dict[str, Any], *, wait: bool, output: str, fmt:
     show_apps([app], output, fmt, no_header, raw=[app])
 
 
-def list_(output: str, fmt: str | None, no_header: bool) -> None:
+def list_(output: str, fmt: str | None, no_header: bool, with_projects: bool = False) -> None:
     client = Client()
     items: list[dict[str, Any]] = []
     page = 1
     while True:
-        body = client.get("/v2/apps", page=page, per_page=200)
+        body = client.get("/v2/apps", page=page, per_page=200,
+                          with_projects="true" if with_projects else None)
         items += body["apps"]
         if "next" not in body.get("links", {}).get("pages", {}):
             break
@@ -99,9 +104,11 @@ def show_domains(app: dict[str, Any]) -> None:
 
 
 def update(ref: str, spec_file: str, *, wait: bool, output: str, fmt: str | None,
-           no_header: bool) -> None:
+           no_header: bool, update_sources: bool = False) -> None:
     client = Client()
-    app = client.put(app_path(ref), read_spec(spec_file))["app"]
+    body = read_spec(spec_file)
+    body["update_all_source_versions"] = update_sources
+    app = client.put(app_path(ref), body)["app"]
     finish(client, app, wait=wait, output=output, fmt=fmt, no_header=no_header)
 
 
@@ -138,24 +145,60 @@ def propose(spec_file: str, app_id: str | None, output: str) -> None:
         print(f"Note                  {note}")
 
 
-def spec_get(ref: str, fmt: str) -> None:
-    app = Client().get(app_path(ref))["app"]
-    if fmt == "json":
-        print(json.dumps(app["spec"], indent=2))
-    elif fmt == "yaml":
-        sys.stdout.write(app["dockyard"]["spec_yaml"])
-    else:
+def spec_get(ref: str, fmt: str, deployment: str | None = None) -> None:
+    """The app's spec as stored (YAML keeps the user's comments), or with ``--deployment``
+    the spec that deployment ran."""
+    if fmt not in ("yaml", "json"):
         raise DockyardError(f"--format must be yaml or json, not {fmt!r}")
+    client = Client()
+    app = client.get(app_path(ref))["app"]
+    if deployment:
+        spec = client.get(app_path(app["id"], f"/deployments/{deployment}"))["deployment"]["spec"]
+        print_spec(spec, fmt)
+    elif fmt == "json":
+        print(json.dumps(app["spec"], indent=2))
+    else:
+        sys.stdout.write(app["dockyard"]["spec_yaml"])
 
 
-def spec_validate(path: str, output: str) -> None:
-    """Offline validation (like doctl's --schema-only): print the spec or every error."""
+def print_spec(spec: dict[str, Any], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(spec, indent=2))
+        return
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.dump(spec, sys.stdout)
+
+
+def spec_validate(path: str, output: str, schema_only: bool = False) -> None:
+    """doctl's ``spec validate``: checked here first (every error, with file and line); then,
+    unless ``--schema-only``, on the server as ``propose`` does, printing the spec the server
+    would store. Without a running server the offline check stands, and says so."""
     from dockyard.appspec import load_spec_file
 
     doc = load_spec_file(path)
-    if output == "json":
-        print(json.dumps(doc.to_dict(), indent=2))
+    checked = None if schema_only else server_check(doc)
+    if checked is None:
+        if output == "json":
+            print(json.dumps(doc.to_dict(), indent=2))
+        else:
+            sys.stdout.write(doc.to_yaml())
     else:
-        sys.stdout.write(doc.to_yaml())
-    for note in doc.notes:
+        print_spec(checked["spec"], "json" if output == "json" else "yaml")
+    for note in (checked or {}).get("notes", doc.notes):
         sys.stderr.write(f"       note: {note}\n")
+
+
+def server_check(doc: Any) -> dict[str, Any] | None:
+    """The server's ``propose`` answer for a spec; None when Dockyard is not running."""
+    try:
+        client = Client()
+        return client.post("/v2/apps/propose", {"spec": doc.to_dict(), "spec_yaml": doc.to_yaml()})
+    except DockyardError as exc:
+        if exc.code != "cli.not_running":
+            raise
+    sys.stderr.write("       note: Dockyard is not running: checked offline only (as "
+                     "--schema-only)\n")
+    return None

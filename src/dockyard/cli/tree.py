@@ -9,7 +9,9 @@ import click
 from dockyard.cli import (  # noqa: F401 - each adds its commands to `cli`
     app_commands,
     data_commands,
+    job_commands,
     k8s_commands,
+    parity_commands,
     service,
 )
 from dockyard.cli.groups import cli

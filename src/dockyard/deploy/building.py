@@ -34,8 +34,14 @@ def fetch_all(ctx: DeployContext) -> dict[str, tuple[Any, str]]:
 
     fetched: dict[tuple[str, str], str] = {}
     result: dict[str, tuple[Any, str]] = {}
+    pinned: dict[str, str] = ctx.dep.options.get("commits") or {}
     for _kind, comp in ctx.built():
         ref = source_ref(*source_of(comp))
+        if comp.name in pinned:
+            ctx.log.step(f"Keeping '{comp.name}' at {pinned[comp.name][:12]}: its source did "
+                         "not change (update_all_source_versions is false)")
+            result[comp.name] = (ref, pinned[comp.name])
+            continue
         key = (ref.url, ref.branch)
         if key not in fetched:
             ctx.log.step(f"Fetching {ref.label} ({ref.branch})")

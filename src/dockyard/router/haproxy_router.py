@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import grp
 import hashlib
+import http.client
 import os
 import pwd
 import shutil
@@ -33,7 +34,7 @@ from dockyard.router.files import (
     save_json,
     stage,
 )
-from dockyard.router.haproxy_conf import render_haproxy, service_backend, structure
+from dockyard.router.haproxy_conf import render_haproxy, service_backend, site_host, structure
 from dockyard.router.model import (
     AppRouting,
     Program,
@@ -48,6 +49,7 @@ from dockyard.router.model import (
 from dockyard.router.nginx_conf import render_nginx
 from dockyard.router.processes import accepts, free_port, reload_nginx
 from dockyard.router.slots import fit_slots, plan_switch, servers_on
+from dockyard.router.stats import ServiceCounters, parse_stat
 from dockyard.settings import Settings
 
 STATE_VERSION = 1
@@ -195,6 +197,33 @@ class HAProxyRouter:
             return 0
         return runtime.current_sessions(answer, names)
 
+    def counters(self) -> dict[str, dict[str, ServiceCounters]]:
+        """app id → service component → its backend's and servers' counters (empty when
+        HAProxy is not running)."""
+        state = self._load()
+        try:
+            rows = parse_stat(runtime.command(self.layout.stats_socket, "show stat -1 6 -1"))
+        except (runtime.NotRunning, OSError):
+            return {}
+        out: dict[str, dict[str, ServiceCounters]] = {}
+        for app_id, app in state.apps.items():
+            for svc in app.services:
+                backend = service_backend(app_id, svc.component)
+                if (backend, "BACKEND") not in rows:
+                    continue
+                entry = ServiceCounters(backend, rows[(backend, "BACKEND")])
+                for i, slot in enumerate(state.slots.get(app_id, {}).get(svc.component, [])):
+                    for which in ("a", "b"):
+                        name = f"s{i}{which}"
+                        if (backend, name) in rows:
+                            entry.servers[name] = (slot.port(which), rows[(backend, name)])
+                out.setdefault(app_id, {})[svc.component] = entry
+        return out
+
+    @property
+    def request_log_path(self) -> Path:
+        return self.layout.request_log
+
     # -- static sites ----------------------------------------------------------------------
     def publish_site(self, app_id: str, component: str, release_dir: Path) -> None:
         """Serve ``release_dir`` from now on: rename a new symlink over ``current``."""
@@ -217,6 +246,18 @@ class HAProxyRouter:
         for old in (link.parent / "releases").iterdir():
             if old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+    def serves_site(self, app_id: str, component: str) -> bool:
+        """Does nginx answer for this site from its own server block (not an old worker's
+        configuration, nor the default 404)?"""
+        conn = http.client.HTTPConnection("127.0.0.1", self._load().nginx_port, timeout=2)
+        try:
+            conn.request("GET", "/", headers={"Host": site_host(app_id, component)})
+            return conn.getresponse().getheader("X-Dockyard-Site") == component
+        except OSError:
+            return False
+        finally:
+            conn.close()
 
     # -- internals -------------------------------------------------------------------------
     def _app(self, state: State, app_id: str) -> AppRouting:

@@ -15,18 +15,21 @@ from typing import Any
 
 from dockyard.errors import Conflict, NotFound
 from dockyard.logs import timestamp
+from dockyard.store.invocations import InvocationStore
+from dockyard.store.metrics import MetricStore
 from dockyard.store.migrations import MIGRATIONS
 from dockyard.store.records import App, Deployment, Token
 
 # App ids must never collide with the literal routes under /v2/apps.
-RESERVED_NAMES = {"propose", "regions", "tiers", "metrics", "instance_sizes", "detect"}
+RESERVED_NAMES = {"propose", "regions", "tiers", "metrics", "instance_sizes", "detect",
+                  "buildpacks"}
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Store:
+class Store(InvocationStore, MetricStore):
     """Apps, spec versions, deployments and tokens. Safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
