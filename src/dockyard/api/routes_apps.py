@@ -39,20 +39,24 @@ async def read_json(request: Request) -> dict[str, Any]:
     return data
 
 
-def spec_from_body(body: dict[str, Any]) -> dict[str, Any]:
+def spec_from_body(body: dict[str, Any], **options: bool) -> dict[str, Any]:
     """The checked spec of a request: from ``spec_yaml`` when the client sent the user's YAML
     text (so comments survive), else from DigitalOcean's ``spec`` object. Checking runs in a
-    child process (``deploy.specs.check``), so the API server stays small."""
+    child process (``deploy.specs.check``), so the API server stays small. ``options``:
+    ``inspect`` (propose: look into the repositories), ``gate`` (create, update: refuse what
+    will not deploy unless the body asks ``skip_undeployable``)."""
     from dockyard.offload import call
 
+    if options.get("gate"):
+        options["skip_undeployable"] = body.get("skip_undeployable") is True
     text = body.get("spec_yaml")
     if isinstance(text, str) and text.strip():
-        return call("spec.check", text=text)
+        return call("spec.check", text=text, **options)
     spec = body.get("spec")
     if not isinstance(spec, dict):
         raise DockyardError('request body needs "spec": an App Spec object',
                             code="bad_request")
-    return call("spec.check", data=spec)
+    return call("spec.check", data=spec, **options)
 
 
 def public_base(request: Request) -> str:
@@ -148,7 +152,7 @@ async def list_or_get_apps(request: Request) -> Response:
 
 async def create_app(request: Request) -> Response:
     body = await read_json(request)
-    checked = spec_from_body(body)
+    checked = spec_from_body(body, gate=True)
     public_problems(request, checked)
     app = platform(request).create_app(checked)
     return one_app(request, app)
@@ -161,7 +165,7 @@ async def get_app(request: Request) -> Response:
 async def update_app(request: Request) -> Response:
     body = await read_json(request)
     app = the_app(request)
-    checked = spec_from_body(body)
+    checked = spec_from_body(body, gate=True)
     public_problems(request, checked)
     app = platform(request).update_app(
         app, checked, update_sources=bool(body.get("update_all_source_versions")))
@@ -175,8 +179,13 @@ async def delete_app(request: Request) -> Response:
 
 
 async def propose(request: Request) -> Response:
+    """Validate on the server; a token that may write also has the repositories looked into
+    (a read-only token must not make the server fetch URLs of its choosing)."""
     body = await read_json(request)
-    return JSONResponse(platform(request).propose(spec_from_body(body), body.get("app_id")))
+    token = getattr(request.state, "token", None)
+    inspect = not getattr(token, "read_only", False)
+    return JSONResponse(platform(request).propose(spec_from_body(body, inspect=inspect),
+                                                  body.get("app_id")))
 
 
 async def not_found(request: Request) -> Response:

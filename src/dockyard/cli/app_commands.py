@@ -75,6 +75,11 @@ def status(output: str) -> None:
 
 
 # -- apps ---------------------------------------------------------------------------------
+SKIP_OPTION = click.option(
+    "--skip-undeployable", "skip", is_flag=True,
+    help="Deploy the components Dockyard can build and leave out the others (functions, "
+         "Dockerfile builds, image sources, unsupported environment_slug); without it such "
+         "a spec is refused.")
 UPDATE_SOURCES = click.option(
     "--update-sources", is_flag=True,
     help="Deploy each component's newest commit (DigitalOcean's update_all_source_versions); "
@@ -86,16 +91,18 @@ UPDATE_SOURCES = click.option(
 @wait_option
 @click.option("--upsert", is_flag=True, help="Update the app if one with this name exists.")
 @UPDATE_SOURCES
+@SKIP_OPTION
 @click.option("--project-id", default=None, metavar="ID",
               help="DigitalOcean project (accepted; Dockyard has no projects).")
 @table_options
-def apps_create(spec_file: str, wait: bool, upsert: bool, update_sources: bool,
+def apps_create(spec_file: str, wait: bool, upsert: bool, update_sources: bool, skip: bool,
                 project_id: str | None, output: str, fmt: str | None, no_header: bool) -> None:
     """Create an app from an App Spec and deploy it."""
     from dockyard.cli import apps as impl
 
     impl.create(spec_file, wait=wait, upsert=upsert, output=output, fmt=fmt,
-                no_header=no_header, update_sources=update_sources, project_id=project_id)
+                no_header=no_header, update_sources=update_sources, project_id=project_id,
+                skip=skip)
 
 
 @apps.command("list")
@@ -124,14 +131,16 @@ def apps_get(app_ref: str, output: str, fmt: str | None, no_header: bool) -> Non
 @spec_option
 @wait_option
 @UPDATE_SOURCES
+@SKIP_OPTION
 @table_options
-def apps_update(app_ref: str, spec_file: str, wait: bool, update_sources: bool, output: str,
+def apps_update(app_ref: str, spec_file: str, wait: bool, update_sources: bool, skip: bool,
+                output: str,
                 fmt: str | None, no_header: bool) -> None:
     """Replace an app's spec and deploy it."""
     from dockyard.cli import apps as impl
 
     impl.update(app_ref, spec_file, wait=wait, output=output, fmt=fmt, no_header=no_header,
-                update_sources=update_sources)
+                update_sources=update_sources, skip=skip)
 
 
 @apps.command("delete")
@@ -308,7 +317,9 @@ def spec_get(app_ref: str, fmt: str, deployment: str | None) -> None:
 @output_option
 def spec_validate(path: str, schema_only: bool, output: str) -> None:
     """Validate an App Spec and print it; FILE - reads stdin. Every error is reported with
-    file, line and field; the server's check (as `propose`) follows when Dockyard runs."""
+    file, line and field, and every component that will not deploy; the server's check (as
+    `propose`: which buildpack builds each component from its branch head) follows when
+    Dockyard runs."""
     from dockyard.cli import apps as impl
 
     impl.spec_validate(path, output, schema_only)

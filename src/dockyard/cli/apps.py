@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import redirect_stdout
 from typing import Any
 
 from dockyard.cli.client import ApiError, Client, app_path
@@ -29,8 +30,11 @@ def show_apps(items: list[dict[str, Any]], output: str, fmt: str | None, no_head
 
 
 def create(spec_file: str, *, wait: bool, upsert: bool, output: str, fmt: str | None,
-           no_header: bool, update_sources: bool = False, project_id: str | None = None) -> None:
+           no_header: bool, update_sources: bool = False, project_id: str | None = None,
+           skip: bool = False) -> None:
     body = read_spec(spec_file)
+    if skip:
+        body["skip_undeployable"] = True
     if update_sources:
         body["update_all_source_versions"] = True  # used when --upsert updates the app
     if project_id:
@@ -104,10 +108,12 @@ def show_domains(app: dict[str, Any]) -> None:
 
 
 def update(ref: str, spec_file: str, *, wait: bool, output: str, fmt: str | None,
-           no_header: bool, update_sources: bool = False) -> None:
+           no_header: bool, update_sources: bool = False, skip: bool = False) -> None:
     client = Client()
     body = read_spec(spec_file)
     body["update_all_source_versions"] = update_sources
+    if skip:
+        body["skip_undeployable"] = True
     app = client.put(app_path(ref), body)["app"]
     finish(client, app, wait=wait, output=output, fmt=fmt, no_header=no_header)
 
@@ -141,8 +147,40 @@ def propose(spec_file: str, app_id: str | None, output: str) -> None:
         print(f"App Name Suggestion   {result['app_name_suggestion']}")
     print(f"App Is Static         {'yes' if result['app_is_static'] else 'no'}")
     print(f"App Cost              {result['app_cost']}")
-    for note in result.get("notes", []):
+    show_plan(result)
+
+
+def offline_blockers(doc: Any) -> list[str]:
+    """What the spec alone says will not deploy; a spec with nothing to run is an error."""
+    from dockyard.buildpacks import plan
+
+    blocked = [str(i) for i in doc.undeployable()]
+    blocked += [str(doc.issue(f.loc, f.reason)) for f in plan.blockers(doc.spec)]
+    if plan.nothing_to_run(doc.spec):
+        raise DockyardError("this app has nothing Dockyard can run:\n" + "\n".join(blocked),
+                            code="spec.nothing_to_deploy",
+                            hint="Deploy its functions on DigitalOcean, or add a service, "
+                                 "worker, job or static site built from git.")
+    return blocked
+
+
+def show_plan(result: dict[str, Any], notes: bool = True) -> None:
+    """Which buildpack builds each component, what will not deploy, and the notes."""
+    for build in result.get("builds", []):
+        if build.get("deployable"):
+            print(f"Builds                {build['path']} '{build['component']}': "
+                  f"{build['buildpack']} ({build['reason']})")
+    for item in result.get("undeployable", []):
+        print(f"Will Not Deploy       {item}")
+    for note in result.get("notes", []) if notes else []:
         print(f"Note                  {note}")
+    unbuilt = [b["component"] for b in result.get("builds", []) if not b.get("deployable")]
+    if unbuilt:
+        fail(f"the build of {', '.join(unbuilt)} will fail at its branch head as it is: fix "
+             "source_dir or add the manifest (--skip-undeployable does not leave it out)")
+    if len(result.get("undeployable", [])) > len(unbuilt):
+        fail("apps create refuses this spec as it is; fix the components above or pass "
+             "--skip-undeployable to deploy the rest")
 
 
 def spec_get(ref: str, fmt: str, deployment: str | None = None) -> None:
@@ -179,6 +217,7 @@ def spec_validate(path: str, output: str, schema_only: bool = False) -> None:
     from dockyard.appspec import load_spec_file
 
     doc = load_spec_file(path)
+    blocked = offline_blockers(doc)
     checked = None if schema_only else server_check(doc)
     if checked is None:
         if output == "json":
@@ -189,6 +228,12 @@ def spec_validate(path: str, output: str, schema_only: bool = False) -> None:
         print_spec(checked["spec"], "json" if output == "json" else "yaml")
     for note in (checked or {}).get("notes", doc.notes):
         sys.stderr.write(f"       note: {note}\n")
+    if checked is None:
+        for item in blocked:
+            sys.stderr.write(f" !     will not deploy: {item}\n")
+    else:
+        with redirect_stdout(sys.stderr):
+            show_plan(checked, notes=False)
 
 
 def server_check(doc: Any) -> dict[str, Any] | None:

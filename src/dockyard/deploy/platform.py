@@ -73,7 +73,8 @@ class Platform(ServicesView):
                 "app_is_static": checked["is_static"], "existing_static_apps": "0",
                 "max_free_static_apps": "unlimited", "app_cost": 0,
                 "app_tier_downgrade_cost": 0, "spec": checked["spec"],
-                "notes": checked["notes"], "undeployable": checked["undeployable"]}
+                "notes": checked["notes"], "undeployable": checked["undeployable"],
+                "builds": checked.get("builds", [])}
 
     # -- apps ------------------------------------------------------------------------------
     def create_app(self, checked: dict[str, Any]) -> App:
@@ -95,7 +96,6 @@ class Platform(ServicesView):
         pins = {} if update_sources else kept_commits(self.store, app, checked["spec"])
         app = self.store.update_spec(app.id, checked["spec"], checked["yaml"],
                                      checked["notes"])
-        self.refuse_if_pinned(app)
         dep = self.store.create_deployment(app, phase="PENDING_BUILD", cause="app spec updated",
                                            cause_type="MANUAL",
                                            options={"commits": pins} if pins else None)
