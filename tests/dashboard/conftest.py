@@ -67,8 +67,8 @@ def demo_spec() -> str:
     text = text.replace("repo: example/zerodown", "repo: example/dashdemo")
     text = text.replace("alerts:\n", SPEC_ENVS + "alerts:\n", 1)
     text = text.replace("    instance_count: 2\n", "    instance_count: 2\n" + COMPONENT_ENVS)
-    # long enough a health gate that the page shows its failed attempts while it waits
-    text = text.replace("failure_threshold: 4", "failure_threshold: 8")
+    # the test app's health gate (15 attempts) is long enough that the page shows its
+    # failed attempts while it waits
     return text + JOB
 
 

@@ -145,7 +145,7 @@ def test_env_view_shows_live_values_while_a_deploy_fails_with_its_attempts(site:
     page.locator("#flash:has-text('started')").wait_for()
     open_tab(page, "")
     # the health gate's failed attempts show while it waits (each progress step's detail)
-    attempt = re.compile(r"web-\d: health check attempt \d+ of 8 failed \(GET /health.*\): "
+    attempt = re.compile(r"web-\d: health check attempt \d+ of 15 failed \(GET /health.*\): "
                          r"HTTP 500")
 
     def shown() -> str | None:
