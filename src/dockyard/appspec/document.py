@@ -93,6 +93,13 @@ class SpecDocument:
                           "deployable by Dockyard; DigitalOcean runs it on its Functions service"))
         return [self._issue(loc, message) for loc, message in found]
 
+    def unsupported(self) -> list[SpecIssue]:
+        """Valid parts Dockyard cannot run at all (``capabilities.py``): refused by the
+        server, never by offline validation."""
+        from .capabilities import unsupported
+
+        return [self._issue(loc, message) for loc, message in unsupported(self.spec)]
+
     def _issue(self, loc: Loc, message: str) -> SpecIssue:
         line, col = self.position(loc) or (None, None)
         return SpecIssue(format_path(loc), message, line, col, self.filename)

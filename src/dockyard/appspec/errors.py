@@ -76,10 +76,10 @@ class SpecError(DockyardError):
     status = 422
 
     def __init__(self, issues: list[SpecIssue], *, filename: str | None = None,
-                 code: str | None = None) -> None:
+                 code: str | None = None, total: int | None = None) -> None:
         self.issues = list(issues)
         self.filename = filename
-        count = len(self.issues)
+        count = total or len(self.issues)
         noun = "problem" if count == 1 else "problems"
         header = f"{filename or 'app spec'}: {count} {noun} in the app spec"
         body = "\n".join(f"  {issue}" for issue in self.issues)

@@ -12,12 +12,15 @@ from typing import Any
 
 def check(text: str | None = None, data: dict[str, Any] | None = None,
           filename: str = "spec") -> dict[str, Any]:
-    from dockyard.appspec import load_spec, parse_spec_data, with_env_values
+    from dockyard.appspec import SpecError, load_spec, parse_spec_data, with_env_values
     from dockyard.paths import Home
     from dockyard.release.secrets import SecretBox, seal_env
 
     doc = load_spec(text, filename) if text is not None else parse_spec_data(data or {},
                                                                              filename)
+    refused = doc.unsupported()
+    if refused:
+        raise SpecError(refused, filename=filename, code="spec.unsupported")
     box = SecretBox(Home.default().secrets_key)
     doc = with_env_values(doc, lambda _where, env: seal_env(env, box))
     spec = doc.spec
