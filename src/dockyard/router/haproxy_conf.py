@@ -113,11 +113,12 @@ def _shared_frontend(apps: Sequence[AppRouting], port: int) -> str:
 
 
 def _host_acls(app: AppRouting, name: str) -> list[str]:
-    exact = [f"{app.name}.localhost"] + [d.lower() for d in app.domains if not d.startswith("*.")]
+    domains = [d.lower().rstrip(".") for d in app.domains]  # "example.com." is example.com
+    exact = [f"{app.name}.localhost"] + [d for d in domains if not d.startswith("*.")]
     lines = [f"    acl {name} var(txn.host) -m str {' '.join(_q(h) for h in exact)}"]
-    for domain in app.domains:
+    for domain in domains:
         if domain.startswith("*."):
-            lines.append(f"    acl {name} var(txn.host) -m end {_q(domain[1:].lower())}")
+            lines.append(f"    acl {name} var(txn.host) -m end {_q(domain[1:])}")
     return lines
 
 
