@@ -20,6 +20,7 @@ from dockyard.api import (
     routes_logs,
 )
 from dockyard.api.auth import TokenAuth
+from dockyard.api.bodies import BodyLimit
 from dockyard.api.errors import error_response, from_exception
 from dockyard.api.idempotency import Idempotent
 from dockyard.errors import DockyardError
@@ -60,7 +61,7 @@ def create_app(platform) -> Starlette:  # type: ignore[no-untyped-def]
 
     app = Starlette(
         routes=route_table(),
-        middleware=[Middleware(TokenAuth, check=platform.check_token),
+        middleware=[Middleware(BodyLimit), Middleware(TokenAuth, check=platform.check_token),
                     Middleware(Idempotent)],
         exception_handlers={DockyardError: on_dockyard_error, HTTPException: on_http_error,
                             Exception: on_crash},

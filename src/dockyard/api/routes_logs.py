@@ -10,17 +10,21 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from dockyard.api.bodies import route
 from dockyard.api.errors import error_response
+from dockyard.api.logtail import LogReader, newest
 from dockyard.api.routes_apps import platform, the_app
 from dockyard.api.signing import sign, signing_key, verify
-from dockyard.deploy.logfiles import log_files, normalize_type, read_lines
+from dockyard.deploy.logfiles import normalize_type
 from dockyard.errors import NotFound
 
 FOLLOW_IDLE_SECONDS = 600
+POLL_SECONDS = 0.25
 DONE = {"ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"}
 
 
@@ -37,7 +41,7 @@ def pick_deployment(request: Request, app: Any) -> Any:
     raise NotFound(f"app {app.name} has no deployments yet")
 
 
-async def get_logs(request: Request) -> Response:
+def get_logs(request: Request) -> Response:
     plat = platform(request)
     app = the_app(request)
     dep = pick_deployment(request, app)
@@ -76,16 +80,22 @@ async def serve_log(request: Request) -> Response:
                   q.get("sig", "")):
         return error_response(403, "this log URL is not valid or has expired; ask the API "
                                    "for a new one")
-    folder = plat.home.logs(app_id) / dep_id
+    reader = LogReader(plat.home.logs(app_id) / dep_id, kind, component)
     tail = int(q["tail"]) if q.get("tail", "").lstrip("-").isdigit() else None
     if q.get("follow") != "true":
-        lines = read_lines(log_files(folder, kind, component or None), tail)
+        lines = await run_in_threadpool(whole, reader, tail)
         return PlainTextResponse("\n".join(lines) + ("\n" if lines else ""))
-    lines = follow_lines(plat, app_id, dep_id, folder, kind, component, tail)
+    lines = follow_lines(plat, app_id, dep_id, reader, kind, tail)
     if q.get("format") == "sse":  # the dashboard's EventSource
         return StreamingResponse(as_events(lines), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
     return StreamingResponse(lines, media_type="text/plain")
+
+
+def whole(reader: LogReader, tail: int | None) -> list[str]:
+    """Every line there is (or the newest ``tail``), unterminated last lines included."""
+    per_file = reader.poll()
+    return newest([*per_file, reader.rest()], tail)
 
 
 async def as_events(lines):  # type: ignore[no-untyped-def]
@@ -96,34 +106,34 @@ async def as_events(lines):  # type: ignore[no-untyped-def]
     yield "event: end\ndata: end\n\n"
 
 
-async def follow_lines(plat: Any, app_id: str, dep_id: str, folder: Any, kind: str,
-                       component: str, tail: int | None):  # type: ignore[no-untyped-def]
-    """Yield what is there (or its tail), then new lines until the work is over."""
-    sent = 0
-    lines = read_lines(log_files(folder, kind, component or None))
-    start = max(0, len(lines) - tail) if tail and tail > 0 else 0
-    for line in lines[start:]:
+async def follow_lines(plat: Any, app_id: str, dep_id: str, reader: LogReader, kind: str,
+                       tail: int | None):  # type: ignore[no-untyped-def]
+    """Yield what is there (or its newest ``tail`` lines), then each new line of every file
+    once, until the work is over (RUN logs: until idle). File reads run in a thread."""
+    for line in newest(await run_in_threadpool(reader.poll), tail):
         yield line + "\n"
-    sent = len(lines)
     idle = 0.0
     while idle < FOLLOW_IDLE_SECONDS:
-        await asyncio.sleep(0.25)
-        lines = read_lines(log_files(folder, kind, component or None))
-        if len(lines) > sent:
-            for line in lines[sent:]:
+        await asyncio.sleep(POLL_SECONDS)
+        new = [line for lines in await run_in_threadpool(reader.poll) for line in lines]
+        for line in new:
+            yield line + "\n"
+        idle = 0.0 if new else idle + POLL_SECONDS
+        if not new and kind != "RUN" and await run_in_threadpool(finished, plat, app_id,
+                                                                  dep_id):
+            for line in [*newest(await run_in_threadpool(reader.poll), None), *reader.rest()]:
                 yield line + "\n"
-            sent, idle = len(lines), 0.0
-            continue
-        idle += 0.25
-        if kind != "RUN" and plat.store.get_deployment(app_id, dep_id).phase in DONE:
             return
 
 
+def finished(plat: Any, app_id: str, dep_id: str) -> bool:
+    return plat.store.get_deployment(app_id, dep_id).phase in DONE
+
+
 routes = [
-    Route("/v2/apps/{app_id}/deployments/{dep_id}/components/{component}/logs", get_logs,
-          methods=["GET"]),
-    Route("/v2/apps/{app_id}/deployments/{dep_id}/logs", get_logs, methods=["GET"]),
-    Route("/v2/apps/{app_id}/components/{component}/logs", get_logs, methods=["GET"]),
-    Route("/v2/apps/{app_id}/logs", get_logs, methods=["GET"]),
+    route("/v2/apps/{app_id}/deployments/{dep_id}/components/{component}/logs", get_logs, ["GET"]),
+    route("/v2/apps/{app_id}/deployments/{dep_id}/logs", get_logs, ["GET"]),
+    route("/v2/apps/{app_id}/components/{component}/logs", get_logs, ["GET"]),
+    route("/v2/apps/{app_id}/logs", get_logs, ["GET"]),
     Route("/logs/{app_id}/{dep_id}", serve_log, methods=["GET"]),
 ]

@@ -72,8 +72,9 @@ def get(ref: str, output: str, fmt: str | None, no_header: bool) -> None:
     show_apps([app], output, fmt, no_header, raw=[app])
     hook = app.get("dockyard", {}).get("webhook")
     if output == "text" and not fmt and hook:
+        secret = hook.get("secret") or "(hidden from read-only tokens)"
         print(f"\nGitHub webhook (deploy_on_push): POST {hook['url']}  "
-              f"content type {hook['content_type']}, secret {hook['secret']}")
+              f"content type {hook['content_type']}, secret {secret}")
 
 
 def update(ref: str, spec_file: str, *, wait: bool, output: str, fmt: str | None,
