@@ -30,7 +30,8 @@ def test_component_names_follow_the_same_rule():
 
 
 def test_component_names_are_unique_across_all_kinds_databases_included():
-    data = spec(databases=[{"name": "web", "engine": "PG"}], workers=[{"name": "web", "github": GH}])
+    data = spec(databases=[{"name": "web", "engine": "PG"}],
+                workers=[{"name": "web", "github": GH}])
     issues = issues_of(data)
     assert paths(issues) == ["workers[0].name", "databases[0].name"]
     assert 'services[0] ("web") already uses it' in issues[0].message
