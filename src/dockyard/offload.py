@@ -34,8 +34,9 @@ class Issue:
         self.path, self.message, self.line = path, message, line
 
 
-def call(name: str, timeout: float = 600, **kwargs: Any) -> Any:
-    """``name`` is a key of ``entrypoints.OFFLOADED``; ``kwargs`` must be JSON-able."""
+def call(name: str, /, timeout: float = 600, **kwargs: Any) -> Any:
+    """``name`` is a key of ``entrypoints.OFFLOADED``; ``kwargs`` must be JSON-able (and may
+    hold a ``name`` of their own: the first parameter is positional-only)."""
     from dockyard.entrypoints import OFFLOAD, OFFLOADED, argv
 
     target = OFFLOADED[name]

@@ -195,3 +195,10 @@ def test_a_read_only_token_does_not_see_the_webhook_secret(dockyard, hooked):
     assert hooked["secret"] not in json.dumps(seen)
     admin = dockyard.request("GET", f"/v2/apps/{app_id}").body["app"]
     assert admin["dockyard"]["webhook"]["secret"] == hooked["secret"]
+
+
+@pytest.mark.parametrize("body", [{}, {"name": "ext"}, {"name": "ext", "url": "not a url"},
+                                  {"name": "Bad Name", "url": "postgres://u:p@127.0.0.1/db"}])
+def test_adding_a_bad_external_cluster_is_a_plain_4xx(dockyard: Dockyard, body: dict):
+    """Found by the fuzz suite: ``offload.call(name, name=…)`` raised TypeError (500)."""
+    assert_plain_4xx(dockyard.request("POST", "/v2/dockyard/clusters", body))

@@ -132,7 +132,7 @@ def bad_strings(data: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
             for key, item in value.items():
                 problem = _text_problem(str(key))
                 if problem:
-                    yield (*where, _safe_key(key)), f"the key {problem}"
+                    yield (*where, str(key)), f"the key {problem}"
                     continue
                 stack.append(((*where, key), item))
         elif isinstance(value, list):
@@ -147,7 +147,3 @@ def _text_problem(text: str) -> str | None:
     except UnicodeEncodeError:
         return "holds an unpaired UTF-16 surrogate (such as \\ud800); text must be valid Unicode"
     return None
-
-
-def _safe_key(key: object) -> str:
-    return str(key).encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\0")

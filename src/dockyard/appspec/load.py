@@ -118,6 +118,9 @@ def parse_spec_data(data: dict[str, Any], filename: str = "<request>") -> SpecDo
         issue = SpecIssue("", f"expected a mapping (name, services, ...), found "
                           f"{type(data).__name__}", file=filename)
         raise SpecError([issue], filename=filename)
+    problem = data_problem(data)  # before plain(), which recurses
+    if problem:
+        raise SpecError([SpecIssue("", problem, file=filename)], filename=filename)
     root = plain(data)
     node, wrapped, issues = unwrap(root, filename)
     return _validate(Parsed(root, None, node, "dict", wrapped=wrapped, issues=issues), filename)

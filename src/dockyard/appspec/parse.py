@@ -61,15 +61,26 @@ def position(node: Any, loc: Loc) -> tuple[int, int] | None:
     return (pos[0] + 1, pos[1] + 1) if pos and pos[0] is not None else None
 
 
+def joined(text: str) -> str:
+    """``"\\ud83d\\ude00"`` escapes as one character, as JSON reads them (ruamel keeps the
+    two halves apart); an unpaired half stays, and validation refuses it."""
+    try:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        return text
+
+
 def plain(value: Any) -> Any:
     """ruamel's subclasses to plain dict/list/str/int/float/bool, as JSON would give."""
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {joined(str(k)): plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
     if isinstance(value, bool):
         return bool(value)
-    for kind in (str, int, float):
+    if isinstance(value, str):
+        return joined(str(value))
+    for kind in (int, float):
         if isinstance(value, kind):
             return kind(value)
     return value

@@ -158,7 +158,7 @@ def alert_levels(data: dict[str, Any], comps: list[RawComponent]) -> Iterator[Pr
     """App rules go in the top-level alerts, instance rules under a component (godo)."""
     for index, alert in items(data, "alerts"):
         rule = alert.get("rule")
-        if rule in _RULES and rule not in APP_ALERT_RULES:
+        if isinstance(rule, str) and rule in _RULES and rule not in APP_ALERT_RULES:
             yield ("alerts", index, "rule"), (
                 f"{rule} is a component rule; put it in a component's alerts "
                 f"(app-level rules: {', '.join(sorted(APP_ALERT_RULES))})")
@@ -166,7 +166,7 @@ def alert_levels(data: dict[str, Any], comps: list[RawComponent]) -> Iterator[Pr
         allowed = COMPONENT_ALERT_RULES.get(comp.kind, frozenset())
         for index, alert in items(comp.data, "alerts"):
             rule = alert.get("rule")
-            if rule in _RULES and rule not in allowed:
+            if isinstance(rule, str) and rule in _RULES and rule not in allowed:
                 where = "the top-level alerts" if rule in APP_ALERT_RULES else "another kind"
                 yield (*comp.loc, "alerts", index, "rule"), (
                     f"{rule} does not apply to a {comp.kind}; it belongs in {where} "
