@@ -18,3 +18,4 @@ bench: setup
 
 lint:
 	.venv/bin/ruff check src tests bench
+	.venv/bin/mypy

@@ -1,7 +1,7 @@
 """Error types shared by every stage.
 
 Every error a user sees says where, what was expected, what was found and how to fix it,
-and carries a stable ``code`` that is stored with the deployment (STYLE.md §9).
+and carries a stable ``code`` that is stored with the deployment (docs/conventions.md §9).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Build, deploy and run logs in one vocabulary (STYLE.md §11).
+"""Build, deploy and run logs in one vocabulary (docs/conventions.md §11).
 
 Steps start with ``-----> ``, a child's output is indented seven spaces, errors start with
 `` !     ``. Every line passes through ``mask`` so a secret value never reaches a file or a

@@ -35,13 +35,13 @@ class Issue:
         self.path, self.message, self.line = path, message, line
 
 
-def call(name: str, /, timeout: float = 600, **kwargs: Any) -> Any:
-    """``name`` is a key of ``entrypoints.OFFLOADED``; ``kwargs`` must be JSON-able (and may
-    hold a ``name`` of their own: the first parameter is positional-only)."""
+def call(entry: str, /, timeout: float = 600, **kwargs: Any) -> Any:
+    """``entry`` is a key of ``entrypoints.OFFLOADED``; ``kwargs`` must be JSON-able (and may
+    use any name, ``name`` included)."""
     from dockyard.entrypoints import OFFLOAD, OFFLOADED, argv
 
-    target = OFFLOADED[name]
-    res = subprocess.run(argv(OFFLOAD, name),
+    target = OFFLOADED[entry]
+    res = subprocess.run(argv(OFFLOAD, entry),
                          input=json.dumps(kwargs), capture_output=True, text=True,
                          timeout=timeout)
     lines = res.stdout.strip().splitlines()
@@ -51,7 +51,7 @@ def call(name: str, /, timeout: float = 600, **kwargs: Any) -> Any:
         # A crash, not a refusal: its traceback goes to the log, never into an answer.
         logging.getLogger("dockyard.offload").error("%s failed (exit %s):\n%s", target,
                                                     res.returncode, res.stderr.strip())
-        err = DockyardError(f"{name} failed inside Dockyard (exit {res.returncode}); the "
+        err = DockyardError(f"{entry} failed inside Dockyard (exit {res.returncode}); the "
                             "API server's log has the details", code="internal_error")
         err.status = 500
         raise err from exc

@@ -1,4 +1,4 @@
-"""Where Dockyard keeps its state on disk (DESIGN.md "State on disk").
+"""Where Dockyard keeps its state on disk (docs/architecture.md, "State on disk").
 
 Everything lives under ``DOCKYARD_HOME`` (default ``~/.dockyard``); this module is the only
 place that knows the layout, so every stage asks it instead of joining paths itself.
@@ -57,6 +57,11 @@ class Home:
     @property
     def supervisor(self) -> Path:
         return self.root / "supervisor"
+
+    @property
+    def ingress(self) -> Path:
+        """Public mode: ACME account key, certificates (0600), domain states."""
+        return self.root / "ingress"
 
     def app(self, app_id: str) -> Path:
         return self.root / "apps" / app_id

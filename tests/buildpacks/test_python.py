@@ -42,8 +42,8 @@ def test_python_minimal_builds_a_runnable_release(app_copy, make_request, log: L
     meta = read_release_json(req.release)
     assert meta["python"] == result.python and meta["venv"] == str(result.venv)
     assert meta["default_run_command"] == "gunicorn mysite.wsgi"
-    assert meta["run_env"] == {"VIRTUAL_ENV": str(result.venv),
-                               "PATH_PREPEND": str(result.venv / "bin")}
+    assert meta["run_env"] == {"VIRTUAL_ENV": str(result.venv)}
+    assert meta["run_path"] == [str(result.venv / "bin")]
 
 
 def test_procfile_web_line_is_detected(app_copy, make_request, log: Log) -> None:

@@ -1,4 +1,4 @@
-"""Docs that are generated from the code stay in step with it (STYLE.md §14)."""
+"""Docs that are generated from the code stay in step with it (docs/conventions.md §14)."""
 
 from __future__ import annotations
 

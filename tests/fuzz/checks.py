@@ -99,7 +99,7 @@ def programs_parse(spec: Any, root: Path) -> None:
                 (home.logs(APP_ID) / DEP_ID).mkdir(parents=True, exist_ok=True)
                 text = render_program(home, ProgramSpec(
                     inst.program, argv(LAUNCHER, str(folder / "launch.json")),
-                    cwd=str(folder / "app"),
+                    cwd=str(folder),
                     log=str(home.logs(APP_ID) / DEP_ID / f"run-{inst.alias}.log")))
                 parser = UnhosedConfigParser()
                 parser.read_string(text)

@@ -1,4 +1,4 @@
-"""DigitalOcean's error body, the one error shape of the API (STYLE.md §10)."""
+"""DigitalOcean's error body, the one error shape of the API (docs/conventions.md §10)."""
 
 from __future__ import annotations
 

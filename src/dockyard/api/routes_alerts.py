@@ -14,7 +14,7 @@ def list_alerts(request: Request) -> Response:
 
     app = the_app(request)
     plat = platform(request)
-    return JSONResponse({"alerts": alerts_of(plat, app),
+    return JSONResponse({"alerts": alerts_of(plat.services, app),
                          "deliveries": plat.store.deliveries(app.id)})
 
 
@@ -23,7 +23,7 @@ def assign_destinations(request: Request) -> Response:
 
     app = the_app(request)
     body = read_json(request)
-    alert = set_destinations(platform(request), app, request.path_params["alert_id"], body)
+    alert = set_destinations(platform(request).services, app, request.path_params["alert_id"], body)
     return JSONResponse({"alert": alert})
 
 

@@ -2,7 +2,7 @@
 
 The catalogue routes (``/v2/apps/regions``, ``/v2/apps/tiers/…``) are spliced in before
 ``/v2/apps/{app_id}``: Starlette takes the first route that matches, and a literal path must
-never be read as an app id (reference do-apps-api §2).
+never be read as an app id.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from dockyard.api import routes_catalog
 from dockyard.api.bodies import read_json, route
 from dockyard.api.errors import error_response
 from dockyard.api.shapes import app_json, page
+from dockyard.appspec.traffic import primary_domain_of
 from dockyard.errors import DockyardError, NotFound
+from dockyard.isolation import describe_app
 from dockyard.store import App
 
 
@@ -34,6 +36,31 @@ def spec_from_body(body: dict[str, Any]) -> dict[str, Any]:
         raise DockyardError('request body needs "spec": an App Spec object',
                             code="bad_request")
     return call("spec.check", data=spec)
+
+
+def public_base(request: Request) -> str:
+    """The API's URL as this client reached it: through the public ingress (its Host), or
+    the local listener. Other Host values are not trusted for URLs handed out."""
+    settings = platform(request).settings
+    host = (request.headers.get("host") or "").split(":")[0].lower()
+    if settings.public and host == settings.public_api_host:
+        return settings.public_api_url
+    return settings.api_url
+
+
+def public_problems(request: Request, checked: dict[str, Any]) -> None:
+    """Public mode refuses what it cannot serve (a wildcard without a DNS-01 hook, the API's
+    own host name) before anything is recorded."""
+    settings = platform(request).settings
+    if not settings.public:
+        return
+    from dockyard.ingress.names import spec_problems
+
+    problems = spec_problems(settings, checked["spec"])
+    if problems:
+        raise DockyardError("; ".join(f"{path}: {message}" for path, message in problems),
+                            code="spec.invalid",
+                            hint="Fix the spec, or configure what it needs, and try again.")
 
 
 def paging(request: Request) -> tuple[int, int]:
@@ -54,6 +81,25 @@ def the_app(request: Request) -> App:
     return platform(request).store.get_app(request.path_params["app_id"])
 
 
+def app_body(plat: Any, app: App, states: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The App object; in public mode with its domains' phases (``app.domains[]``)."""
+    settings = plat.settings
+    body = app_json(app, plat.store.list_deployments(app.id),
+                    settings.live_url(app.port, app.name, primary_domain_of(app.spec)),
+                    settings.default_ingress(app.port, app.name))
+    body["dockyard"]["isolation"] = describe_app(app.id, app.spec, plat.services.isolation)
+    if settings.public:
+        from dockyard.ingress.shapes import app_domains_json, default_ingress_json
+        from dockyard.ingress.state import load_states
+
+        states = load_states(plat.home.ingress) if states is None else states
+        body["domains"] = app_domains_json(app.id, app.spec, states)
+        host = settings.app_host(app.name)
+        body["dockyard"]["default_ingress"] = default_ingress_json(host, states.get(host))
+        body["dockyard"]["hostnames"] = [host]
+    return body
+
+
 def read_only(request: Request) -> bool:
     """The request's token may only read (set by ``auth.TokenAuth``)."""
     token = request.scope.get("state", {}).get("token")
@@ -64,9 +110,8 @@ def one_app(request: Request, app) -> JSONResponse:  # type: ignore[no-untyped-d
     """One app; it carries the GitHub webhook URL, and for tokens that may write, the secret
     for deploy_on_push setup (a read-only token could otherwise sign pushes)."""
     plat = platform(request)
-    body = app_json(app, plat.store.list_deployments(app.id),
-                    plat.settings.live_url(app.port))
-    hook: dict[str, Any] = {"url": plat.settings.api_url + "/v2/webhooks/github",
+    body = app_body(plat, app)
+    hook: dict[str, Any] = {"url": public_base(request) + "/v2/webhooks/github",
                             "content_type": "application/json", "events": ["push"]}
     if read_only(request):
         hook["secret_hidden"] = "the secret is shown only to tokens that can write"
@@ -84,14 +129,20 @@ def list_or_get_apps(request: Request) -> Response:
     page_no, per_page = paging(request)
     items, links, meta = page(str(request.url), apps, page_no, per_page)
     plat = platform(request)
-    return JSONResponse({"apps": [app_json(a, plat.store.list_deployments(a.id),
-                                           plat.settings.live_url(a.port)) for a in items],
+    states = None
+    if plat.settings.public:
+        from dockyard.ingress.state import load_states
+
+        states = load_states(plat.home.ingress)
+    return JSONResponse({"apps": [app_body(plat, a, states) for a in items],
                          "links": links, "meta": meta})
 
 
 def create_app(request: Request) -> Response:
     body = read_json(request)
-    app = platform(request).create_app(spec_from_body(body))
+    checked = spec_from_body(body)
+    public_problems(request, checked)
+    app = platform(request).create_app(checked)
     return one_app(request, app)
 
 
@@ -102,7 +153,9 @@ def get_app(request: Request) -> Response:
 def update_app(request: Request) -> Response:
     body = read_json(request)
     app = the_app(request)
-    app = platform(request).update_app(app, spec_from_body(body))
+    checked = spec_from_body(body)
+    public_problems(request, checked)
+    app = platform(request).update_app(app, checked)
     return one_app(request, app)
 
 
@@ -117,7 +170,7 @@ def propose(request: Request) -> Response:
     return JSONResponse(platform(request).propose(spec_from_body(body), body.get("app_id")))
 
 
-def not_found(request: Request) -> Response:
+async def not_found(request: Request) -> Response:
     raise NotFound(f"no such endpoint: {request.method} {request.url.path}")
 
 

@@ -1,4 +1,4 @@
-"""DigitalOcean's catalogue and per-app status endpoints (reference do-apps-api §4.7, §4.8).
+"""DigitalOcean's catalogue and per-app status endpoints.
 
 Regions and instance sizes list what a spec may name. Dockyard runs every app on this
 machine and applies no CPU or memory limit, so the only enabled region is ``local`` (DO's
@@ -21,7 +21,11 @@ from starlette.responses import JSONResponse, Response
 from dockyard.api.bodies import route
 from dockyard.api.shapes import REGION
 from dockyard.appspec.sizes import BY_SLUG, SIZES, InstanceSize
+from dockyard.deploy.context import instances_of
+from dockyard.deploy.metrics import latest_usage
 from dockyard.errors import NotFound
+from dockyard.release.record import ComponentRecord, records_of
+from dockyard.runtime import Instance
 
 # DigitalOcean's regions: (slug, label, flag, continent, data centers).
 DO_REGIONS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
@@ -96,21 +100,19 @@ def active_deployment(request: Request) -> tuple[Any, Any, Any]:
     return plat, app, active[0] if active else None
 
 
-def instance_records(app: Any, dep: Any) -> list[tuple[dict[str, Any], Any]]:
+def instance_records(app: Any, dep: Any) -> list[tuple[ComponentRecord, Instance]]:
     """(component record, Instance) for every instance of the deployment."""
-    from dockyard.deploy.running import instances_of
-
     if dep is None:
         return []
-    return [(comp, inst) for comp in dep.components
-            for inst in instances_of(comp, app.id, dep.id)]
+    return [(record, inst) for record in records_of(dep.components)
+            for inst in instances_of(app.id, dep.id, record)]
 
 
 def get_instances(request: Request) -> Response:
     _plat, app, dep = active_deployment(request)
     return JSONResponse({"instances": [
-        {"component_name": comp["name"],
-         "component_type": COMPONENT_TYPES.get(comp.get("kind", ""), "UNSPECIFIED"),
+        {"component_name": comp.name,
+         "component_type": COMPONENT_TYPES.get(comp.kind, "UNSPECIFIED"),
          "instance_name": inst.program, "instance_alias": inst.alias}
         for comp, inst in instance_records(app, dep)]})
 
@@ -118,7 +120,7 @@ def get_instances(request: Request) -> Response:
 def instance_state(plat: Any, inst: Any) -> str:
     """supervisord's state name for the instance; UNKNOWN when supervisord is unreachable."""
     try:
-        return str(plat.runtime.state(inst))
+        return str(plat.services.runtime.state(inst))
     except OSError:
         return "UNKNOWN"
 
@@ -144,16 +146,22 @@ def component_health(plat: Any, app: Any, dep: Any) -> list[dict[str, Any]]:
     """Per component: desired and ready replicas, from supervisord's state."""
     by_name: dict[str, dict[str, Any]] = {}
     for comp, inst in instance_records(app, dep):
-        entry = by_name.setdefault(comp["name"], {
-            "name": comp["name"], "replicas_desired": 0, "replicas_ready": 0,
+        entry = by_name.setdefault(comp.name, {
+            "name": comp.name, "replicas_desired": 0, "replicas_ready": 0,
             "dockyard": {"instances": []}})
         state = instance_state(plat, inst)
         entry["replicas_desired"] += 1
         entry["replicas_ready"] += int(is_ready(state, inst))
         entry["dockyard"]["instances"].append({"instance_alias": inst.alias, "state": state})
-    for entry in by_name.values():
+    usage = latest_usage(plat.services, app.id, dep.id) if dep is not None else {}
+    for name, entry in by_name.items():
         ready = entry["replicas_ready"] == entry["replicas_desired"]
         entry["state"] = "HEALTHY" if ready else "UNHEALTHY"
+        cpu, memory = usage.get(name, (None, None))
+        if cpu is not None:
+            entry["cpu_usage_percent"] = cpu
+        if memory is not None:
+            entry["memory_usage_percent"] = memory
     return list(by_name.values())
 
 

@@ -26,7 +26,7 @@ def list_backups(request: Request) -> Response:
     from dockyard.deploy.database_ops import list_backups as backups_of
 
     app = the_app(request)
-    return JSONResponse({"backups": backups_of(platform(request), app)})
+    return JSONResponse({"backups": backups_of(platform(request).services, app)})
 
 
 def create_backup(request: Request) -> Response:
@@ -85,7 +85,7 @@ def close_console(request: Request) -> Response:
     from dockyard.deploy import console
 
     app = the_app(request)
-    console.remove(platform(request), app, request.path_params["component"],
+    console.remove(platform(request).services, app, request.path_params["component"],
                    request.path_params["session"])
     return JSONResponse({"id": request.path_params["session"]})
 

@@ -80,21 +80,19 @@ def validate_rollback(request: Request) -> Response:
 
     app = the_app(request)
     body = read_json(request)
-    return JSONResponse(rollback.validate(platform(request), app,
+    return JSONResponse(rollback.validate(platform(request).services, app,
                                           body.get("deployment_id") or None))
 
 
 def commit_rollback(request: Request) -> Response:
     from dockyard.deploy import rollback
 
-    rollback.commit(platform(request), the_app(request))
+    rollback.commit(platform(request).services, the_app(request))
     return Response(status_code=200)  # DigitalOcean answers 200 with an empty body
 
 
 def revert_rollback(request: Request) -> Response:
-    from dockyard.deploy import rollback
-
-    dep = rollback.revert(platform(request), the_app(request))
+    dep = platform(request).revert_rollback(the_app(request))
     return JSONResponse({"deployment": deployment_json(dep)})
 
 

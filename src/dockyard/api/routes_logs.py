@@ -18,7 +18,7 @@ from starlette.routing import Route
 from dockyard.api.bodies import route
 from dockyard.api.errors import error_response
 from dockyard.api.logtail import LogReader, newest
-from dockyard.api.routes_apps import platform, the_app
+from dockyard.api.routes_apps import platform, public_base, the_app
 from dockyard.api.signing import sign, signing_key, verify
 from dockyard.deploy.logfiles import normalize_type
 from dockyard.errors import NotFound
@@ -53,7 +53,7 @@ def get_logs(request: Request) -> Response:
     follow = request.query_params.get("follow") == "true"
     tail = request.query_params.get("tail_lines")
     key = signing_key(plat.home)
-    base = plat.settings.api_url
+    base = public_base(request)
     live = sign(key, base, app.id, dep.id, kind, component, follow=True,
                 tail=int(tail) if tail and tail.lstrip("-").isdigit() else None)
     historic = sign(key, base, app.id, dep.id, kind, component)
@@ -85,7 +85,7 @@ async def serve_log(request: Request) -> Response:
     if q.get("follow") != "true":
         lines = await run_in_threadpool(whole, reader, tail)
         return PlainTextResponse("\n".join(lines) + ("\n" if lines else ""))
-    lines = follow_lines(plat, app_id, dep_id, reader, kind, tail)
+    lines = follow_lines(plat, app_id, dep_id, reader, kind, component, tail)
     if q.get("format") == "sse":  # the dashboard's EventSource
         return StreamingResponse(as_events(lines), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
@@ -107,7 +107,7 @@ async def as_events(lines):  # type: ignore[no-untyped-def]
 
 
 async def follow_lines(plat: Any, app_id: str, dep_id: str, reader: LogReader, kind: str,
-                       tail: int | None):  # type: ignore[no-untyped-def]
+                       component: str, tail: int | None):  # type: ignore[no-untyped-def]
     """Yield what is there (or its newest ``tail`` lines), then each new line of every file
     once, until the work is over (RUN logs: until idle). File reads run in a thread."""
     for line in newest(await run_in_threadpool(reader.poll), tail):
@@ -119,19 +119,26 @@ async def follow_lines(plat: Any, app_id: str, dep_id: str, reader: LogReader, k
         for line in new:
             yield line + "\n"
         idle = 0.0 if new else idle + POLL_SECONDS
-        if not new and kind != "RUN" and await run_in_threadpool(finished, plat, app_id,
-                                                                  dep_id):
+        if not new and await run_in_threadpool(finished, plat, app_id, dep_id, kind,
+                                                component):
             for line in [*newest(await run_in_threadpool(reader.poll), None), *reader.rest()]:
                 yield line + "\n"
             return
 
 
-def finished(plat: Any, app_id: str, dep_id: str) -> bool:
+def finished(plat: Any, app_id: str, dep_id: str, kind: str, component: str) -> bool:
+    """Will no more lines come? RUN logs go on while the app runs; a job invocation's end
+    when it ends; the others when their deployment does."""
+    if kind == "RUN":
+        return False
+    if kind == "JOB_INVOCATION":
+        return bool(plat.store.get_invocation(app_id, component.partition("/")[2]).done)
     return plat.store.get_deployment(app_id, dep_id).phase in DONE
 
 
 routes = [
-    route("/v2/apps/{app_id}/deployments/{dep_id}/components/{component}/logs", get_logs, ["GET"]),
+    route("/v2/apps/{app_id}/deployments/{dep_id}/components/{component}/logs", get_logs,
+          ["GET"]),
     route("/v2/apps/{app_id}/deployments/{dep_id}/logs", get_logs, ["GET"]),
     route("/v2/apps/{app_id}/components/{component}/logs", get_logs, ["GET"]),
     route("/v2/apps/{app_id}/logs", get_logs, ["GET"]),

@@ -1,6 +1,6 @@
 """A local certificate authority, so the API speaks HTTPS.
 
-DigitalOcean's own client refuses to send a token over plain HTTP (reference do-apps-api §1),
+DigitalOcean's own client refuses to send a token over plain HTTP,
 so the first ``dockyard up`` makes a CA and a server certificate for 127.0.0.1/localhost.
 Users trust the CA with ``REQUESTS_CA_BUNDLE=$(dockyard status -o json | jq -r .ca_cert)``.
 """

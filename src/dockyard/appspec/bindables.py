@@ -1,9 +1,10 @@
-"""Bindable variables: ``${…}`` references in env values, checked against §5.5.
+"""Bindable variables: ``${…}`` references in env values, checked against what each
+component provides.
 
 Checked: the three app-wide names and every reference with a dot (``${db.DATABASE_URL}``,
 ``${_self.PUBLIC_URL}``, ``${mydb.mypool.DATABASE_URL}``): the component must exist and provide
-that variable. Not checked: other dotless references such as ``${SECRET_KEY}``. The reference
-lists no rule that rejects them, real specs use them, and DigitalOcean leaves a value it cannot
+that variable. Not checked: other dotless references such as ``${SECRET_KEY}``. DigitalOcean
+documents no rule that rejects them, real specs use them, and DigitalOcean leaves a value it cannot
 bind as written, so rejecting them would refuse specs DigitalOcean deploys.
 """
 
@@ -32,7 +33,7 @@ PROVIDES: dict[ComponentKind, tuple[str, ...]] = {
                               "FUNCTIONS_LOG_DESTINATION_JSON"),
     ComponentKind.DATABASE: DATABASE_VARS,
 }
-"""Variables each kind of component provides to others (reference §5.5)."""
+"""Variables each kind of component provides to others."""
 _ANY_KIND = tuple(sorted({var for names in PROVIDES.values() for var in names}))
 
 

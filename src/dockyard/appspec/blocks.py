@@ -1,6 +1,6 @@
 """Building blocks shared by components: sources, envs, checks, routes, alerts, logs.
 
-Field names, defaults and ranges are DigitalOcean's (reference §2, godo ``apps.gen.go``).
+Field names, defaults and ranges are DigitalOcean's (godo ``apps.gen.go``).
 Defaults only fill what the user left out; ``model_fields_set`` keeps what they wrote.
 """
 

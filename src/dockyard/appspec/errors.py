@@ -1,7 +1,7 @@
 """Spec problems: one issue per mistake, all of them raised together.
 
 Users fix a spec in one pass when every problem comes back at once, each naming the file, line,
-field path, what was expected and what was found (STYLE.md §9).
+field path, what was expected and what was found (docs/conventions.md §9).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from .errors import show
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 ENV_KEY_RE = re.compile(r"^[_A-Za-z][_A-Za-z0-9]*$")
 DURATION_RE = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
-# OpenAPI's and the docs' domain regexes differ (reference §14); a domain passing either is valid.
+# OpenAPI's and the docs' domain regexes differ; a domain passing either is valid.
 DOMAIN_RES = (
     re.compile(r"^((xn--)?[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*\.)+[a-zA-Z]{2,}\.?$"),
     re.compile(r"^([a-zA-Z0-9]+(-+[a-zA-Z0-9]+)*\.)+(xn--)?[a-zA-Z0-9]{2,}\.?$"),
@@ -148,8 +148,16 @@ def _name_ok(value: str) -> bool:
 
 
 def _cron_ok(value: str) -> bool:
+    from dockyard.appspec.cron import cron_problem
+
     text = value.strip()
-    return text in CRON_MACROS or len(text.split()) == 5
+    return text in CRON_MACROS or (len(text.split()) == 5 and cron_problem(text) is None)
+
+
+def _zone_ok(value: str) -> bool:
+    from dockyard.appspec.cron import zone_ok
+
+    return zone_ok(value)
 
 
 Str = Annotated[str, BeforeValidator(_need_str)]
@@ -162,7 +170,10 @@ EnvKey = Checked(lambda v: bool(ENV_KEY_RE.fullmatch(v)),
                  "(^[_A-Za-z][_A-Za-z0-9]*$)")
 Duration = Checked(lambda v: bool(DURATION_RE.fullmatch(v)),
                    'must be a duration such as "30m", "90s" or "1h30m"')
-Cron = Checked(_cron_ok, 'must be a cron expression with 5 fields, such as "0 3 * * *"')
+Cron = Checked(_cron_ok, 'must be a cron expression with 5 fields (minute hour day month '
+               'weekday, each in range), such as "0 3 * * *"')
+TimeZone = Checked(_zone_ok, 'must be a tz-database time zone, such as "Asia/Kolkata" or '
+                   '"UTC"')
 HttpsUrl = Checked(lambda v: v.startswith("https://"), 'must start with "https://"')
 DomainName = Checked(lambda v: 4 <= len(v) <= 253 and any(r.fullmatch(v) for r in DOMAIN_RES),
                      "must be a hostname of 4–253 characters, such as app.example.com")

@@ -1,8 +1,9 @@
 """The App Spec as pydantic models: components, ingress, domains and the top level.
 
 One class per DigitalOcean spec object, with godo's snake_case field names and the field matrix
-of reference §3.7. Cross-field rules (one source, unique names, routes) live in ``rules.py``,
-which runs even when these models reject a field, so every problem is reported at once.
+of DigitalOcean's component matrix. Cross-field rules (one source, unique names, routes) live in
+``rules.py``, which runs even when these models reject a field, so every problem is reported at
+once.
 """
 
 from collections.abc import Iterator
@@ -60,6 +61,7 @@ from .fields import (
     RoutePath,
     Str,
     Text,
+    TimeZone,
     spec_error,
 )
 from .fields import Enum as E
@@ -124,7 +126,7 @@ class WorkerSpec(_Runnable):
 
 class JobSchedule(SpecModel):
     cron: Cron
-    time_zone: Str | None = None
+    time_zone: TimeZone | None = None
 
 
 class JobSpec(_Runnable):

@@ -1,7 +1,7 @@
 """What Dockyard does with each App Spec field, and the docs table generated from it.
 
 ``python -m dockyard.appspec.support > docs/spec-fields.md`` regenerates the table; a test fails
-when the file is stale or a model field is missing from ``SUPPORT`` (STYLE.md §14).
+when the file is stale or a model field is missing from ``SUPPORT`` (docs/conventions.md §14).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ VALIDATED = "validated; not acted on yet"
 SUPPORT: dict[str, tuple[str, str]] = {
     "name": (USED, "app and component names, DigitalOcean's pattern and length"),
     "region": (RECORDED, "maps to this machine"),
-    "domains": (USED, "host names the router answers to; a PRIMARY one is ${APP_DOMAIN}"),
+    "domains": (USED, "host names the router answers to; a PRIMARY one is ${APP_DOMAIN}; "
+                      "public mode: an ACME certificate each, wildcard via a DNS-01 hook"),
     "services": (USED, "one supervised process per instance behind HAProxy"),
     "static_sites": (USED, "served by nginx from an atomically swapped `current` symlink"),
     "workers": (USED, "one supervised process per instance, no route"),
@@ -24,8 +25,11 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "functions": (VALIDATED, "reported as not yet deployable"),
     "databases": (USED, "PG: a database and role of its own on Dockyard's PostgreSQL"),
     "envs": (USED, "scopes, app/component override, bindables; SECRET encrypted and masked"),
-    "alerts": (USED, "DEPLOYMENT_* and RESTART_COUNT to webhooks/e-mail; CPU/MEM recorded"),
-    "ingress": (USED, "rules with path prefixes, preserve_path_prefix and rewrite"),
+    "alerts": (USED, "deployment, domain and JOB_INVOCATION_FAILED rules; CPU_UTILIZATION, "
+                     "MEM_UTILIZATION, RESTART_COUNT on sampled metrics with operator, value "
+                     "and window; to webhooks/e-mail"),
+    "ingress": (USED, "rules with path prefixes, preserve_path_prefix, rewrite and "
+                      "redirects (with authority.exact); on every domain"),
     "egress": (RECORDED, "traffic leaves from this machine"),
     "features": (RECORDED, "buildpack stacks do not apply; uv builds on the host"),
     "maintenance": (RECORDED, ""),
@@ -63,8 +67,9 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "index_document": (USED, ""),
     "error_document": (USED, "a plain 404 page is supplied when missing"),
     "catchall_document": (USED, "single-page apps"),
-    "job.kind": (USED, "UNSPECIFIED means POST_DEPLOY; SCHEDULED is validated, not run yet"),
-    "job.schedule": (VALIDATED, "scheduled jobs are not run yet"),
+    "job.kind": (USED, "UNSPECIFIED means POST_DEPLOY; SCHEDULED runs on schedule.cron"),
+    "job.schedule": (USED, "cron (cronsim) in time_zone (zoneinfo, default UTC), in the live "
+                           "release, one invocation at a time"),
     "job.timeout": (USED, "the job is stopped after it (default 30m)"),
     "database.engine": (USED, "required; PG (other engines are refused at propose/create)"),
     "database.version": (USED, "must match the server's major version"),

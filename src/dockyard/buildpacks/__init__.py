@@ -55,7 +55,8 @@ def build(req: BuildRequest, log: Log) -> BuildResult:
 
 
 def select(req: BuildRequest) -> tuple[Buildpack, str]:
-    """The buildpack for ``req`` and why (STYLE.md §8: first match wins, explicit fallback)."""
+    """The buildpack for ``req`` and why (docs/conventions.md §8: first match wins, explicit
+    fallback)."""
     if req.environment_slug:
         for pack in BUILDPACKS:
             if req.environment_slug in pack.slugs:

@@ -56,20 +56,41 @@ class BuildResult:
     env_cache_hit: bool
     default_run_command: str | None
     notes: list[str] = field(default_factory=list)
+    interpreter: str | None = None  # the Python the venv was made with (its prefix is read)
+
+    @property
+    def run_env(self) -> dict[str, str]:
+        """What an instance's environment gets from the build (besides ``run_path``)."""
+        return {"VIRTUAL_ENV": str(self.venv)} if self.venv else {}
+
+    @property
+    def run_path(self) -> list[str]:
+        """Directories an instance finds its programs in, before the system's PATH."""
+        return [str(self.venv / "bin")] if self.venv else []
+
+    @property
+    def run_mounts(self) -> list[str]:
+        """Host paths an instance reads at run time, outside its release: the virtualenv
+        and the interpreter it was made with (when that is not the system's)."""
+        paths = [str(self.venv)] if self.venv else []
+        if self.interpreter:
+            prefix = Path(self.interpreter).parent.parent
+            if not str(prefix).startswith("/usr"):
+                paths.append(str(prefix))
+        return paths
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             out[f.name] = str(value) if isinstance(value, Path) else value
-        if self.venv:  # what the runtime must add to an instance's environment
-            out["run_env"] = {"VIRTUAL_ENV": str(self.venv),
-                              "PATH_PREPEND": str(self.venv / "bin")}
+        out["run_env"], out["run_path"] = self.run_env, self.run_path
+        out["run_mounts"] = self.run_mounts
         return out
 
 
 class Buildpack(Protocol):
-    """One way of turning a source tree into a release (STYLE.md §8)."""
+    """One way of turning a source tree into a release (docs/conventions.md §8)."""
 
     name: str
     slugs: tuple[str, ...]  # environment_slug values that select it
@@ -82,7 +103,7 @@ class Buildpack(Protocol):
 
 
 def write_release_json(result: BuildResult) -> Path:
-    """Write ``release.json`` atomically (temp file + rename, STYLE.md §6)."""
+    """Write ``release.json`` atomically (temp file + rename, docs/conventions.md §6)."""
     path = result.release / RELEASE_JSON
     fd, tmp = tempfile.mkstemp(prefix=".release-", dir=result.release)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -1,7 +1,7 @@
 """doctl-style output: ``--output text|json``, ``--format`` columns, ``--no-header``.
 
 Text output is a table (rich on a terminal, aligned plain columns otherwise); JSON output is
-the full objects. Errors go to stderr as `` !     `` lines (STYLE.md §10, §11).
+the full objects. Errors go to stderr as `` !     `` lines (docs/conventions.md §10, §11).
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ TOKEN_COLUMNS = ["Name", "ReadOnly", "Created"]
 HEADERS = {"Spec.Name": "Spec Name", "DefaultIngress": "Default Ingress",
            "ActiveDeployment.ID": "Active Deployment ID",
            "InProgressDeployment.ID": "In Progress Deployment ID", "Created": "Created At",
-           "Updated": "Updated At", "ReadOnly": "Read Only"}
+           "Updated": "Updated At", "ReadOnly": "Read Only", "Jobname": "Job Name",
+           "Started": "Started At", "Completed": "Completed At"}
 
 
 def snake(part: str) -> str:

@@ -1,4 +1,4 @@
-"""Managed PostgreSQL for ``databases:`` components with ``engine: PG`` (reference §3.6).
+"""Managed PostgreSQL for ``databases:`` components with ``engine: PG``.
 
 One cluster per installation (``PostgresServer``), run by supervisord from ``program()``;
 one database and one role per (app, component), created by ``provision``. ``production: true``

@@ -1,4 +1,4 @@
-"""A database's connection details and the bindable variables apps read (reference §5.5)."""
+"""A database's connection details and the bindable variables apps read."""
 
 from __future__ import annotations
 

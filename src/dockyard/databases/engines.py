@@ -1,4 +1,4 @@
-"""Which ``databases:`` components Dockyard can provide (reference §3.6)."""
+"""Which ``databases:`` components Dockyard can provide."""
 
 from __future__ import annotations
 

@@ -1,5 +1,2 @@
-"""Deployments: the state machine, and ``Platform``, the one facade the API calls."""
-
-from dockyard.deploy.platform import Platform
-
-__all__ = ["Platform"]
+"""Deployments: the state machine, its stages, and ``platform.Platform``, the one facade the
+API calls (imported from ``dockyard.deploy.platform``)."""

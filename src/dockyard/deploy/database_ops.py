@@ -7,43 +7,52 @@ The PostgreSQL server is started on first need: its program file goes into super
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from dockyard.deploy.context import DeployContext
+from dockyard.deploy.services import Services
 from dockyard.errors import DockyardError, NotFound
+from dockyard.locks import file_lock
 from dockyard.logs import Log
 from dockyard.store import App
 
-_lock = threading.Lock()
+if TYPE_CHECKING:
+    from dockyard.databases import Connection, PostgresServer
 
 
-def server(platform: Any):  # type: ignore[no-untyped-def]
-    """The installation's PostgreSQL, initialized and running (started on first use)."""
+def server(services: Services) -> PostgresServer:
+    """The installation's PostgreSQL, initialized and running (started on first use).
+
+    Deployments of two apps run in two worker processes: a file lock makes the first one
+    initialize the cluster and the other wait for it.
+    """
     from dockyard.databases import PostgresServer
+    from dockyard.runtime.local.supervisor import Supervisor
 
-    with _lock:
-        pg = PostgresServer(platform.home, platform.settings.postgres_port)
-        program = platform.home.supervisor / "programs" / "postgres.conf"
-        if not program.exists():
-            log = Log(platform.home.root / "logs" / "postgres-init.log")
+    home = services.home
+    with file_lock(home.run / "postgres-init.lock"):
+        pg = PostgresServer(home, services.settings.postgres_port)
+        sup = Supervisor(home)
+        if "postgres" not in sup.program_names():
+            log = Log(home.root / "logs" / "postgres-init.log")
             try:
                 pg.ensure_initialized(log)
             finally:
                 log.close()
-            platform.runtime.start([pg.program()])
+            sup.add([pg.program()])
         pg.wait_ready(timeout=60)
         return pg
 
 
-def connection_for(platform: Any, app: App, comp: Any, index: int):  # type: ignore[no-untyped-def]
+def connection_for(services: Services, app: App, comp: Any, index: int) -> Connection:
     """Provision (or find) the component's database; an external cluster when it names one."""
     from dockyard.databases import Connection, check_engine
 
     check_engine(comp.name, comp.engine, index=index)
     if comp.cluster_name:
-        pg = server(platform)
+        pg = server(services)
         try:
             url = pg.clusters().get(comp.cluster_name)
         except (KeyError, DockyardError) as exc:
@@ -57,15 +66,15 @@ def connection_for(platform: Any, app: App, comp: Any, index: int):  # type: ign
             conn = Connection(conn.host, conn.port, conn.username, conn.password, comp.db_name,
                               conn.sslmode)
         return conn
-    return server(platform).provision(app.id, app.name, comp.name, db_name=comp.db_name,
+    return server(services).provision(app.id, app.name, comp.name, db_name=comp.db_name,
                                       db_user=comp.db_user, version=comp.version)
 
 
-def provision_all(ctx: Any, platform: Any) -> dict[str, dict[str, str]]:
+def provision_all(ctx: DeployContext) -> dict[str, dict[str, str]]:
     """Bindable values per database component; passwords join the log masks."""
     out: dict[str, dict[str, str]] = {}
     for index, comp in enumerate(ctx.spec.databases or []):
-        conn = connection_for(platform, ctx.app, comp, index)
+        conn = connection_for(ctx.services, ctx.app, comp, index)
         ctx.mask([conn.password, conn.url])
         where = "external cluster " + comp.cluster_name if comp.cluster_name else "dev database"
         ctx.log.step(f"Database '{comp.name}': {where} {conn.database} on "
@@ -74,43 +83,44 @@ def provision_all(ctx: Any, platform: Any) -> dict[str, dict[str, str]]:
     return out
 
 
-def backups_dir(platform: Any, app: App, component: str) -> Path:
-    return platform.home.app(app.id) / "backups" / component
+def backups_dir(services: Services, app: App, component: str) -> Path:
+    return services.home.app(app.id) / "backups" / component
 
 
-def backup(platform: Any, app: App, component: str, log: Log, label: str = "manual") -> Path:
+def backup(services: Services, app: App, component: str, log: Log, label: str = "manual") -> Path:
     """``pg_dump -Fc`` of a dev database into the app's backups folder."""
-    pg = server(platform)
+    pg = server(services)
     conn = pg.connection(app.id, component)
     if conn is None:
         raise NotFound(f"app {app.name} has no database {component!r} (yet)",
                        hint="A database exists after the first deployment that declares it.")
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    dest = backups_dir(platform, app, component) / f"{stamp}-{label}.dump"
+    dest = backups_dir(services, app, component) / f"{stamp}-{label}.dump"
     dest.parent.mkdir(parents=True, exist_ok=True)
     return pg.backup(conn, dest, log)
 
 
-def restore(platform: Any, app: App, component: str, name: str | None, log: Log) -> Path:
+def restore(services: Services, app: App, component: str, name: str | None, log: Log) -> Path:
     """Restore a backup (default: the newest) into the component's database."""
-    found = list_backups(platform, app, component)
+    found = list_backups(services, app, component)
     if not found:
         raise NotFound(f"no backups of database {component!r} of app {app.name}")
     chosen = next((b for b in found if b["name"] == name), None) if name else found[0]
     if chosen is None:
         raise NotFound(f"backup {name!r} not found",
                        hint="`dockyard databases backups APP` lists them.")
-    pg = server(platform)
+    pg = server(services)
     conn = pg.connection(app.id, component)
     assert conn is not None
-    path = backups_dir(platform, app, component) / chosen["name"]
+    path: Path = backups_dir(services, app, component) / str(chosen["name"])
     pg.restore(conn, path, log)
     return path
 
 
-def list_backups(platform: Any, app: App, component: str | None = None) -> list[dict[str, Any]]:
+def list_backups(services: Services, app: App, component: str | None = None
+                 ) -> list[dict[str, Any]]:
     """Newest first, with size and time."""
-    root = platform.home.app(app.id) / "backups"
+    root = services.home.app(app.id) / "backups"
     if not root.is_dir():
         return []
     out = []
@@ -122,10 +132,10 @@ def list_backups(platform: Any, app: App, component: str | None = None) -> list[
     return sorted(out, key=lambda b: b["name"], reverse=True)
 
 
-def backup_before_jobs(ctx: Any, platform: Any) -> None:
+def backup_before_jobs(ctx: DeployContext) -> None:
     """A bad migration can be undone: every dev database is dumped before PRE_DEPLOY jobs."""
     for comp in ctx.spec.databases or []:
         if comp.cluster_name:
             continue
-        path = backup(platform, ctx.app, comp.name, ctx.log, label=f"before-{ctx.dep.id[:8]}")
+        path = backup(ctx.services, ctx.app, comp.name, ctx.log, label=f"before-{ctx.dep.id[:8]}")
         ctx.log.step(f"Backed up database '{comp.name}' before PRE_DEPLOY jobs: {path.name}")

@@ -13,26 +13,30 @@ from __future__ import annotations
 import logging
 import subprocess
 import threading
-from typing import Any
 
+from dockyard.deploy import swap
+from dockyard.deploy.context import deployment_instances
 from dockyard.deploy.phases import IN_PROGRESS, Phase, transition
+from dockyard.deploy.services import Services
 from dockyard.entrypoints import DEPLOY_WORKER, argv
 from dockyard.locks import deploy_lock_held
+from dockyard.release.record import records_of
+from dockyard.store import Deployment
 
 logger = logging.getLogger("dockyard.deploy")
 INTERRUPTED = "interrupted: the API server stopped during this deployment; deploy again"
 
 
 class Engine:
-    def __init__(self, platform: Any) -> None:
-        self.platform = platform
+    def __init__(self, services: Services) -> None:
+        self.services = services
         self.lock = threading.Lock()
         self.workers: dict[str, threading.Thread] = {}
         self.stopping = threading.Event()
 
     def start(self) -> None:
         self.recover()
-        for app in self.platform.store.list_apps():
+        for app in self.services.store.list_apps():
             self.submit(app.id)
 
     def stop(self) -> None:
@@ -49,14 +53,23 @@ class Engine:
             worker.start()
 
     def next_deployment(self, app_id: str) -> str | None:
-        """The newest pending deployment; older pending ones are coalesced into it."""
-        store = self.platform.store
+        """The deployment to run next; the other pending ones are coalesced into it.
+
+        The newest wins, except that a restart never wins over another deployment: a
+        restart asks for fresh instances of what is (or is about to be) live, which that
+        deployment starts anyway — so a user's rollback is never cancelled by a restart.
+        """
+        store = self.services.store
         pending = store.list_deployments(app_id, phases=(Phase.PENDING_BUILD.value,))
-        for older in pending[1:]:
-            store.update_deployment(older, error_code="deploy.coalesced",
-                                    error_message=f"superseded by deployment {pending[0].id}")
-            transition(store, older, Phase.CANCELED)
-        return pending[0].id if pending else None
+        if not pending:
+            return None
+        chosen = next((d for d in pending if not is_restart(d)), pending[0])
+        for other in pending:
+            if other.id != chosen.id:
+                store.update_deployment(other, error_code="deploy.coalesced",
+                                        error_message=f"coalesced into deployment {chosen.id}")
+                transition(store, other, Phase.CANCELED)
+        return chosen.id
 
     def work(self, app_id: str) -> None:
         while not self.stopping.is_set():
@@ -77,14 +90,16 @@ class Engine:
         """
         worker = argv(DEPLOY_WORKER, app_id, dep_id)
         code = subprocess.run(worker, stdin=subprocess.DEVNULL).returncode
-        store = self.platform.store
+        store = self.services.store
         try:
             dep = store.get_deployment(app_id, dep_id)
         except Exception:  # noqa: BLE001 - the app was deleted meanwhile
             return
-        if Phase(dep.phase) in IN_PROGRESS and not deploy_lock_held(self.platform.home, app_id):
+        if Phase(dep.phase) in (Phase.ERROR, Phase.CANCELED):
+            self.stop_instances(app_id, dep)  # whatever a failure path may have missed
+        if Phase(dep.phase) in IN_PROGRESS and not deploy_lock_held(self.services.home, app_id):
             logger.error("deploy worker of %s exited with %s mid-deployment", dep_id, code)
-            self.platform.stop_deployment_instances(app_id, dep)
+            self.stop_instances(app_id, dep)
             dep = store.update_deployment(dep, error_code="deploy.worker_died",
                                           error_message=f"the deploy worker exited with "
                                                         f"status {code}; deploy again")
@@ -96,32 +111,45 @@ class Engine:
         One whose route swap already happened is finished (it is what serves); any other
         cannot resume safely: its new instances stop and it ends ``ERROR`` with the reason.
         """
-        store = self.platform.store
+        store = self.services.store
         for app in store.list_apps():
-            if deploy_lock_held(self.platform.home, app.id):
+            if deploy_lock_held(self.services.home, app.id):
                 continue  # a worker of the previous server is finishing its deployment
+            self.reap(app.id)
             for dep in store.list_deployments(app.id):
                 if Phase(dep.phase) not in IN_PROGRESS - {Phase.PENDING_BUILD}:
                     continue
-                if dep.phase == Phase.DEPLOYING and self.swapped(app.id, dep):
-                    old = self.platform.active_instances(app.id)
+                if dep.phase == Phase.DEPLOYING and swap.switched_to(
+                        self.services, app.id, records_of(dep.components)):
+                    old = swap.active_instances(self.services, app.id)
                     dep = transition(store, dep, Phase.ACTIVE)
-                    threading.Thread(target=self.platform.after_active, args=(app, dep, old),
+                    threading.Thread(target=swap.retire, args=(self.services, app, dep, old),
                                      daemon=True).start()
                     continue
-                self.platform.stop_deployment_instances(app.id, dep)
+                self.stop_instances(app.id, dep)
                 dep = store.update_deployment(dep, error_code="deploy.interrupted",
                                               error_message=INTERRUPTED)
                 transition(store, dep, Phase.ERROR)
 
-    def swapped(self, app_id: str, dep: Any) -> bool:
-        """Does the router already send the app's services to this deployment's instances?"""
-        targets = {c["name"]: sorted(i["port"] for i in c.get("instances", []))
-                   for c in dep.components if c["kind"] == "service"}
-        if not targets or not all(targets.values()):
-            return False
-        try:
-            active = self.platform.router.active(app_id)
-        except Exception:  # noqa: BLE001 - no router state: nothing was switched
-            return False
-        return all(sorted(active.get(name, [])) == ports for name, ports in targets.items())
+    def reap(self, app_id: str) -> None:
+        """Stop what the runtime still runs for deployments that are not live nor in progress
+        (a drain cut short by a restart, a failure path that missed an instance)."""
+        running = self.services.runtime.running(app_id)
+        if not running:
+            return
+        left = [inst for dep in self.services.store.list_deployments(app_id)
+                if Phase(dep.phase) not in IN_PROGRESS | {Phase.ACTIVE}
+                for inst in deployment_instances(app_id, dep) if inst.program in running]
+        if left:
+            logger.warning("stopping %d instance(s) of ended deployments of %s", len(left),
+                           app_id)
+            self.services.runtime.stop(left)
+
+    def stop_instances(self, app_id: str, dep: Deployment) -> None:
+        instances = deployment_instances(app_id, dep)
+        if instances:
+            self.services.runtime.stop(instances)
+
+
+def is_restart(dep: Deployment) -> bool:
+    return bool(dep.options.get("restart"))

@@ -1,6 +1,6 @@
 """The health gate: a new instance takes traffic only once its readiness check passes.
 
-DigitalOcean's ``health_check`` semantics and defaults (reference §2.4): ``http_path`` means an
+DigitalOcean's ``health_check`` semantics and defaults: ``http_path`` means an
 HTTP GET (2xx/3xx passes), none means a TCP connect. The budget before failing is
 ``initial_delay_seconds + period_seconds × failure_threshold`` (0 + 10 × 9 = 90 s by default);
 until the first success Dockyard probes every 0.05 s inside that budget, so a fast app goes
@@ -15,6 +15,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from dockyard.errors import DockyardError
 
@@ -33,7 +34,7 @@ class Check:
     failure_threshold: int = 9
 
     @classmethod
-    def from_spec(cls, hc: dict | None, port: int, host: str) -> Check:
+    def from_spec(cls, hc: dict[str, Any] | None, port: int, host: str) -> Check:
         hc = hc or {}
         known = {k: hc[k] for k in ("initial_delay_seconds", "period_seconds", "timeout_seconds",
                                     "success_threshold", "failure_threshold") if hc.get(k)}
@@ -69,15 +70,19 @@ def probe(check: Check) -> str | None:
 
 
 def wait_healthy(check: Check, alive: Callable[[], str | None], *,
-                 clock: Callable[[], float] = time.monotonic) -> float:
+                 clock: Callable[[], float] = time.monotonic,
+                 on_attempt: Callable[[int, int, str], None] | None = None) -> float:
     """Probe until ``success_threshold`` passes in a row; return the seconds it took.
 
     ``alive()`` returns why the process is gone (it exited, crash-looped), or ``None``.
+    Between fast probes, DigitalOcean's attempts are counted: once per ``period_seconds``
+    a failing probe is reported to ``on_attempt(n, failure_threshold, why)``.
     """
     start = clock()
     time.sleep(check.initial_delay_seconds)
     deadline = start + check.budget
-    passes, last = 0, "no probe yet"
+    passes, last, attempt = 0, "no probe yet", 0
+    next_attempt = clock()
     while clock() < deadline:
         gone = alive()
         if gone:
@@ -87,6 +92,11 @@ def wait_healthy(check: Check, alive: Callable[[], str | None], *,
         passes = passes + 1 if not last else 0
         if passes >= check.success_threshold:
             return clock() - start
+        if last and clock() >= next_attempt:
+            attempt += 1
+            next_attempt += check.period_seconds
+            if on_attempt:
+                on_attempt(attempt, check.failure_threshold, last)
         time.sleep(FAST_PROBE if passes == 0 else min(check.period_seconds, 1))
     raise DockyardError(
         f"health check failed: {check.describe()} did not pass within {check.budget:.0f} s "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from dockyard.deploy.services import Services
 from dockyard.store import App, Deployment
 
 
@@ -27,29 +28,30 @@ def spec_rules(spec: dict[str, Any]) -> dict[tuple[str | None, str], dict[str, A
     return rules_for(spec.get("alerts", []), components)
 
 
-def list_alerts(platform: Any, app: App) -> list[dict[str, Any]]:
+def list_alerts(services: Services, app: App) -> list[dict[str, Any]]:
     """DigitalOcean's Alert objects for the app's current spec."""
     out = []
     for (component, rule), alert in spec_rules(app.spec).items():
         aid = alert_id(app.id, component, rule)
-        emails, webhooks = platform.store.alert_destinations(app.id, aid)
+        emails, webhooks = services.store.alert_destinations(app.id, aid)
+        spec: dict[str, Any] = {"rule": rule, "disabled": False, **alert}
         out.append({"id": aid, "component_name": component or "",
-                    "spec": {"rule": rule, "disabled": False, **alert},
+                    "spec": spec,
                     "emails": emails,
-                    "slack_webhooks": [decrypt_hook(platform, w) for w in webhooks],
+                    "slack_webhooks": [decrypt_hook(services, w) for w in webhooks],
                     "phase": "ACTIVE", "progress": {"steps": []}})
     return out
 
 
-def decrypt_hook(platform: Any, hook: dict[str, str]) -> dict[str, str]:
-    return {**hook, "url": platform.secret_box.decrypt(hook["url"])}
+def decrypt_hook(services: Services, hook: dict[str, str]) -> dict[str, str]:
+    return {**hook, "url": services.secret_box.decrypt(hook["url"])}
 
 
-def set_destinations(platform: Any, app: App, aid: str, body: dict[str, Any]
+def set_destinations(services: Services, app: App, aid: str, body: dict[str, Any]
                      ) -> dict[str, Any]:
     from dockyard.errors import DockyardError, NotFound
 
-    alerts = {a["id"]: a for a in list_alerts(platform, app)}
+    alerts = {a["id"]: a for a in list_alerts(services, app)}
     if aid not in alerts:
         raise NotFound(f"alert {aid} not found in app {app.name}",
                        hint="`dockyard apps list-alerts APP` shows the alert ids.")
@@ -59,42 +61,30 @@ def set_destinations(platform: Any, app: App, aid: str, body: dict[str, Any]
                for h in hooks):
         raise DockyardError('slack_webhooks: expected a list of {"url": "https://…", '
                             '"channel": "…"}', code="bad_request")
-    stored = [{"url": platform.secret_box.encrypt(str(h["url"])),
+    stored = [{"url": services.secret_box.encrypt(str(h["url"])),
                "channel": str(h.get("channel", ""))} for h in hooks]
     alert = alerts[aid]
-    platform.store.set_alert_destinations(app.id, aid, alert["spec"]["rule"],
+    services.store.set_alert_destinations(app.id, aid, alert["spec"]["rule"],
                                           alert["component_name"], emails, stored)
-    return next(a for a in list_alerts(platform, app) if a["id"] == aid)
+    return next(a for a in list_alerts(services, app) if a["id"] == aid)
 
 
-def notify(platform: Any, app: App, dep: Deployment | None, rule: str, message: str,
+def notify(services: Services, app: App, dep: Deployment | None, rule: str, message: str,
            component: str | None = None) -> None:
     """Send ``rule`` if the deployment's spec asks for it and it has destinations."""
     from dockyard.alerts import AlertEvent
+    from dockyard.appspec.traffic import primary_domain_of
 
-    spec = platform.store.spec_version(app.id, dep.spec_version) if dep else app.spec
+    spec = services.store.spec_version(app.id, dep.spec_version) if dep else app.spec
     if (component, rule) not in spec_rules(spec):
         return
     aid = alert_id(app.id, component, rule)
-    emails, webhooks = platform.store.alert_destinations(app.id, aid)
+    emails, webhooks = services.store.alert_destinations(app.id, aid)
     if not emails and not webhooks:
         return
     event = AlertEvent(rule=rule, app_name=app.name, app_id=app.id,
                        deployment_id=dep.id if dep else None, component=component,
                        phase=dep.phase if dep else None, message=message,
-                       live_url=platform.settings.live_url(app.port))
-    platform.alerts.send(event, emails, [decrypt_hook(platform, w) for w in webhooks])
-
-
-def dispatcher(platform: Any):  # type: ignore[no-untyped-def]
-    from dockyard.alerts import AlertDispatcher, SMTPSettings
-
-    s = platform.settings
-    smtp = SMTPSettings(host=s.smtp_host, port=s.smtp_port, sender=s.smtp_sender) \
-        if s.smtp_host else None
-
-    def record(event, delivery) -> None:  # type: ignore[no-untyped-def]
-        platform.store.add_delivery(event.app_id, event.rule, delivery.destination,
-                                    delivery.status, delivery.attempts, delivery.detail)
-
-    return AlertDispatcher(record, smtp)
+                       live_url=services.settings.live_url(app.port, app.name,
+                                                           primary_domain_of(app.spec)))
+    services.alerts.send(event, emails, [decrypt_hook(services, w) for w in webhooks])

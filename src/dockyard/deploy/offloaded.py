@@ -1,5 +1,5 @@
 """Entry points that run in a child process through ``dockyard.offload`` (see
-``dockyard.entrypoints.OFFLOADED``): each opens the platform of ``DOCKYARD_HOME`` itself, so
+``dockyard.entrypoints.OFFLOADED``): each opens the services of ``DOCKYARD_HOME`` itself, so
 the API server never loads psycopg or the spec models. Nothing in Dockyard imports this module.
 """
 
@@ -9,26 +9,26 @@ from typing import Any
 
 from dockyard.deploy import console
 from dockyard.deploy.database_ops import backup, list_backups, restore, server
-from dockyard.deploy.platform import Platform
+from dockyard.deploy.services import Services
 from dockyard.errors import DockyardError
 from dockyard.logs import Log
 
 
 def api_backup(app_id: str, database: str) -> dict[str, Any]:
-    platform = Platform.from_home()
-    app = platform.store.get_app(app_id)
-    path = backup(platform, app, database, Log())
-    return next(b for b in list_backups(platform, app) if b["name"] == path.name)
+    services = Services.from_home()
+    app = services.store.get_app(app_id)
+    path = backup(services, app, database, Log())
+    return next(b for b in list_backups(services, app) if b["name"] == path.name)
 
 
 def api_restore(app_id: str, database: str, name: str | None) -> str:
-    platform = Platform.from_home()
-    return restore(platform, platform.store.get_app(app_id), database, name, Log()).name
+    services = Services.from_home()
+    return restore(services, services.store.get_app(app_id), database, name, Log()).name
 
 
 def api_clusters(action: str, name: str = "", url: str = "") -> Any:
     from dockyard.databases import Connection
-    clusters = server(Platform.from_home()).clusters()
+    clusters = server(Services.from_home()).clusters()
     if action == "add":
         Connection.from_url(url)  # validates the shape before anything is stored
         clusters.add(name, url)
@@ -41,13 +41,13 @@ def api_clusters(action: str, name: str = "", url: str = "") -> Any:
 
 def api_final_backups(app_id: str, databases: list[str]) -> None:
     """Before an app is deleted: a final dump of each of its dev databases."""
-    platform = Platform.from_home()
-    app = platform.store.get_app(app_id)
-    log = Log(platform.home.root / "logs" / "deletions.log")
+    services = Services.from_home()
+    app = services.store.get_app(app_id)
+    log = Log(services.home.root / "logs" / "deletions.log")
     try:
         for name in databases:
             try:
-                backup(platform, app, name, log, label="final")
+                backup(services, app, name, log, label="final")
             except DockyardError as exc:  # never provisioned: nothing to keep
                 log.error(f"no final backup of {name}: {exc.message}")
     finally:
@@ -56,12 +56,16 @@ def api_final_backups(app_id: str, databases: list[str]) -> None:
 
 def api_drop(app_id: str, databases: list[str]) -> None:
     """After an app's processes are stopped: drop its dev databases and roles."""
-    pg = server(Platform.from_home())
+    pg = server(Services.from_home())
     for name in databases:
         pg.drop(app_id, name)
 
 
-def api_prepare(app_id: str, component: str, command: list[str]) -> dict[str, str]:
-    """``prepare`` in a child process (``dockyard.offload``): it resolves the databases."""
-    platform = Platform.from_home()
-    return console.prepare(platform, platform.store.get_app(app_id), component, command)
+def api_prepare(app_id: str, component: str, command: list[str],
+                deployment_id: str | None = None, instance: str | None = None
+                ) -> dict[str, object]:
+    """A console session in the live release, or in ``deployment_id``'s (it resolves the
+    databases); ``instance`` must name one of the component's instances."""
+    services = Services.from_home()
+    return console.prepare(services, services.store.get_app(app_id), component, command,
+                           deployment_id, instance)

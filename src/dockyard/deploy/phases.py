@@ -1,8 +1,8 @@
 """Deployment phases with DigitalOcean's names and the one function that changes them.
 
-STYLE.md §4: an Enum, an explicit table of allowed transitions, and ``transition`` — the only
-writer of ``deployments.phase`` — which checks the table, records the change, and logs the old
-and new values.
+docs/conventions.md §4: an Enum, an explicit table of allowed transitions, and ``transition`` —
+the only writer of ``deployments.phase`` — which checks the table, records the change, and logs
+the old and new values.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One deployment, phase by phase (STYLE.md §3: it reads like a table of contents).
+"""One deployment, phase by phase (docs/conventions.md §3: it reads like a table of contents).
 
 fetch → build → start new beside old → health gate → route swap → drain old. Any failure
 before the swap stops the new instances and leaves the serving release untouched.
@@ -6,19 +6,20 @@ before the swap stops the new instances and leaves the serving release untouched
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from dockyard.deploy import building, database_ops, jobs, running
+from dockyard.deploy import building, database_ops, jobs, swap
 from dockyard.deploy.context import DeployContext
 from dockyard.deploy.phases import Phase, transition
 from dockyard.deploy.progress import fail_open_steps, mark, new_progress
+from dockyard.deploy.sqlite_warning import warn_sqlite
 from dockyard.errors import DockyardError
-from dockyard.logs import Log
 from dockyard.release.bindings import Bindings, bindings_for
-from dockyard.release.secrets import secret_values
+from dockyard.release.record import ComponentRecord, records_of
+from dockyard.runtime import Instance
 
 
 class Canceled(DockyardError):
@@ -26,20 +27,11 @@ class Canceled(DockyardError):
 
 
 class Pipeline:
-    def __init__(self, platform: Any, app_id: str, dep_id: str) -> None:
-        from dockyard.appspec import parse_spec_data
+    """Runs one deployment from a ready ``DeployContext`` (``context.open_context``)."""
 
-        store = platform.store
-        self.platform = platform
-        app = store.get_app(app_id)
-        dep = store.get_deployment(app_id, dep_id)
-        spec_dict = store.spec_version(app_id, dep.spec_version)
-        spec = parse_spec_data(spec_dict).spec
-        masks = secret_values(spec_dict, platform.secret_box)
-        log = Log(platform.home.logs(app_id) / dep_id / "deploy.log", secrets=masks)
-        self.ctx = DeployContext(platform.home, platform.settings, store, app, dep, spec, log,
-                                 box=platform.secret_box, secrets=masks)
-        self.new: list[running.Instance] = []
+    def __init__(self, ctx: DeployContext) -> None:
+        self.ctx = ctx
+        self.new: list[Instance] = []
         self.binds: Bindings | None = None
         self.started = time.monotonic()
 
@@ -60,23 +52,22 @@ class Pipeline:
             self.phase(Phase.PENDING_DEPLOY)
             self.phase(Phase.DEPLOYING)
             self.binds = bindings_for(ctx.spec, ctx.app.id, ctx.app.port, ctx.live_url,
-                                     {n: c for n, (_r, c) in commits.items()})
+                                      {n: c for n, (_r, c) in commits.items()})
             self.binds.databases = self.step(("deploy", "initialize"), lambda: database_ops
-                                             .provision_all(ctx, self.platform))
+                                             .provision_all(ctx))
             self.step(("deploy", "initialize"), self.pre_deploy_and_start)
-            self.step(("deploy", "components"), lambda: running.gate(
-                ctx, self.platform.runtime, self.new))
-            running.warn_sqlite(ctx, self.platform.runtime, self.new)
-            old = self.step(("deploy", "finalize"), self.swap)
+            self.step(("deploy", "components"), lambda: swap.gate(ctx, self.new))
+            warn_sqlite(ctx, self.new)
+            old = self.step(("deploy", "finalize"), self.switch)
             self.notify("DEPLOYMENT_LIVE", f"Deployment {ctx.dep.id} of {ctx.app.name} is live "
                         f"at {ctx.live_url}")
-            jobs.run_jobs(ctx, self.platform.runtime, self.binds, "POST_DEPLOY", fail=False)
+            jobs.run_jobs(ctx, self.binds, "POST_DEPLOY", fail=False)
         except Exception as exc:  # noqa: BLE001 - every failure ends the deployment as ERROR
             self.fail(exc)
             return
         finally:
             ctx.log.close()
-        self.platform.after_active(ctx.app, ctx.dep, old)
+        swap.retire(ctx.services, ctx.app, ctx.dep, old)
 
     # -- steps -------------------------------------------------------------------------------
     def phase(self, to: Phase) -> None:
@@ -96,7 +87,7 @@ class Pipeline:
         be read: fail before building, naming the variable."""
         from dockyard.release.secrets import foreign_secrets
 
-        foreign = foreign_secrets(self.ctx.spec_dict(), self.ctx.box)
+        foreign = foreign_secrets(self.ctx.spec_dict(), self.ctx.services.secret_box)
         if foreign:
             raise DockyardError(
                 f"{', '.join(foreign)}: this SECRET value was encrypted elsewhere (for "
@@ -110,47 +101,50 @@ class Pipeline:
         ctx = self.ctx
         for database, backup in (ctx.dep.options.get("restore") or {}).items():
             ctx.log.step(f"Restoring database '{database}' from {backup} (rollback with data)")
-            database_ops.restore(self.platform, ctx.app, database, backup, ctx.log)
+            database_ops.restore(ctx.services, ctx.app, database, backup, ctx.log)
         if jobs.jobs_of_kind(ctx, "PRE_DEPLOY") and ctx.spec.databases:
-            database_ops.backup_before_jobs(ctx, self.platform)
-        jobs.run_jobs(ctx, self.platform.runtime, self.binds, "PRE_DEPLOY", fail=True)
+            database_ops.backup_before_jobs(ctx)
+        assert self.binds is not None
+        jobs.run_jobs(ctx, self.binds, "PRE_DEPLOY", fail=True)
         self.phase_check()
-        self.new = running.start_instances(ctx, self.platform.runtime, self.binds,
-                                           self.platform.used_ports())
+        swap.start_new(ctx, self.binds, used_ports(ctx), self.new)
 
     def reuse_releases(self) -> dict[str, tuple[Any, str]]:
         """A rollback: take the kept releases of the target deployment, no rebuild."""
         ctx = self.ctx
         target = ctx.store.get_deployment(ctx.app.id, ctx.dep.cloned_from)
         ctx.log.step(f"Reusing the releases of deployment {target.id} (no rebuild)")
-        for record in target.components:
-            if not Path(record["release"]).exists():
+        records = records_of(target.components)
+        for record in records:
+            if not record.release.exists():
                 raise DockyardError(
-                    f"the release of '{record['name']}' in deployment {target.id} was pruned",
+                    f"the release of '{record.name}' in deployment {target.id} was pruned",
                     code="rollback.release_missing",
                     hint="Only the last kept releases can be rolled back to "
                          "(settings: keep_releases).")
-            ctx.components[record["name"]] = {**record, "instances": []}
-        ctx.save(components=list(ctx.components.values()))
-        return {r["name"]: (None, r["commit"]) for r in target.components}
+            record.instances = []
+            ctx.components[record.name] = record
+        ctx.save_components()
+        return {r.name: (None, r.commit) for r in records}
 
     def build_all(self, commits: dict[str, tuple[Any, str]]) -> None:
         ctx = self.ctx
         for kind, comp in ctx.built():
             ref, commit = commits[comp.name]
             ctx.log.step(f"Building {kind} '{comp.name}' at {commit[:12]}")
-            record = self.step(("build", "components", comp.name), lambda k=kind, c=comp, r=ref,
-                               sha=commit: building.build_component(
-                                   ctx, k, c, r, sha, ctx.dep.force_build))
+            record: ComponentRecord = self.step(
+                ("build", "components", comp.name),
+                functools.partial(building.build_component, ctx, kind, comp, ref, commit,
+                                  ctx.dep.force_build))
             ctx.components[comp.name] = record
-            ctx.save(components=list(ctx.components.values()))
+            ctx.save_components()
 
-    def swap(self) -> list[running.Instance]:
-        """Publish static sites and switch every service of the app at once."""
+    def switch(self) -> list[Instance]:
+        """Publish static sites and switch every service of the app at once; ACTIVE."""
         ctx = self.ctx
         self.phase_check()
-        old = self.platform.active_instances(ctx.app.id)
-        self.platform.route(ctx.app, ctx.spec, ctx.components)
+        with route_lock(ctx):
+            old = swap.switch(ctx)
         ctx.dep = transition(ctx.store, ctx.dep, Phase.ACTIVE, ctx.log)
         ctx.log.step(f"Deployment is live at {ctx.live_url} "
                      f"({time.monotonic() - self.started:.1f}s)")
@@ -172,11 +166,11 @@ class Pipeline:
         for line in getattr(exc, "tail", []):
             ctx.log.error(line)
         if self.new:
-            self.platform.runtime.stop(self.new)
+            ctx.services.runtime.stop(self.new)
             ctx.log.step(f"Stopped {len(self.new)} new instance(s); the previous release "
                          "keeps serving")
         if self.binds is not None:
-            jobs.run_jobs(ctx, self.platform.runtime, self.binds, "FAILED_DEPLOY", fail=False)
+            jobs.run_jobs(ctx, self.binds, "FAILED_DEPLOY", fail=False)
         reason = {"code": code, "message": ctx.log.mask(message)}
         current = ctx.store.get_deployment(ctx.app.id, ctx.dep.id)
         ctx.dep = ctx.store.update_deployment(
@@ -193,8 +187,26 @@ class Pipeline:
         from dockyard.deploy.notify import notify
 
         try:
-            notify(self.platform, self.ctx.app, self.ctx.dep, rule, message)
+            notify(self.ctx.services, self.ctx.app, self.ctx.dep, rule, message)
         except Exception as exc:  # noqa: BLE001 - an alert must never fail a deployment
             self.ctx.log.error(f"could not send {rule} alert: {exc}")
 
 
+
+
+def used_ports(ctx: DeployContext) -> set[int]:
+    """Ports taken by apps, the control plane and every recorded instance."""
+    store = ctx.store
+    ports = store.used_ports() | {ctx.settings.api_port, ctx.settings.router_port}
+    for app in store.list_apps():
+        for dep in store.list_deployments(app.id):
+            for record in records_of(dep.components):
+                ports |= {i.port for i in record.instances if i.port}
+    return ports
+
+
+def route_lock(ctx: DeployContext) -> Any:
+    """One switch at a time across deploy workers: each rewrites the whole routing table."""
+    from dockyard.locks import file_lock
+
+    return file_lock(ctx.home.run / "route.lock")

@@ -1,101 +1,66 @@
-"""``Platform``: what the API asks of Dockyard (DESIGN.md: api only calls deploy and store).
+"""``Platform``: what the API asks of Dockyard (the API calls only this and the store).
 
-It records apps and spec versions, queues deployments for the engine, and owns the handles
-on the runtime (supervisord) and the router (HAProxy + nginx) that deployments use.
+It records apps and spec versions, queues deployments for the engine (which runs each in a
+worker process), and starts the background watchers. The work itself lives in the deploy
+stages, which take ``Services`` (store, runtime, router …), never this facade.
 """
 
 from __future__ import annotations
 
+import secrets
 import shutil
-import threading
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
+from dockyard.deploy import rollback as rollbacks
+from dockyard.deploy.context import deployment_instances
+from dockyard.deploy.engine import Engine
+from dockyard.deploy.notify import notify
 from dockyard.deploy.phases import IN_PROGRESS, Phase, transition
+from dockyard.deploy.services import Services, ServicesView
 from dockyard.errors import Conflict, DockyardError
-from dockyard.logs import Log
 from dockyard.paths import Home
+from dockyard.release.record import records_of
 from dockyard.settings import Settings, free_port
-from dockyard.store import App, Deployment, Store
+from dockyard.store import App, Deployment, JobInvocation, Store, Token
 from dockyard.store.db import RESERVED_NAMES
 
 
-class Platform:
+class Platform(ServicesView):
     def __init__(self, home: Home, settings: Settings, store: Store) -> None:
-        from dockyard.deploy.engine import Engine
-
-        self.home = home
-        self.settings = settings
-        self.store = store
-        self.engine = Engine(self)
-        self.route_lock = threading.Lock()
-
-    @classmethod
-    def from_home(cls, home: Home | None = None) -> Platform:
-        """The platform of ``DOCKYARD_HOME``, for child processes (deploy workers, offloaded
-        calls) that share the API server's store."""
-        from dockyard.settings import load_settings
-
-        home = home or Home.default()
-        return cls(home, load_settings(home), Store(home.db))
+        self.services = Services(home, settings, store)
+        self.engine = Engine(self.services)
+        self.watchers: list[Any] = []
 
     def start(self) -> None:
         """Start the deployment engine (finishing what a previous server left), the push
-        watcher and the alert dispatcher."""
+        watcher, the job scheduler and the metrics sampler (which also evaluates the metric
+        alert rules)."""
+        from dockyard.deploy.metrics import MetricsSampler
         from dockyard.deploy.push import PushWatcher
-        from dockyard.deploy.restarts import RestartWatcher
+        from dockyard.deploy.scheduler import Scheduler
 
         self.engine.start()
-        self.watcher = PushWatcher(self, self.settings.push_poll_seconds)
-        self.watcher.start()
-        self.restart_watcher = RestartWatcher(self)
-        self.restart_watcher.start()
+        self.watchers = [PushWatcher(self, self.settings.push_poll_seconds),
+                         Scheduler(self.services), MetricsSampler(self.services)]
+        for watcher in self.watchers:
+            watcher.start()
 
     def stop(self) -> None:
         self.engine.stop()
-        for watcher in ("watcher", "restart_watcher"):
-            if getattr(self, watcher, None):
-                getattr(self, watcher).stop()
-        if "alerts" in self.__dict__:
-            self.alerts.close()
-
-    @cached_property
-    def secret_box(self):  # type: ignore[no-untyped-def]
-        from dockyard.release.secrets import SecretBox
-
-        return SecretBox(self.home.secrets_key)
+        for watcher in self.watchers:
+            watcher.stop()
+        self.services.close()
 
     def webhook_secret(self, app: App) -> str:
         """The app's GitHub webhook secret (made on first use, stored encrypted)."""
-        import secrets
-
+        box = self.services.secret_box
         if app.webhook_secret:
-            return self.secret_box.decrypt(app.webhook_secret)
+            return box.decrypt(app.webhook_secret)
         value = secrets.token_hex(20)
-        self.store.set_webhook_secret(app.id, self.secret_box.encrypt(value))
+        self.store.set_webhook_secret(app.id, box.encrypt(value))
         return value
 
-    @cached_property
-    def alerts(self):  # type: ignore[no-untyped-def]
-        from dockyard.deploy.notify import dispatcher
-
-        return dispatcher(self)
-
-    @cached_property
-    def runtime(self):  # type: ignore[no-untyped-def]
-        from dockyard.runtime.local.instances import LocalRuntime
-
-        return LocalRuntime(self.home)
-
-    @cached_property
-    def router(self):  # type: ignore[no-untyped-def]
-        from dockyard.router import HAProxyRouter
-
-        return HAProxyRouter(self.home.router, shared_port=self.settings.router_port)
-
-    # -- auth ------------------------------------------------------------------------------
-    def check_token(self, value: str):  # type: ignore[no-untyped-def]
+    def check_token(self, value: str) -> Token | None:
         return self.store.check_token(value)
 
     # -- specs (each takes the result of ``deploy.specs.check``) -------------------------
@@ -111,22 +76,13 @@ class Platform:
                 "notes": checked["notes"], "undeployable": checked["undeployable"]}
 
     # -- apps ------------------------------------------------------------------------------
-    def used_ports(self) -> set[int]:
-        """Ports taken by apps, the control plane and every recorded instance."""
-        ports = self.store.used_ports() | {self.settings.api_port, self.settings.router_port}
-        for app in self.store.list_apps():
-            for dep in self.store.list_deployments(app.id):
-                for comp in dep.components:
-                    ports |= {i["port"] for i in comp.get("instances", []) if i.get("port")}
-        return ports
-
     def create_app(self, checked: dict[str, Any]) -> App:
         if checked["name"] in RESERVED_NAMES:
             raise DockyardError(f"name: {checked['name']!r} is reserved by the API; "
                                 "choose another app name", code="spec.invalid")
-        app = self.store.create_app(checked["name"], checked["spec"], checked["yaml"],
-                                    checked["notes"],
-                                    port=free_port(avoid=self.used_ports()))
+        spec, text = with_default_alerts(checked["spec"], checked["yaml"])
+        app = self.store.create_app(checked["name"], spec, text,
+                                    checked["notes"], port=free_port(avoid=self.used_ports()))
         self.deploy(app, cause="initial deployment", cause_type="MANUAL")
         return self.store.get_app(app.id)
 
@@ -138,24 +94,36 @@ class Platform:
         return app
 
     def delete_app(self, app: App) -> None:
-        """Stop the app's processes, drop its routes, keep a final backup of each database,
-        then forget the app, its databases and its files."""
-        final_backups(self, app)
+        """Keep a final backup of each dev database, stop the app's processes, drop its
+        routes and databases, then forget the app and its files."""
+        from dockyard.offload import call
+
+        dev = [d["name"] for d in app.spec.get("databases", []) if not d.get("cluster_name")]
+        if dev:
+            call("databases.final_backups", app_id=app.id, databases=dev)
+        keep_backups(self.home, app)
         for dep in self.store.list_deployments(app.id):
             if dep.phase in IN_PROGRESS:
                 transition(self.store, dep, Phase.CANCELED)
-        programs = self.runtime.programs(app.id)
-        if programs:
-            self.runtime.stop_programs(programs)
-        if (self.home.router / "state.json").exists():
-            self.router.remove(app.id)
-        dev = [d["name"] for d in app.spec.get("databases", []) if not d.get("cluster_name")]
-        if dev:
-            from dockyard.offload import call
+        from dockyard.deploy.invocations import cancel_all
 
+        cancel_all(self.services, app)
+        self.services.runtime.remove_app(app.id)
+        if (self.home.router / "state.json").exists():
+            self.services.router.remove(app.id)
+        if dev:
             call("databases.drop", app_id=app.id, databases=dev)
         self.store.delete_app(app.id)
         shutil.rmtree(self.home.app(app.id), ignore_errors=True)
+
+    def used_ports(self) -> set[int]:
+        """Ports taken by apps, the control plane and every recorded instance."""
+        ports = self.store.used_ports() | {self.settings.api_port, self.settings.router_port}
+        for app in self.store.list_apps():
+            for dep in self.store.list_deployments(app.id):
+                ports |= {i.port for r in records_of(dep.components) for i in r.instances
+                          if i.port}
+        return ports
 
     # -- deployments -----------------------------------------------------------------------
     def deploy(self, app: App, *, cause: str, cause_type: str = "MANUAL",
@@ -177,10 +145,15 @@ class Platform:
 
     def rollback(self, app: App, target_id: str | None, skip_pin: bool = False,
                  with_data: bool = False) -> Deployment:
-        from dockyard.deploy import rollback
-
         self.refuse_if_pinned(app)
-        return rollback.rollback(self, app, target_id, skip_pin, with_data)
+        dep = rollbacks.rollback(self.services, app, target_id, skip_pin, with_data)
+        self.engine.submit(app.id)
+        return dep
+
+    def revert_rollback(self, app: App) -> Deployment:
+        dep = rollbacks.revert(self.services, app)
+        self.engine.submit(app.id)
+        return dep
 
     def restart(self, app: App) -> Deployment:
         """New instances of the live release (no build, no new commit), through the gate."""
@@ -190,83 +163,30 @@ class Platform:
             return self.deploy(app, cause="restart", cause_type="MANUAL")
         dep = self.store.create_deployment(app, phase=Phase.PENDING_BUILD.value, cause="restart",
                                            cause_type="MANUAL", cloned_from=live[0].id,
-                                           spec_version=live[0].spec_version)
+                                           spec_version=live[0].spec_version,
+                                           options={"restart": True})
         self.engine.submit(app.id)
         return dep
 
     def cancel(self, app: App, dep_id: str) -> Deployment:
-        from dockyard.deploy.notify import notify
-
         dep = self.store.get_deployment(app.id, dep_id)
         if Phase(dep.phase) in IN_PROGRESS:
             waiting = dep.phase == Phase.PENDING_BUILD.value
             dep = transition(self.store, dep, Phase.CANCELED)
             if waiting:  # the engine never saw it; a running one alerts as it stops
-                notify(self, app, dep, "DEPLOYMENT_CANCELED",
+                notify(self.services, app, dep, "DEPLOYMENT_CANCELED",
                        f"Deployment {dep.id} of {app.name} was canceled")
         return dep
 
-    def active_instances(self, app_id: str):  # type: ignore[no-untyped-def]
-        from dockyard.deploy.running import instances_of
-
-        out = []
-        for dep in self.store.list_deployments(app_id, phases=(Phase.ACTIVE.value,)):
-            for comp in dep.components:
-                out += instances_of(comp, app_id, dep.id)
-        return out
-
     def stop_deployment_instances(self, app_id: str, dep: Deployment) -> None:
-        from dockyard.deploy.running import instances_of
-
-        instances = [i for c in dep.components for i in instances_of(c, app_id, dep.id)]
+        instances = deployment_instances(app_id, dep)
         if instances:
-            self.runtime.stop(instances)
+            self.services.runtime.stop(instances)
 
-    def routing_table(self, app: App, spec: Any) -> list[Any]:
-        """Every app's routing, with ``app`` at ``spec`` (the others at their active spec)."""
-        from dockyard.appspec import parse_spec_data
-        from dockyard.deploy.routing import app_routing
+    def cancel_invocation(self, app: App, inv_id: str) -> JobInvocation:
+        from dockyard.deploy.invocations import cancel
 
-        table = [app_routing(app, spec)]
-        for other in self.store.list_apps():
-            if other.id == app.id:
-                continue
-            active = self.store.list_deployments(other.id, phases=(Phase.ACTIVE.value,))
-            if active:
-                other_spec = parse_spec_data(
-                    self.store.spec_version(other.id, active[0].spec_version)).spec
-                table.append(app_routing(other, other_spec))
-        return table
-
-    def route(self, app: App, spec: Any, components: dict[str, dict[str, Any]]) -> None:
-        """Point the app's routes at the new release: sites first, then services at once."""
-        with self.route_lock:
-            self.router.apply(self.routing_table(app, spec))
-            for record in components.values():
-                if record["kind"] == "static_site":
-                    self.router.publish_site(app.id, record["name"], Path(record["site_dir"]))
-            targets = {r["name"]: [i["port"] for i in r["instances"]]
-                       for r in components.values() if r["kind"] == "service"}
-            if targets:
-                self.router.switch(app.id, targets)
-
-    def after_active(self, app: App, dep: Deployment, old: list[Any]) -> None:
-        """Supersede the previous active deployment and drain its instances."""
-        from dockyard.deploy.pruning import prune
-        from dockyard.deploy.running import drain
-
-        for prev in self.store.list_deployments(app.id, phases=(Phase.ACTIVE.value,)):
-            if prev.id != dep.id:
-                transition(self.store, prev, Phase.SUPERSEDED)
-        spec = self.store.spec_version(app.id, dep.spec_version)
-        drains = {s["name"]: float((s.get("termination") or {}).get("drain_seconds", 15))
-                  for s in spec.get("services", [])}
-        log = Log(self.home.logs(app.id) / dep.id / "deploy.log")
-        try:
-            drain(self.router, self.runtime, app.id, old, drains, log)
-            prune(self, app, log)
-        finally:
-            log.close()
+        return cancel(self.services, app, inv_id)
 
     def log_tail(self, app: App, dep: Deployment, lines: int = 30) -> list[str]:
         """The last lines of the deployment's logs, for ``--wait`` failures."""
@@ -283,17 +203,29 @@ class Platform:
         return {"apps": len(self.store.list_apps()), "api_url": self.settings.api_url}
 
 
-def final_backups(platform: Platform, app: App) -> None:
-    """Before an app is deleted, dump and drop each of its dev databases (in a child
-    process: psycopg stays out of the API server), then move every backup of it out of the
-    app's folder, to ``DOCKYARD_HOME/backups/<app>-<id>/``."""
-    from dockyard.offload import call
-
-    dev = [d["name"] for d in app.spec.get("databases", []) if not d.get("cluster_name")]
-    if dev:
-        call("databases.final_backups", app_id=app.id, databases=dev)
-    source = platform.home.app(app.id) / "backups"
+def keep_backups(home: Home, app: App) -> None:
+    """Move every backup of a deleted app out of its folder, to ``backups/<app>-<id>/``."""
+    source = home.app(app.id) / "backups"
     if source.is_dir():
-        target = platform.home.root / "backups" / f"{app.name}-{app.id[:8]}"
+        target = home.root / "backups" / f"{app.name}-{app.id[:8]}"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(source), str(target))
+
+
+DEFAULT_ALERTS = ("DEPLOYMENT_FAILED", "DOMAIN_FAILED")
+
+
+def with_default_alerts(spec: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+    """DigitalOcean gives a new app the alerts ``DEPLOYMENT_FAILED`` and ``DOMAIN_FAILED``
+    when its spec has no app-level ``alerts``; they are added to the spec and to its YAML
+    (as a block at the end, so the user's text and comments stay as they are)."""
+    if "alerts" in spec:
+        return spec, text
+    rules = [{"rule": rule} for rule in DEFAULT_ALERTS]
+    block_yaml = text.strip() and not text.lstrip().startswith(("{", "["))
+    if not block_yaml:
+        return {**spec, "alerts": rules}, text
+    added = "".join(f"  - rule: {rule}\n" for rule in DEFAULT_ALERTS)
+    text = text.rstrip("\n") + "\n# added by Dockyard, as DigitalOcean does for new apps\n" \
+        f"alerts:\n{added}"
+    return {**spec, "alerts": rules}, text

@@ -1,4 +1,4 @@
-"""DigitalOcean's progress tree (reference §8.3): build/deploy steps per component.
+"""DigitalOcean's progress tree: build/deploy steps per component.
 
 The counters count leaf steps, as DigitalOcean's do, so ``--wait`` can show "3/6".
 """
@@ -65,7 +65,7 @@ def count(progress: dict[str, Any]) -> dict[str, Any]:
 def _rollup(step: dict[str, Any]) -> str:
     children = step.get("steps")
     if not children:
-        return step["status"]
+        return str(step["status"])
     states = {_rollup(c) for c in children}
     if "ERROR" in states:
         step["status"] = "ERROR"
@@ -75,7 +75,7 @@ def _rollup(step: dict[str, Any]) -> str:
         step["status"] = "RUNNING"
     else:
         step["status"] = "PENDING"
-    return step["status"]
+    return str(step["status"])
 
 
 def mark(progress: dict[str, Any], path: tuple[str, ...], status: str,
@@ -113,3 +113,16 @@ def fail_open_steps(progress: dict[str, Any], reason: dict[str, str]) -> dict[st
         if first:
             first.update(status="ERROR", reason=reason, ended_at=timestamp())
     return count(progress)
+
+
+def note(progress: dict[str, Any], path: tuple[str, ...], detail: str) -> dict[str, Any]:
+    """Attach what a running step is doing now (``detail``, a Dockyard addition to
+    DigitalOcean's step), e.g. the last failed health-check attempt."""
+    steps = progress["steps"]
+    step: dict[str, Any] = {}
+    for name in path:
+        step = next((s for s in steps if s["name"] == name), {})
+        steps = step.get("steps", [])
+    if step:
+        step["detail"] = detail
+    return progress

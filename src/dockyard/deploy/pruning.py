@@ -1,8 +1,8 @@
 """Keep the last N releases (``keep_releases``, default 10) and drop the rest.
 
 Releases of deployments that never went live are useless and go at once; their logs stay.
-Shared virtualenvs that no kept release uses are removed too, but only while no deployment
-is in progress anywhere (a build may be about to use one).
+Virtualenvs (each app has its own cache of them) that no kept release uses are removed too,
+but only while no deployment is in progress anywhere (a build may be about to use one).
 """
 
 from __future__ import annotations
@@ -11,37 +11,41 @@ import json
 import shutil
 import time
 from pathlib import Path
-from typing import Any
 
 from dockyard.deploy.phases import IN_PROGRESS, Phase
+from dockyard.deploy.services import Services
 from dockyard.logs import Log
+from dockyard.paths import Home
 from dockyard.store import App
+from dockyard.store.invocations import OPEN_PHASES
 
 LIVE = (Phase.ACTIVE.value, Phase.SUPERSEDED.value)
 RECENT_SECONDS = 600
 
 
-def prune(platform: Any, app: App, log: Log) -> None:
-    store = platform.store
+def prune(services: Services, app: App, log: Log) -> None:
+    store = services.store
     deps = store.list_deployments(app.id)
     live = [d for d in deps if d.phase in LIVE]
-    keep = {d.id for d in live[:platform.settings.keep_releases]}
+    keep = {d.id for d in live[:services.settings.keep_releases]}
     keep |= {d.id for d in deps if Phase(d.phase) in IN_PROGRESS}
+    # a scheduled job still running in an old release finishes there
+    keep |= {i.deployment_id for i in store.list_invocations(app.id, phases=OPEN_PHASES)}
     removed = 0
     for dep in deps:
-        folder = platform.home.releases(app.id) / dep.id
+        folder = services.home.releases(app.id) / dep.id
         if dep.id not in keep and folder.exists():
             shutil.rmtree(folder, ignore_errors=True)
             removed += 1
     if removed:
         log.step(f"Pruned {removed} old release(s); keeping the last "
-                 f"{platform.settings.keep_releases}")
-    collect_environments(platform, log)
+                 f"{services.settings.keep_releases}")
+    collect_environments(services, log)
 
 
-def used_environments(platform: Any) -> set[str]:
+def used_environments(services: Services) -> set[str]:
     used: set[str] = set()
-    for release_json in platform.home.root.glob("apps/*/releases/*/*/release.json"):
+    for release_json in services.home.root.glob("apps/*/releases/*/*/release.json"):
         try:
             venv = json.loads(release_json.read_text()).get("venv")
         except (OSError, ValueError):
@@ -51,17 +55,16 @@ def used_environments(platform: Any) -> set[str]:
     return used
 
 
-def collect_environments(platform: Any, log: Log) -> None:
-    store = platform.store
+def collect_environments(services: Services, log: Log) -> None:
+    store = services.store
     for app in store.list_apps():
         if any(Phase(d.phase) in IN_PROGRESS for d in store.list_deployments(app.id)):
             return
-    envs = platform.home.build_cache / "envs"
-    if not envs.is_dir():
-        return
-    used = used_environments(platform)
+    used = used_environments(services)
     recent = time.time() - RECENT_SECONDS
-    for env in envs.iterdir():
+    roots = [services.home.root, *(services.home.app(a.id) for a in store.list_apps())]
+    for env in (e for root in roots if (Home(root).build_cache / "envs").is_dir()
+                for e in (Home(root).build_cache / "envs").iterdir()):
         if env.name.startswith(".") or not env.is_dir() or str(env) in used:
             continue
         if env.stat().st_mtime > recent or any(p.stat().st_mtime > recent

@@ -1,20 +1,21 @@
-"""The environment a build and an instance get (reference §5).
+"""The environment a build and an instance get.
 
 App-level envs, overridden by component-level ones with the same key, filtered by scope;
 SECRET values decrypted and bindable variables resolved; then what the platform adds:
-``PORT`` (the instance's own port), the release's virtualenv on ``PATH``, and a private
-``HOME`` per instance. Build environments live only in the child's memory; an instance's
-launch file holds the spec's values encrypted (they may carry database passwords).
+``PORT`` (the instance's own port) and what the build asks for (its virtualenv on ``PATH``);
+the runtime adds a private ``HOME`` per instance. Build environments live only in the
+child's memory; an instance's launch file holds the spec's values encrypted (they may carry
+database passwords).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from dockyard.proc import base_env
 from dockyard.release.bindings import Bindings, resolve
+from dockyard.release.record import ComponentRecord
 
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 Reveal = Callable[[str], str]
@@ -41,19 +42,16 @@ def build_env(spec: Any, comp: Any, bindings: Bindings | None = None,
 
 
 def run_env(spec: Any, comp: Any, *, bindings: Bindings, port: int | None,
-            venv: str | None, home: Path, reveal: Reveal | None = None
+            build: ComponentRecord, reveal: Reveal | None = None
             ) -> tuple[dict[str, str], list[str]]:
-    """One instance's whole environment, and the keys that came from the spec.
-
-    The caller encrypts those keys' values before writing the launch file.
+    """One instance's environment (the runtime adds ``HOME`` and its own paths), and the
+    keys that came from the spec: the caller seals those values before they leave memory.
     """
     env = base_env()
-    env.pop("UV_CACHE_DIR", None)
-    path = SYSTEM_PATH
-    if venv:
-        env["VIRTUAL_ENV"] = venv
-        path = f"{venv}/bin:{path}"
-    env.update({"PATH": path, "HOME": str(home), "PYTHONUNBUFFERED": "1",
+    for key in ("UV_CACHE_DIR", "HOME", "USER", "LOGNAME", "TMPDIR"):
+        env.pop(key, None)
+    env.update(build.run_env)
+    env.update({"PATH": ":".join([*build.run_path, SYSTEM_PATH]), "PYTHONUNBUFFERED": "1",
                 "LANG": env.get("LANG", "C.UTF-8")})
     if port is not None:
         # gunicorn reads this; bind to loopback only (the router is the way in).

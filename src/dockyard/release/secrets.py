@@ -1,4 +1,4 @@
-"""SECRET env vars at rest: Fernet tokens in DigitalOcean's ``EV[1:…:…]`` shape (reference §5.3).
+"""SECRET env vars at rest: Fernet tokens in DigitalOcean's ``EV[1:…:…]`` shape.
 
 Our values read ``EV[1:dky-<key id>:<Fernet token>]``. They match DigitalOcean's pattern, so the
 spec layer treats them as "already encrypted", and the ``dky-<key id>`` part tells ours (made

@@ -1,7 +1,7 @@
 """Where the router keeps its files, and the only way they are written.
 
-Config and state files are never written in place (STYLE.md §6): the text goes to a temp file
-beside the target, the config is checked by the program that will read it (``haproxy -c``,
+Config and state files are never written in place (docs/conventions.md §6): the text goes to a
+temp file beside the target, the config is checked by the program that will read it (``haproxy -c``,
 ``nginx -t``), and only then renamed over the old file. A rejected config leaves the old
 file untouched and raises ``DockyardError`` with the checker's own message.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from typing import Any
 from dockyard.errors import DockyardError
 from dockyard.router.model import ident
 
+PUBLIC_SITES = Path("/var/lib/dockyard/sites")
 SAFE_PATH = re.compile(r"^[A-Za-z0-9._/+@=~ -]+$")
 MAX_SOCKET_PATH = 107  # sun_path is 108 bytes with the terminating NUL
 
@@ -57,6 +59,11 @@ class Layout:
     @property
     def stats_socket(self) -> Path:
         return self.home / "haproxy.sock"
+
+    @property
+    def request_log(self) -> Path:
+        """The datagram socket HAProxy sends one line per request to (latency metrics)."""
+        return self.home / "requests.sock"
 
     @property
     def master_socket(self) -> Path:
@@ -96,6 +103,11 @@ class Layout:
 
     @property
     def sites(self) -> Path:
+        """Published static sites. As root, outside the home (whose parents, such as /root,
+        nginx's unprivileged workers cannot enter): one folder per installation."""
+        if os.geteuid() == 0:
+            digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:12]
+            return PUBLIC_SITES / digest
         return self.home / "sites"
 
     @property
@@ -114,6 +126,7 @@ class Layout:
         for path in (self.home, self.logs, self.nginx_tmp, self.sites):
             path.mkdir(parents=True, exist_ok=True)
         os.chmod(self.home, 0o700)
+        os.chmod(self.sites, 0o755)
 
 
 def binary(name: str) -> str:

@@ -1,7 +1,7 @@
 """Signals to the router's own processes, found by pid file and checked by name in /proc.
 
 A stale pid file never makes us signal a stranger: the pid must belong to a process whose
-``comm`` is the expected program (STYLE: processes are found by id, never killed by name).
+``comm`` is the expected program (processes are found by id, never killed by name).
 """
 
 from __future__ import annotations

@@ -16,10 +16,12 @@ from typing import Any
 
 from dockyard.errors import Conflict, NotFound
 from dockyard.logs import timestamp
+from dockyard.store.invocations import InvocationStore
+from dockyard.store.metrics import MetricStore
 from dockyard.store.migrations import MIGRATIONS
 from dockyard.store.records import App, Deployment, Token
 
-# App ids must never collide with the literal routes under /v2/apps (reference §2).
+# App ids must never collide with the literal routes under /v2/apps.
 RESERVED_NAMES = {"propose", "regions", "tiers", "metrics", "instance_sizes", "detect"}
 
 
@@ -27,7 +29,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Store:
+class Store(InvocationStore, MetricStore):
     """Apps, spec versions, deployments and tokens. Safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
@@ -210,9 +212,11 @@ class Store:
         return self.get_deployment(dep.app_id, dep.id)
 
     def update_deployment(self, dep: Deployment, **fields: Any) -> Deployment:
-        """Write progress, component commits or the error of a deployment."""
+        """Write progress, component records, the error, or (a restart re-targeted when it
+        runs) the release it clones."""
         cols = {"progress": "progress_json", "components": "components_json",
-                "error_code": "error_code", "error_message": "error_message"}
+                "error_code": "error_code", "error_message": "error_message",
+                "cloned_from": "cloned_from", "spec_version": "spec_version"}
         sets, args = [], []
         for key, value in fields.items():
             sets.append(f"{cols[key]}=?")

@@ -16,6 +16,8 @@ import time
 import xmlrpc.client
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from dockyard.entrypoints import SUPERVISORD, argv
 from dockyard.errors import DockyardError
@@ -113,11 +115,22 @@ class Supervisor:
         self.sock = home.supervisor / "supervisor.sock"
         self.pidfile = home.supervisor / "supervisord.pid"
 
-    def rpc(self):  # type: ignore[no-untyped-def]
+    def rpc(self) -> Any:
+        """supervisord's XML-RPC namespace (``.supervisor.getState()`` …), over its socket."""
         from supervisor.xmlrpc import SupervisorTransport
 
         transport = SupervisorTransport(None, None, f"unix://{self.sock}")
         return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+
+    def process_info(self, name: str) -> dict[str, Any] | None:
+        """supervisord's record of program ``name`` (state, pid …), or None if unknown."""
+        try:
+            return dict(self.rpc().supervisor.getProcessInfo(name))
+        except xmlrpc.client.Fault:
+            return None
+
+    def all_process_info(self) -> list[dict[str, Any]]:
+        return [dict(info) for info in self.rpc().supervisor.getAllProcessInfo()]
 
     def pid(self) -> int | None:
         try:
@@ -131,7 +144,7 @@ class Supervisor:
         if self.pid() is None or not self.sock.exists():
             return False
         try:
-            return self.rpc().supervisor.getState()["statename"] == "RUNNING"
+            return bool(self.rpc().supervisor.getState()["statename"] == "RUNNING")
         except (OSError, xmlrpc.client.Fault):
             return False
 
@@ -151,6 +164,31 @@ class Supervisor:
                                 code="runtime.supervisor_failed")
         wait_until(self.running, 20, "supervisord to answer on " + str(self.sock))
 
+    @property
+    def programs_dir(self) -> Path:
+        return self.home.supervisor / "programs"
+
+    def add(self, programs: Sequence[ProgramSpec]) -> None:
+        """Write these programs' files (each atomically) and have supervisord start them."""
+        self.programs_dir.mkdir(parents=True, exist_ok=True)
+        for prog in programs:
+            path = self.programs_dir / f"{prog.name}.conf"
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(render_program(self.home, prog))
+            os.replace(tmp, path)
+        if programs:
+            self.update()
+
+    def remove(self, names: Sequence[str]) -> None:
+        """Stop these programs and forget them (their files go first, then ``update``)."""
+        for name in names:
+            (self.programs_dir / f"{name}.conf").unlink(missing_ok=True)
+        if names:
+            self.update()
+
+    def program_names(self) -> list[str]:
+        return sorted(p.stem for p in self.programs_dir.glob("*.conf"))
+
     def update(self) -> None:
         """Apply changed program files: add new, restart changed, remove gone (like `update`).
 
@@ -168,7 +206,7 @@ class Supervisor:
                 rpc.supervisor.addProcessGroup(name)
 
     @staticmethod
-    def _remove(rpc, name: str) -> None:  # type: ignore[no-untyped-def]
+    def _remove(rpc: Any, name: str) -> None:
         try:
             rpc.supervisor.stopProcessGroup(name, True)
         except xmlrpc.client.Fault:
