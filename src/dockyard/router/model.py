@@ -112,7 +112,7 @@ class PublicIngress:
 def check_public(public: PublicIngress) -> None:
     """Reject values that could not be rendered safely (they come from settings)."""
     for field_name, value in (("domain", public.domain), ("api_domain", public.api_host)):
-        if not DOMAIN_RE.match(value.lower()) or value.startswith("*."):
+        if not DOMAIN_RE.fullmatch(value.lower()) or value.startswith("*."):
             raise _bad_setting(field_name, value, "a host name like apps.example.com")
     for port_name, port in (("http_port", public.http_port), ("https_port", public.https_port)):
         if not isinstance(port, int) or not 1 <= port <= 65535:
@@ -226,7 +226,7 @@ def _check_redirect(r: Redirect, where: str) -> None:
         check_prefix(r.uri, f"{where}.uri")
     for name in ("host", "authority"):
         value = getattr(r, name)
-        if value is not None and not DOMAIN_RE.match(value.lower()):
+        if value is not None and not DOMAIN_RE.fullmatch(value.lower()):
             raise _bad(f"{where}.{name}", value, "a host name like www.example.com")
     if r.scheme not in ("http", "https"):
         raise _bad(f"{where}.scheme", r.scheme, "http or https")
