@@ -11,6 +11,7 @@ import pytest
 
 from dockyard.buildpacks import BuildRequest, BuildSettings
 from dockyard.buildpacks.envcache import user_uv_cache
+from dockyard.buildpacks.nodetools import user_npm_cache
 from dockyard.logs import Log
 from dockyard.paths import Home
 
@@ -28,11 +29,18 @@ def uv_cache_dir() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def npm_cache_dir() -> Path:
+    """npm's own cache (warm on a developer machine), shared like uv's."""
+    return user_npm_cache()
+
+
 @pytest.fixture
-def home(tmp_path: Path, uv_cache_dir: Path) -> Home:
+def home(tmp_path: Path, uv_cache_dir: Path, npm_cache_dir: Path) -> Home:
     home = Home(tmp_path / "home")
     (home.root / "cache").mkdir(parents=True)
     (home.root / "cache" / "uv").symlink_to(uv_cache_dir, target_is_directory=True)
+    home.tool_cache("npm").symlink_to(npm_cache_dir, target_is_directory=True)
     return home
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dockyard.buildpacks.envcache import user_uv_cache
-from tests.conftest import EXAMPLE, Dockyard
+from tests.conftest import EXAMPLE, Dockyard, forget_installation
 from tests.source.gitrepo import commit, git  # noqa: F401 - commit is re-exported for e2e tests
 
 EXAMPLE_URL = "https://github.com/example/profileapp.git"
@@ -44,8 +44,8 @@ class Platform(Dockyard):
                         f"url.{repo}.insteadOf", url], check=True)
 
     def deploy_spec(self, spec: Path, *, check: bool = True):  # type: ignore[no-untyped-def]
-        return self.cli("apps", "create", "--spec", str(spec), "--upsert", "--wait",
-                        "--output", "json", check=check)
+        return self.cli("apps", "create", "--spec", str(spec), "--upsert", "--update-sources",
+                        "--wait", "--output", "json", check=check)
 
     def app(self, name: str) -> dict:
         return self.cli("apps", "get", name, "--output", "json").json()[0]
@@ -97,9 +97,7 @@ def stop(instance: Platform) -> None:
     link = instance.home / "postgres" / "data"
     if link.is_symlink():
         shutil.rmtree(link.resolve().parent, ignore_errors=True)
-    from dockyard.router.files import Layout
-
-    shutil.rmtree(Layout((instance.home / "router").absolute()).sites, ignore_errors=True)
+    forget_installation(instance.home)
 
 
 @pytest.fixture(scope="session")

@@ -195,7 +195,10 @@ def test_other_engines_are_refused_at_create_naming_the_field(platform: Platform
         "  - name: db\n    engine: PG\n", "  - name: db\n    engine: PG\n"
         "  - name: cache\n    engine: REDIS\n")
     spec = spec_named(tmp_path, "redisapp", text)
-    assert platform.cli("apps", "spec", "validate", str(spec)).code == 0  # valid on DO
+    offline = platform.cli("apps", "spec", "validate", "--schema-only", str(spec))
+    assert offline.code == 0  # valid on DigitalOcean
+    server = platform.cli("apps", "spec", "validate", str(spec), check=False)
+    assert server.code != 0 and "databases[1].engine" in server.err
     result = platform.deploy_spec(spec, check=False)
     assert result.code != 0
     assert "databases[1].engine" in result.err and "PostgreSQL" in result.err

@@ -36,16 +36,18 @@ def newest(per_file: list[list[str]], count: int | None) -> list[str]:
 class LogReader:
     """New complete lines of a deployment's log files since the last ``poll``."""
 
-    def __init__(self, folder: Path, kind: str, component: str | None) -> None:
+    def __init__(self, folder: Path, kind: str, component: str | None,
+                 prefix: bool = True) -> None:
         self.folder, self.kind, self.component = folder, kind, component or None
         self.offsets: dict[Path, int] = {}
         self.partial: dict[Path, bytes] = {}
+        self.prefix = prefix  # False: doctl's --no-prefix
         self.prefixed = False
 
     def poll(self) -> list[list[str]]:
         """Per file (in name order), the lines completed since the previous poll."""
         files = log_files(self.folder, self.kind, self.component)
-        self.prefixed = self.prefixed or len(files) > 1
+        self.prefixed = self.prefix and (self.prefixed or len(files) > 1)
         out = []
         for path in files:
             lines = self._read(path)

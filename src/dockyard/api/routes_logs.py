@@ -21,8 +21,9 @@ from dockyard.api.logtail import LogReader, newest
 from dockyard.api.routes_apps import platform, public_base, the_app
 from dockyard.api.signing import sign, signing_key, verify
 from dockyard.deploy.logfiles import normalize_type
-from dockyard.errors import NotFound
+from dockyard.errors import DockyardError, NotFound
 
+LOG_TYPES = ("UNSPECIFIED", "BUILD", "DEPLOY", "RUN", "RUN_RESTARTED", "AUTOSCALE_EVENT")
 FOLLOW_IDLE_SECONDS = 600
 POLL_SECONDS = 0.25
 DONE = {"ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"}
@@ -45,20 +46,37 @@ def get_logs(request: Request) -> Response:
     plat = platform(request)
     app = the_app(request)
     dep = pick_deployment(request, app)
-    component = request.path_params.get("component", "")
+    component = (request.path_params.get("component")
+                 or request.query_params.get("component_name", ""))  # godo's query form
     if component and component not in {c["name"] for c in dep.components} and \
             plat_spec_component(plat, app, dep, component) is None:
         raise NotFound(f"component {component!r} not found in deployment {dep.id}")
-    kind = normalize_type(request.query_params.get("type"))
+    return JSONResponse(log_urls(request, app.id, dep.id, component,
+                                 log_kind(request.query_params.get("type"))))
+
+
+def log_kind(value: str | None, default: str = "RUN") -> str:
+    """DigitalOcean's log types: BUILD, DEPLOY and RUN (RUN_RESTARTED reads RUN, UNSPECIFIED
+    the ``default``); AUTOSCALE_EVENT is accepted and always empty (Dockyard does not
+    autoscale)."""
+    kind = (value or "UNSPECIFIED").upper()
+    if kind not in LOG_TYPES:
+        raise DockyardError(f"log type must be one of {', '.join(LOG_TYPES)} (got {value!r})",
+                            code="bad_request")
+    return kind if kind == "AUTOSCALE_EVENT" else normalize_type(kind, default)
+
+
+def log_urls(request: Request, app_id: str, dep_id: str, component: str,
+             kind: str) -> dict[str, Any]:
+    """DigitalOcean's ``{live_url, historic_urls}``: signed URLs of one deployment's logs."""
     follow = request.query_params.get("follow") == "true"
     tail = request.query_params.get("tail_lines")
-    key = signing_key(plat.home)
+    key = signing_key(platform(request).home)
     base = public_base(request)
-    live = sign(key, base, app.id, dep.id, kind, component, follow=True,
+    live = sign(key, base, app_id, dep_id, kind, component, follow=True,
                 tail=int(tail) if tail and tail.lstrip("-").isdigit() else None)
-    historic = sign(key, base, app.id, dep.id, kind, component)
-    body = {"live_url": live, "historic_urls": [] if follow else [historic]}
-    return JSONResponse(body)
+    historic = sign(key, base, app_id, dep_id, kind, component)
+    return {"live_url": live, "historic_urls": [] if follow else [historic]}
 
 
 def plat_spec_component(plat: Any, app: Any, dep: Any, name: str) -> Any:
@@ -71,7 +89,9 @@ def plat_spec_component(plat: Any, app: Any, dep: Any, name: str) -> Any:
 
 
 async def serve_log(request: Request) -> Response:
-    """The signed URL itself: the file, or with ``follow=true`` a stream of new lines."""
+    """The signed URL itself: the file, or with ``follow=true`` a stream of new lines. With
+    several files each line starts with its instance (``web-1 ``), unless ``prefix=false``
+    (doctl's ``--no-prefix``)."""
     plat = platform(request)
     q = request.query_params
     app_id, dep_id = request.path_params["app_id"], request.path_params["dep_id"]
@@ -80,7 +100,10 @@ async def serve_log(request: Request) -> Response:
                   q.get("sig", "")):
         return error_response(403, "this log URL is not valid or has expired; ask the API "
                                    "for a new one")
-    reader = LogReader(plat.home.logs(app_id) / dep_id, kind, component)
+    if kind == "AUTOSCALE_EVENT":  # Dockyard does not autoscale: nothing to show, ever
+        return PlainTextResponse("")
+    reader = LogReader(plat.home.logs(app_id) / dep_id, kind, component,
+                       prefix=q.get("prefix") != "false")
     tail = int(q["tail"]) if q.get("tail", "").lstrip("-").isdigit() else None
     if q.get("follow") != "true":
         lines = await run_in_threadpool(whole, reader, tail)
@@ -139,8 +162,11 @@ def finished(plat: Any, app_id: str, dep_id: str, kind: str, component: str) -> 
 routes = [
     route("/v2/apps/{app_id}/deployments/{dep_id}/components/{component}/logs", get_logs,
           ["GET"]),
-    route("/v2/apps/{app_id}/deployments/{dep_id}/logs", get_logs, ["GET"]),
-    route("/v2/apps/{app_id}/components/{component}/logs", get_logs, ["GET"]),
-    route("/v2/apps/{app_id}/logs", get_logs, ["GET"]),
+    route("/v2/apps/{app_id}/deployments/{dep_id}/logs", get_logs,
+          ["GET"]),
+    route("/v2/apps/{app_id}/components/{component}/logs", get_logs,
+          ["GET"]),
+    route("/v2/apps/{app_id}/logs", get_logs,
+          ["GET"]),
     Route("/logs/{app_id}/{dep_id}", serve_log, methods=["GET"]),
 ]
