@@ -30,7 +30,8 @@ def test_component_names_follow_the_same_rule():
 
 
 def test_component_names_are_unique_across_all_kinds_databases_included():
-    data = spec(databases=[{"name": "web"}], workers=[{"name": "web", "github": GH}])
+    data = spec(databases=[{"name": "web", "engine": "PG"}],
+                workers=[{"name": "web", "github": GH}])
     issues = issues_of(data)
     assert paths(issues) == ["workers[0].name", "databases[0].name"]
     assert 'services[0] ("web") already uses it' in issues[0].message
@@ -61,7 +62,7 @@ def test_static_sites_and_functions_cannot_use_an_image(kind):
 
 
 def test_databases_take_no_source():
-    issue = only_issue(spec(databases=[{"name": "db", "github": GH}]))
+    issue = only_issue(spec(databases=[{"name": "db", "engine": "PG", "github": GH}]))
     assert issue.path == "databases[0].github" and "unknown field" in issue.message
 
 

@@ -71,6 +71,26 @@ def test_push_to_another_branch_is_ignored(pushy):  # type: ignore[no-untyped-de
     assert len(deployments(platform)) == before
 
 
+def test_a_failing_commit_is_deployed_once_not_every_poll(pushy):  # type: ignore[no-untyped-def]
+    """Issue 10, defect 7: the watcher tried a failing commit again on every poll."""
+    platform, repo, _spec = pushy
+    good_requirements = (repo / "requirements.txt").read_text()
+    bad = commit(repo, {"requirements.txt": "this is ((not a requirement\n"}, "break the build")
+
+    def tries() -> list[dict]:
+        return [d for d in deployments(platform) if d["cause"].startswith(f"commit {bad[:7]}")]
+
+    deadline = time.monotonic() + 120
+    while not any(d["phase"] == "ERROR" for d in tries()):
+        assert time.monotonic() < deadline, deployments(platform)[:3]
+        time.sleep(0.5)
+    time.sleep(4)  # four more polls of the watcher (DOCKYARD_PUSH_POLL_SECONDS=1)
+    assert [d["phase"] for d in tries()] == ["ERROR"]
+    fixed = commit(repo, {"requirements.txt": good_requirements, "version.txt": "fixed\n"})
+    wait_active_commit(platform, fixed)
+    assert [d["phase"] for d in tries()] == ["ERROR"]
+
+
 def push_body(repo: Path, sha: str, branch: str = "main") -> bytes:
     return json.dumps({"ref": f"refs/heads/{branch}", "after": sha, "deleted": False,
                        "repository": {"full_name": "example/pushy"},

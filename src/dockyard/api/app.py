@@ -26,6 +26,7 @@ from dockyard.api import (
     routes_metrics,
 )
 from dockyard.api.auth import TokenAuth
+from dockyard.api.bodies import BodyLimit
 from dockyard.api.errors import error_response, from_exception
 from dockyard.api.idempotency import Idempotent
 from dockyard.errors import DockyardError
@@ -69,7 +70,7 @@ def create_app(platform) -> Starlette:  # type: ignore[no-untyped-def]
 
     app = Starlette(
         routes=route_table(),
-        middleware=[Middleware(TokenAuth, check=platform.check_token),
+        middleware=[Middleware(BodyLimit), Middleware(TokenAuth, check=platform.check_token),
                     Middleware(Idempotent)],
         exception_handlers={DockyardError: on_dockyard_error, HTTPException: on_http_error,
                             Exception: on_crash},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
@@ -57,7 +58,7 @@ class TokenAuth:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        response = self.refuse(request)
+        response = await run_in_threadpool(self.refuse, request)  # SQLite may wait on a lock
         if response is not None:
             await response(scope, receive, send)
             return

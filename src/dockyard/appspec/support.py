@@ -44,8 +44,8 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "bitbucket": (USED, "https://bitbucket.org/<repo>.git"),
     "image": (VALIDATED, "listed by propose/validate as not deployable yet; create refuses "
               "the spec unless --skip-undeployable"),
-    "source_dir": (USED, "resolved inside the checkout (submodules included); a missing one "
-                   "lists what exists"),
+    "source_dir": (USED, "resolved inside the checkout (submodules included; no `..`); a "
+                   "missing one lists what exists"),
     "dockerfile_path": (VALIDATED, "Dockerfile builds are not supported yet: listed by "
                         "propose/validate, refused by create unless --skip-undeployable"),
     "build_command": (USED, "runs with BUILD_TIME envs after the buildpack's install; for "
@@ -54,7 +54,7 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "environment_slug": (USED, "python, node-js, go, html; others are listed as not "
                          "deployable, with the supported ones"),
     "envs.scope": (USED, ""),
-    "instance_count": (USED, "that many processes behind the route"),
+    "instance_count": (USED, "that many processes behind the route (services: at most 50)"),
     "instance_size_slug": (RECORDED, "no CPU/memory limit is applied"),
     "autoscaling": (RECORDED, "instance counts stay fixed"),
     "http_port": (USED, "each instance gets its own PORT instead"),
@@ -62,7 +62,8 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "internal_ports": (RECORDED, ""),
     "health_check": (USED, "readiness gate before the swap, DigitalOcean's defaults"),
     "liveness_health_check": (RECORDED, "crashed processes restart with exponential backoff"),
-    "routes": (USED, "prefix stripped unless preserve_path_prefix"),
+    "routes": (USED, "prefix stripped unless preserve_path_prefix; letters, digits, %XX and "
+                     "`._~!+,=:@-/`, no `.`/`..` segments"),
     "cors": (RECORDED, ""),
     "termination": (USED, "drain_seconds before stopping old instances; grace_period_seconds"),
     "log_destinations": (RECORDED, "logs stay on this machine"),
@@ -76,7 +77,7 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "job.schedule": (USED, "cron (cronsim) in time_zone (zoneinfo, default UTC), in the live "
                            "release, one invocation at a time"),
     "job.timeout": (USED, "the job is stopped after it (default 30m)"),
-    "database.engine": (USED, "PG; other engines fail the deployment: not supported yet"),
+    "database.engine": (USED, "required; PG (other engines are refused at propose/create)"),
     "database.version": (USED, "dev: an older major runs on the server's (noted), a newer "
                          "one is refused at validation; production: must be the cluster's"),
     "database.production": (USED, "true needs cluster_name (an external cluster)"),

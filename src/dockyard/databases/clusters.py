@@ -44,7 +44,7 @@ class ExternalClusters:
 
     def add(self, name: str, url: str) -> None:
         """Record (or replace) a cluster; the URL must parse as a PostgreSQL URL."""
-        if not NAME_RE.match(name):
+        if not NAME_RE.fullmatch(name):
             raise DockyardError(f"cluster name '{name}': expected lowercase letters, digits and "
                                 "dashes, starting with a letter (2-32 characters)",
                                 code="database.invalid_cluster_name")

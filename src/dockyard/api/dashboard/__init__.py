@@ -88,7 +88,7 @@ async def app_page(request: Request) -> Response:
 async def static_file(request: Request) -> Response:
     """A file from ``static/``; anything else is the API's 404 body."""
     name = request.path_params["name"]
-    match = STATIC_NAME.match(name)
+    match = STATIC_NAME.fullmatch(name)
     path = STATIC / name
     if not match or not path.is_file():
         return error_response(404, f"no dashboard file named {name!r}")
