@@ -2,38 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import warm_home
 
 from dockyard.buildpacks import BuildRequest, BuildSettings
-from dockyard.buildpacks.envcache import user_uv_cache
 from dockyard.logs import Log
 from dockyard.paths import Home
 
 APPS = Path(__file__).resolve().parent.parent / "apps"
 
 
-@pytest.fixture(scope="session")
-def uv_cache_dir() -> Path:
-    """uv's own cache (warm on a developer machine) unless DOCKYARD_TEST_UV_CACHE says else."""
-    chosen = os.environ.get("DOCKYARD_TEST_UV_CACHE")
-    if not chosen:
-        chosen = str(user_uv_cache())
-    path = Path(chosen)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @pytest.fixture
-def home(tmp_path: Path, uv_cache_dir: Path) -> Home:
-    home = Home(tmp_path / "home")
-    (home.root / "cache").mkdir(parents=True)
-    (home.root / "cache" / "uv").symlink_to(uv_cache_dir, target_is_directory=True)
-    return home
+def home(tmp_path: Path) -> Home:
+    return Home(warm_home(tmp_path / "home"))
 
 
 @pytest.fixture

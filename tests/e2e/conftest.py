@@ -14,21 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.buildpacks.envcache import user_uv_cache
-from tests.conftest import EXAMPLE, Dockyard
-from tests.source.gitrepo import commit, git  # noqa: F401 - commit is re-exported for e2e tests
+from tests.conftest import EXAMPLE, Dockyard, warm_home
+from tests.source.gitrepo import commit, git, make_repo  # noqa: F401 - re-exported for e2e
 
 EXAMPLE_URL = "https://github.com/example/profileapp.git"
-
-
-def make_repo(path: Path, source: Path, *, ignore: tuple[str, ...] = ()) -> Path:
-    """A git repository (branch main) holding a copy of ``source``."""
-    shutil.copytree(source, path, ignore=shutil.ignore_patterns(
-        "db.sqlite3", "staticfiles", "__pycache__", "*.pyc", ".venv", *ignore))
-    git(path, "init", "-q", "-b", "main")
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial")
-    return path
 
 
 class Platform(Dockyard):
@@ -68,9 +57,7 @@ def get(url: str, path: str = "/", host: str | None = None,
 
 def new_platform(root: Path, **env: str) -> Platform:
     """A Dockyard in ``root`` (not started) with a warm package cache and its own git config."""
-    home = root / "home"
-    (home / "cache").mkdir(parents=True)
-    (home / "cache" / "uv").symlink_to(user_uv_cache(), target_is_directory=True)
+    home = warm_home(root / "home")
     gitconfig = root / "gitconfig"
     gitconfig.write_text("")
     instance = Platform(home, gitconfig)

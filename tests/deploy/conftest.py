@@ -1,0 +1,173 @@
+"""Fixtures for the deploy core: a real home, SQLite store, git repository and builds; the
+runtime and the router are the test doubles of ``tests/deploy/doubles.py``.
+
+``Deployer`` drives deployments the way the engine's worker does (``open_context`` →
+``Pipeline.run``), in this process, so a test can watch every phase and seam.
+"""
+
+from __future__ import annotations
+
+import http.client
+from collections.abc import Iterator
+from copy import deepcopy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dockyard.deploy.context import open_context
+from dockyard.deploy.phases import Phase
+from dockyard.deploy.pipeline import Pipeline
+from dockyard.deploy.services import Services
+from dockyard.paths import Home
+from dockyard.release.record import ComponentRecord, records_of
+from dockyard.settings import Settings, free_port
+from dockyard.store import App, Deployment, Store
+from tests.alerts.conftest import receiver  # noqa: F401 - a webhook receiver for alert tests
+from tests.conftest import warm_home
+from tests.deploy.doubles import RecordingRouter, RecordingRuntime
+from tests.source.gitrepo import commit, git, make_repo
+
+TINY = Path(__file__).resolve().parents[1] / "apps" / "tiny_service"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
+    """A DOCKYARD_HOME with a warm package cache; the spec checks read its secrets key."""
+    home = Home(warm_home(tmp_path / "home"))
+    monkeypatch.setenv("DOCKYARD_HOME", str(home.root))
+    return home
+
+
+@pytest.fixture
+def runtime(home: Home) -> Iterator[RecordingRuntime]:
+    runtime = RecordingRuntime(home)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def router() -> RecordingRouter:
+    return RecordingRouter()
+
+
+@pytest.fixture
+def services(home: Home, runtime: RecordingRuntime, router: RecordingRouter
+             ) -> Iterator[Services]:
+    settings = Settings(api_port=free_port(), router_port=free_port(),
+                        postgres_port=free_port())
+    store = Store(home.db)
+    services = Services(home, settings, store, runtime_override=runtime,
+                        router_override=router)
+    yield services
+    services.close()
+    store.close()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repository (branch main) holding ``tests/apps/tiny_service``."""
+    return make_repo(tmp_path / "tiny", TINY)
+
+
+def source(repo: Path, **extra: Any) -> dict[str, Any]:
+    return {"git": {"repo_clone_url": str(repo), "branch": "main"}, **extra}
+
+
+def tiny_spec(repo: Path, name: str = "tiny", **web: Any) -> dict[str, Any]:
+    """One service ``web`` running ``app.py`` with a fast health check on ``/health``."""
+    service = source(repo, name="web", run_command="python app.py",
+                     routes=[{"path": "/"}],
+                     health_check={"http_path": "/health", "period_seconds": 1,
+                                   "failure_threshold": 5},
+                     envs=[{"key": "APP_URL", "scope": "RUN_TIME", "value": "${APP_URL}"}])
+    service.update(web)
+    return {"name": name, "services": [service]}
+
+
+def job(repo: Path, name: str, kind: str, command: str) -> dict[str, Any]:
+    return source(repo, name=name, kind=kind, run_command=command)
+
+
+def with_parts(spec: dict[str, Any], **groups: list[dict[str, Any]]) -> dict[str, Any]:
+    """``spec`` with components added to its groups (``jobs=[…]``, ``workers=[…]`` …)."""
+    out = deepcopy(spec)
+    for group, parts in groups.items():
+        out.setdefault(group, []).extend(parts)
+    return out
+
+
+class Deployer:
+    """Creates apps and runs their deployments through ``Pipeline`` in this process."""
+
+    def __init__(self, services: Services, repo: Path) -> None:
+        self.services = services
+        self.repo = repo
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
+
+    def create(self, spec: dict[str, Any]) -> App:
+        from dockyard.deploy.specs import check
+
+        checked = check(data=spec)
+        return self.store.create_app(checked["name"], checked["spec"], checked["yaml"],
+                                     checked["notes"], port=free_port())
+
+    def update(self, app: App, spec: dict[str, Any]) -> App:
+        from dockyard.deploy.specs import check
+
+        checked = check(data=spec)
+        return self.store.update_spec(app.id, checked["spec"], checked["yaml"],
+                                      checked["notes"])
+
+    def queue(self, app: App, **fields: Any) -> Deployment:
+        return self.store.create_deployment(self.store.get_app(app.id),
+                                            phase=Phase.PENDING_BUILD.value,
+                                            cause=fields.pop("cause", "test"), **fields)
+
+    def run(self, dep: Deployment) -> Deployment:
+        Pipeline(open_context(self.services, dep.app_id, dep.id)).run()
+        return self.store.get_deployment(dep.app_id, dep.id)
+
+    def deploy(self, app: App, **fields: Any) -> Deployment:
+        return self.run(self.queue(app, **fields))
+
+    def commit(self, files: dict[str, str]) -> str:
+        return commit(self.repo, files)
+
+    def remove(self, path: str) -> str:
+        git(self.repo, "rm", "-q", path)
+        git(self.repo, "commit", "-q", "-m", f"remove {path}")
+        return git(self.repo, "rev-parse", "HEAD")
+
+    def log(self, dep: Deployment, name: str = "deploy.log") -> str:
+        path = self.services.home.logs(dep.app_id) / dep.id / name
+        return path.read_text() if path.exists() else ""
+
+    def phase(self, dep: Deployment) -> str:
+        return self.store.get_deployment(dep.app_id, dep.id).phase
+
+    def records(self, dep: Deployment) -> dict[str, ComponentRecord]:
+        stored = self.store.get_deployment(dep.app_id, dep.id)
+        return {r.name: r for r in records_of(stored.components)}
+
+    def ports(self, dep: Deployment, component: str = "web") -> list[int]:
+        return [i.port for i in self.records(dep)[component].instances if i.port]
+
+
+@pytest.fixture
+def deployer(services: Services, repo: Path) -> Deployer:
+    return Deployer(services, repo)
+
+
+def get(port: int, path: str = "/", host: str | None = None) -> tuple[int, str]:
+    """One GET to an instance on 127.0.0.1."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", path, headers={"Host": host} if host else {})
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode()
+    finally:
+        conn.close()
