@@ -8,6 +8,8 @@ runtime and the router are the test doubles of ``tests/deploy/doubles.py``.
 from __future__ import annotations
 
 import http.client
+import shutil
+import sys
 from collections.abc import Iterator
 from copy import deepcopy
 from pathlib import Path
@@ -15,11 +17,13 @@ from typing import Any
 
 import pytest
 
-from dockyard.deploy.context import open_context
-from dockyard.deploy.phases import Phase
+from dockyard.deploy.context import DeployContext, open_context
+from dockyard.deploy.phases import Phase, transition
 from dockyard.deploy.pipeline import Pipeline
 from dockyard.deploy.services import Services
+from dockyard.logs import Log
 from dockyard.paths import Home
+from dockyard.release.bindings import Bindings, bindings_for
 from dockyard.release.record import ComponentRecord, records_of
 from dockyard.settings import Settings, free_port
 from dockyard.store import App, Deployment, Store
@@ -103,6 +107,7 @@ class Deployer:
     def __init__(self, services: Services, repo: Path) -> None:
         self.services = services
         self.repo = repo
+        self.contexts: list[DeployContext] = []
 
     @property
     def store(self) -> Store:
@@ -142,6 +147,36 @@ class Deployer:
         git(self.repo, "commit", "-q", "-m", f"remove {path}")
         return git(self.repo, "rev-parse", "HEAD")
 
+    def release(self, dep: Deployment, name: str = "web", kind: str = "service"
+                ) -> ComponentRecord:
+        """A release of ``tiny_service`` made by hand (no build): its files and record."""
+        target = self.services.home.release(dep.app_id, dep.id, name)
+        shutil.copytree(TINY, target / "app")
+        return ComponentRecord(name=name, kind=kind, commit="c0ffee" * 6 + "c0ff",
+                               release=target, buildpack="python", app_dir=target / "app",
+                               run_path=[str(Path(sys.executable).parent)])
+
+    def prepared(self, spec: dict[str, Any], phase: Phase = Phase.DEPLOYING,
+                 app: App | None = None) -> DeployContext:
+        """A deployment of ``spec`` in ``phase`` with hand-made releases of its services,
+        workers and jobs, opened as the worker opens it."""
+        app = self.update(app, spec) if app else self.create(spec)
+        dep = self.queue(app)
+        records = [self.release(dep, c["name"], kind) for kind in ("service", "worker", "job")
+                   for c in spec.get(f"{kind}s", [])]
+        dep = self.store.update_deployment(dep, components=[r.to_dict() for r in records])
+        for step in (Phase.BUILDING, Phase.PENDING_DEPLOY, Phase.DEPLOYING, Phase.ACTIVE):
+            if Phase(dep.phase) == phase:
+                break
+            dep = transition(self.store, dep, step)
+        ctx = open_context(self.services, app.id, dep.id)
+        self.contexts.append(ctx)
+        return ctx
+
+    def close(self) -> None:
+        for ctx in self.contexts:
+            ctx.log.close()
+
     def log(self, dep: Deployment, name: str = "deploy.log") -> str:
         path = self.services.home.logs(dep.app_id) / dep.id / name
         return path.read_text() if path.exists() else ""
@@ -158,8 +193,23 @@ class Deployer:
 
 
 @pytest.fixture
-def deployer(services: Services, repo: Path) -> Deployer:
-    return Deployer(services, repo)
+def deployer(services: Services, repo: Path) -> Iterator[Deployer]:
+    deployer = Deployer(services, repo)
+    yield deployer
+    deployer.close()
+
+
+@pytest.fixture
+def log(tmp_path: Path) -> Iterator[Log]:
+    log = Log(tmp_path / "test.log")
+    yield log
+    log.close()
+
+
+def bindings(ctx: DeployContext) -> Bindings:
+    """The bindable values the pipeline would resolve for this deployment."""
+    return bindings_for(ctx.spec, ctx.app.id, ctx.app.port, ctx.live_url,
+                        {n: r.commit for n, r in ctx.components.items()})
 
 
 def get(port: int, path: str = "/", host: str | None = None) -> tuple[int, str]:
