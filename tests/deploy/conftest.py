@@ -206,6 +206,16 @@ def log(tmp_path: Path) -> Iterator[Log]:
     log.close()
 
 
+def webhook_to(services: Services, app: App, rule: str, url: str,
+               component: str | None = None) -> None:
+    """Send the app's ``rule`` alerts to the webhook at ``url`` (as update-alert-destinations
+    does)."""
+    from dockyard.deploy.notify import alert_id, set_destinations
+
+    set_destinations(services, app, alert_id(app.id, component, rule),
+                     {"slack_webhooks": [{"url": url, "channel": "ops"}]})
+
+
 def bindings(ctx: DeployContext) -> Bindings:
     """The bindable values the pipeline would resolve for this deployment."""
     return bindings_for(ctx.spec, ctx.app.id, ctx.app.port, ctx.live_url,
