@@ -20,6 +20,7 @@ import pytest
 from dockyard.deploy.context import DeployContext, open_context
 from dockyard.deploy.phases import Phase, transition
 from dockyard.deploy.pipeline import Pipeline
+from dockyard.deploy.platform import Platform
 from dockyard.deploy.services import Services
 from dockyard.logs import Log
 from dockyard.paths import Home
@@ -66,6 +67,19 @@ def services(home: Home, runtime: RecordingRuntime, router: RecordingRouter
     yield services
     services.close()
     store.close()
+
+
+@pytest.fixture
+def platform(services: Services, runtime: RecordingRuntime,
+             router: RecordingRouter) -> Iterator[Platform]:
+    """The API's facade on these services, its engine stopped: deployments it queues stay
+    PENDING_BUILD, where a test can read them."""
+    platform = Platform(services.home, services.settings, services.store)
+    platform.services.runtime_override = runtime
+    platform.services.router_override = router
+    platform.engine.stop()
+    yield platform
+    platform.services.close()
 
 
 @pytest.fixture

@@ -12,7 +12,15 @@ from dockyard.deploy.platform import Platform
 from dockyard.deploy.progress import leaves
 from dockyard.deploy.services import Services
 from dockyard.runtime import Instance
-from tests.deploy.conftest import Deployer, get, job, source, tiny_spec, with_parts
+from tests.deploy.conftest import (
+    Deployer,
+    get,
+    job,
+    source,
+    tiny_spec,
+    webhook_to,
+    with_parts,
+)
 from tests.deploy.doubles import RecordingRouter, RecordingRuntime
 from tests.source.gitrepo import git
 
@@ -366,3 +374,18 @@ def test_rolling_back_to_a_pruned_release_fails_naming_it(deployer: Deployer,
     assert failed.error_message == (f"the release of 'web' in deployment {first.id} "
                                     "was pruned")
     assert Phase(deployer.phase(failed)) == Phase.ERROR
+
+
+def test_started_and_failed_alerts_reach_the_apps_webhook(deployer: Deployer,
+                                                          services: Services, receiver):  # type: ignore[no-untyped-def]
+    spec = tiny_spec(deployer.repo, build_command="exit 9")
+    spec["alerts"] = [{"rule": "DEPLOYMENT_STARTED"}, {"rule": "DEPLOYMENT_FAILED"},
+                      {"rule": "DEPLOYMENT_LIVE"}]
+    app = deployer.create(spec)
+    for rule in ("DEPLOYMENT_STARTED", "DEPLOYMENT_FAILED", "DEPLOYMENT_LIVE"):
+        webhook_to(services, app, rule, f"{receiver.url}/{rule}")
+    failed = deployer.deploy(app)
+    assert services.alerts.drain(10)
+    assert [r.path for r in receiver.requests] == ["/DEPLOYMENT_STARTED", "/DEPLOYMENT_FAILED"]
+    assert (f"Deployment {failed.id} of tiny failed: build.command_failed: "
+            in str(receiver.requests[1].body))

@@ -6,7 +6,6 @@ the runtime and router are the recording doubles.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,17 +17,6 @@ from dockyard.errors import Conflict, DockyardError
 from dockyard.store import App
 from tests.deploy.conftest import Deployer, tiny_spec, webhook_to
 from tests.deploy.doubles import RecordingRouter, RecordingRuntime
-
-
-@pytest.fixture
-def platform(services: Services, runtime: RecordingRuntime,
-             router: RecordingRouter) -> Iterator[Platform]:
-    platform = Platform(services.home, services.settings, services.store)
-    platform.services.runtime_override = runtime
-    platform.services.router_override = router
-    platform.engine.stop()  # deployments stay queued: these tests read the records
-    yield platform
-    platform.services.close()
 
 
 def checked(deployer: Deployer, **web: Any) -> dict[str, Any]:
