@@ -74,11 +74,11 @@ def test_without_fail_a_failing_job_is_logged_and_the_next_one_runs(
 
 def test_a_job_that_outlives_its_timeout_is_stopped(deployer: Deployer):
     ctx = with_jobs(deployer, ("migrate", "PRE_DEPLOY", "echo started; exec sleep 30"),
-                    timeout="1s")
+                    timeout="500ms")
     with pytest.raises(DockyardError) as err:
         jobs.run_jobs(ctx, bindings(ctx), "PRE_DEPLOY", fail=True)
     assert err.value.message == ("PRE_DEPLOY job 'migrate' failed: job 'migrate' did not "
-                                 "finish within 1 s and was stopped")
+                                 "finish within 0.5 s and was stopped")
 
 
 def test_a_job_without_a_built_release_is_skipped(deployer: Deployer,

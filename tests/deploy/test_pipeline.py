@@ -7,6 +7,9 @@ the router points.
 
 from __future__ import annotations
 
+import pytest
+
+from dockyard.deploy import swap
 from dockyard.deploy.phases import Phase
 from dockyard.deploy.platform import Platform
 from dockyard.deploy.progress import leaves
@@ -23,6 +26,13 @@ from tests.deploy.conftest import (
 )
 from tests.deploy.doubles import RecordingRouter, RecordingRuntime
 from tests.source.gitrepo import git
+
+
+@pytest.fixture(autouse=True)
+def quick_drain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The old release's minimum drain (1 s, tested in test_swap.py) shortened here."""
+    monkeypatch.setattr(swap, "MIN_DRAIN_SECONDS", 0.1)
+
 
 HAPPY_PATH = [("PENDING_BUILD", "BUILDING"), ("BUILDING", "PENDING_DEPLOY"),
               ("PENDING_DEPLOY", "DEPLOYING"), ("DEPLOYING", "ACTIVE")]
