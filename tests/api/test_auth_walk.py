@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from dockyard.api.app import route_table
 from dockyard.api.auth import PUBLIC_PREFIXES, READ_METHODS, is_read_only_post
-from tests.api.test_apps_api import assert_do_error, minimal_spec
+from tests.api.conftest import assert_do_error, minimal_spec
 from tests.conftest import Dockyard
 
 PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")
