@@ -46,7 +46,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             status = receiver.answer(Received(self.path, dict(self.headers), json.loads(raw)))
-            time.sleep(receiver.delay)
+            time.sleep(receiver.delay)  # a slow receiver is what the dispatcher tests need
             body = b"ok" if status < 400 else b"invalid_payload"
             self.send_response(status)
             if status == 429:

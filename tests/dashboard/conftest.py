@@ -56,6 +56,11 @@ class Site:
         app_id = self.app()["id"]
         return self.platform.request("GET", f"/v2/apps/{app_id}/deployments").body["deployments"]
 
+    def deployment(self, dep_id: str) -> dict[str, Any]:
+        app_id = self.app()["id"]
+        return self.platform.request("GET", f"/v2/apps/{app_id}/deployments/{dep_id}"
+                                     ).body["deployment"]
+
 
 def demo_spec() -> str:
     """zero_downtime's spec as app ``dashdemo``, plus app and component env vars (2 SECRET)."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from typing import Any
 
 import pytest
@@ -39,16 +38,19 @@ def top_row(page: Any) -> dict[str, str] | None:
 def watch_phases(page: Any, after: str | None, timeout: float = 180) -> tuple[str, list[str]]:
     """Phases the page shows for the first deployment newer than ``after``, until it ends."""
     seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def ended() -> str | None:
         row = top_row(page)
-        if row and row["id"] != after:
-            if not seen or seen[-1] != row["phase"]:
-                seen.append(row["phase"])
-            if row["phase"] in TERMINAL:
-                return row["id"], seen
-        time.sleep(0.1)
-    raise AssertionError(f"Timed out watching the deployment after {after}: saw {seen}")
+        if not row or row["id"] == after:
+            return None
+        if not seen or seen[-1] != row["phase"]:
+            seen.append(row["phase"])
+        return row["id"] if row["phase"] in TERMINAL else None
+
+    try:
+        return wait_for(ended, f"the deployment after {after} to end", timeout, 0.1), seen
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; the page showed {seen}") from None
 
 
 def wait_logs_have(page: Any, text: str = "") -> None:
@@ -174,7 +176,13 @@ def test_cancel_shows_only_while_deploying_and_keeps_the_live_release(site: Site
     shot(page, "canceled")
     assert site.deployments()[0]["id"] == canceled
     wait_live(site, b"version=v0")  # what was live before still is
-    time.sleep(2)
+    # and stays: the app's deployments run one after another in one engine thread, so once
+    # a restart (of the live release) is live, nothing of the canceled one can still switch.
+    restart = site.platform.request("POST", f"/v2/apps/{site.app()['id']}/restart",
+                                    {}).body["deployment"]
+    wait_for(lambda: site.deployment(restart["id"])["phase"] == "ACTIVE",
+             "the restart after the cancel to go live", 120, interval=0.2)
+    assert site.deployment(canceled)["phase"] == "CANCELED"
     assert get(site.app()["live_url"])[1].startswith(b"version=v0")
 
 

@@ -9,7 +9,7 @@ import http.client
 import shutil
 import subprocess
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -53,6 +53,35 @@ def get(url: str, path: str = "/", host: str | None = None,
         return resp.status, resp.read(), dict(resp.headers)
     finally:
         conn.close()
+
+
+def example_spec(tmp_path: Path, name: str, edit: Callable[[str], str] = lambda s: s,
+                 text: str | None = None) -> Path:
+    """The example's app.yaml (or ``text``) renamed to ``name`` and edited, as a file."""
+    body = (text or (EXAMPLE / "config" / "app.yaml").read_text()).replace(
+        "name: profileapp", f"name: {name}", 1)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(edit(body))
+    return path
+
+
+def own_example(platform: Platform, tmp_path: Path, name: str) -> tuple[dict, Path]:
+    """The example deployed as app ``name`` from a repository of its own (which a test may
+    commit to without changing what other tests see)."""
+    repo = make_repo(tmp_path / name, EXAMPLE)
+    platform.map_url(f"https://github.com/example/{name}.git", repo)
+    platform.deploy_spec(example_spec(tmp_path, name, lambda s: s.replace(
+        "example/profileapp", f"example/{name}")))
+    return platform.app(name), repo
+
+
+def answers(url: str, path: str = "/", text: bytes = b"") -> bool:
+    """Whether ``url`` answers 200 on ``path`` (with ``text`` in the body) right now."""
+    try:
+        status, body, _ = get(url, path)
+    except OSError:
+        return False
+    return status == 200 and text in body
 
 
 def new_platform(root: Path, **env: str) -> Platform:

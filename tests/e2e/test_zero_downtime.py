@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import wait_for
 from tests.e2e.conftest import Platform, commit, get, make_repo, new_platform, stop
 from tests.e2e.load import LoadLoop
 
@@ -161,14 +162,11 @@ def is_switch_jitter(seen: list[str], expected: list[str]) -> bool:
 
 
 def check_alerts(platform: Platform, mails) -> None:  # type: ignore[no-untyped-def]
-    import time
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def delivered() -> bool:
         rules = [m["rule"] for m in Receiver.received]
-        if rules.count("DEPLOYMENT_FAILED") >= 4 and rules.count("DEPLOYMENT_LIVE") >= 12:
-            break
-        time.sleep(0.5)
+        return rules.count("DEPLOYMENT_FAILED") >= 4 and rules.count("DEPLOYMENT_LIVE") >= 12
+
+    wait_for(delivered, "4 DEPLOYMENT_FAILED and 12 DEPLOYMENT_LIVE alerts", 60, interval=0.5)
     rules = [m["rule"] for m in Receiver.received]
     # 10 deploys + the spec update restoring the spec + the rollback (+ the first deploy
     # happened before destinations were set)

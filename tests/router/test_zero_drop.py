@@ -113,7 +113,7 @@ def _redeploy(router, app: AppRouting, backend: Callable, old_port: int, old_pro
     router.switch(app.app_id, {"web": [port]})
     switched = time.monotonic()
     assert router.active(app.app_id) == {"web": [port]}
-    time.sleep(1.0)
+    time.sleep(1.0)  # the behaviour under test: the old slot drains ≥ 1 s (docs/design.md)
     wait_for(lambda: router.sessions(app.app_id, "web", [old_port]) == 0,
              f"gen-{generation - 1} to drain", timeout=15)
     assert time.monotonic() - switched >= 1.0
