@@ -28,6 +28,14 @@ def open_app(page: Any, site: Site) -> None:
     page.wait_for_selector("#deployments tr[data-deployment]")
 
 
+def app_page(new_page: Any, site: Site, token: str | None = None) -> Any:
+    """A new browser page, signed in (with the admin token by default), on the app's page."""
+    page = new_page()
+    sign_in(page, site, token)
+    open_app(page, site)
+    return page
+
+
 def top_row(page: Any) -> dict[str, str] | None:
     """The newest deployment row as the page shows it (id and phase)."""
     return page.evaluate("""() => {
@@ -106,9 +114,7 @@ def test_sign_in_lists_apps_with_live_status_and_sign_out(site: Site, new_page, 
 
 
 def test_app_page_shows_components_envs_and_masks_secrets(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     page.wait_for_selector("#components tr")
     components = page.inner_text("#components")
     assert "service" in components and "web" in components and "2" in components
@@ -124,9 +130,7 @@ def test_app_page_shows_components_envs_and_masks_secrets(site: Site, new_page, 
 
 
 def test_deploy_watch_phases_see_new_content_then_roll_back(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     first, _ = watch_phases(page, None)  # the initial deployment, from `apps create`
     assert first and site.deployments()[0]["phase"] == "ACTIVE", site.deployments()[0]
     wait_live(site, b"version=v0")
@@ -159,9 +163,7 @@ def test_deploy_watch_phases_see_new_content_then_roll_back(site: Site, new_page
 
 
 def test_cancel_shows_only_while_deploying_and_keeps_the_live_release(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     latest, _ = watch_phases(page, None)
     assert page.is_hidden("#cancel")
     commit(site.repo, {"version.txt": "never-live\n"})
@@ -187,9 +189,7 @@ def test_cancel_shows_only_while_deploying_and_keeps_the_live_release(site: Site
 
 
 def test_a_failed_deployment_shows_why_and_the_old_one_serves(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     latest, _ = watch_phases(page, None)
     live_before = get(site.app()["live_url"])[1].split(b" ")[0]
     commit(site.repo, {"unhealthy": "the health check answers 500\n"})
@@ -209,9 +209,7 @@ def test_a_failed_deployment_shows_why_and_the_old_one_serves(site: Site, new_pa
 
 
 def test_logs_panel_follows_the_selected_deployment(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     wait_logs_have(page)
     assert page.get_attribute("#log-status", "data-state") == "live"  # RUN logs keep going
     page.select_option("#log-type", "DEPLOY")
@@ -226,9 +224,7 @@ def test_logs_panel_follows_the_selected_deployment(site: Site, new_page, shot):
 
 
 def test_validate_shows_spec_errors_with_field_paths(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     wait_spec_has(page, "dashdemo")
     good = page.input_value("#spec-text")
     page.fill("#spec-text", good.replace("instance_count: 2", "instance_count: many"))
@@ -251,9 +247,7 @@ def test_read_only_token_cannot_deploy_and_buttons_are_disabled(site: Site, new_
     token = site.platform.cli("tokens", "create", "dash-viewer", "--read-only",
                               "-o", "json").json()["token"]
     before = [d["id"] for d in site.deployments()]
-    page = new_page()
-    sign_in(page, site, token)
-    open_app(page, site)
+    page = app_page(new_page, site, token)
     # whoami at sign-in says the token is read-only: writes are disabled before any click
     for button in ("#deploy", "#rollback", "#spec-save"):
         assert page.is_disabled(button), button
@@ -282,9 +276,7 @@ def test_phone_viewport_reads_without_sideways_scrolling(site: Site, new_page, s
 
 
 def test_save_spec_starts_a_deployment(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     wait_spec_has(page, "value: demo")
     latest = top_row(page)
     text = page.input_value("#spec-text").replace("value: demo", "value: edited-in-dashboard")

@@ -226,29 +226,30 @@ def test_retire_supersedes_the_previous_deployment_and_stops_its_instances(
     assert "-----> Stopped 1 old instance(s) after 1." in deployer.log(second.dep)
 
 
-def test_drain_waits_for_in_flight_requests_before_stopping(deployer: Deployer,
-                                                            router: RecordingRouter,
-                                                            runtime: RecordingRuntime,
-                                                            services: Services, log: Log):
+@pytest.fixture
+def old(deployer: Deployer) -> list[Instance]:
+    """The instances of a live deployment, about to be drained."""
     ctx = live_deployment(deployer, tiny_spec(deployer.repo))
-    old = deployment_instances(ctx.app.id, ctx.dep)
+    return deployment_instances(ctx.app.id, ctx.dep)
+
+
+def test_drain_waits_for_in_flight_requests_before_stopping(
+        old: list[Instance], router: RecordingRouter, runtime: RecordingRuntime,
+        services: Services, log: Log):
     answers = iter([2, 1, 1, 0])
     router.in_flight = lambda _app, _comp, _ports: next(answers)
-    swap.drain(services, ctx.app.id, old, {"web": 30.0}, log)
+    swap.drain(services, old[0].app_id, old, {"web": 30.0}, log)
     asked = [args for name, args in router.calls if name == "sessions"]
-    assert asked == [(ctx.app.id, "web", [old[0].port])] * 4
+    assert asked == [(old[0].app_id, "web", [old[0].port])] * 4
     assert runtime.stopped() == old
 
 
-def test_drain_stops_busy_instances_once_drain_seconds_pass(deployer: Deployer,
-                                                            router: RecordingRouter,
-                                                            runtime: RecordingRuntime,
-                                                            services: Services, log: Log):
-    ctx = live_deployment(deployer, tiny_spec(deployer.repo))
-    old = deployment_instances(ctx.app.id, ctx.dep)
+def test_drain_stops_busy_instances_once_drain_seconds_pass(
+        old: list[Instance], router: RecordingRouter, runtime: RecordingRuntime,
+        services: Services, log: Log):
     router.in_flight = lambda _app, _comp, _ports: 1  # a request that never ends
     began = time.monotonic()
-    swap.drain(services, ctx.app.id, old, {"web": 1.5}, log)
+    swap.drain(services, old[0].app_id, old, {"web": 1.5}, log)
     assert time.monotonic() - began >= 1.5
     assert runtime.stopped() == old
 
