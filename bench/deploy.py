@@ -4,9 +4,9 @@ Run: .venv/bin/python bench/deploy.py [--runs N] [--seconds S]
 
 - first: the first app on a fresh installation (empty build cache; includes PostgreSQL's
   initdb when the spec declares `databases:`). Reported, no target.
-- cold: a new app from the example's spec (`apps create` → its page served), empty build cache
-  (`cache/builds` removed: a new virtualenv is created), warm package cache (uv's own, as on
-  any machine that has installed these packages before); target ≤ 20 s.
+- cold: a new app from the example's spec (`apps create` → its page served). Each app has its
+  own build and package caches (isolation: one app's build never plants code in another's),
+  so a new app creates its virtualenv and downloads its packages; target ≤ 20 s.
 - warm: a commit that changes only a template, then `apps create-deployment` (commit → the
   new page served); the environment is reused; target ≤ 3 s.
   Each run's build log is checked: cold must say "Creating environment", warm "Reusing
@@ -17,6 +17,15 @@ Run: .venv/bin/python bench/deploy.py [--runs N] [--seconds S]
 - requests/s through HAProxy vs straight to gunicorn on `/health/` (wrk, 2 threads, 16
   connections), keep-alive and new connections, measured alternately (ABBA); target ≥ 0.9.
   Any non-2xx response or socket error is reported.
+- public mode (``bench/public_bench.py``, skipped with --no-public): the same installation
+  goes public with pebble as its CA; `apps create` → first HTTPS 200 at
+  https://<app>.<domain> (median of 3), and HTTPS through HAProxy vs plain HTTP straight to
+  gunicorn, keep-alive and new connections, side by side; target ≥ 0.9 keep-alive.
+
+- isolation's cost (skipped with --no-isolation): a second installation with isolation off
+  (`DOCKYARD_ISOLATION=off`: apps run as root, no sandbox, no limits, instances copy their
+  release) beside the first; warm commit→live and requests/s through the router, side by
+  side; targets: ≤ 10 % slower deploys, ≥ 0.97 of the throughput.
 
 Pushes are not polled (DOCKYARD_PUSH_POLL_SECONDS=0), so only the benchmark deploys.
 Everything runs in a temporary DOCKYARD_HOME on 127.0.0.1, and `dockyard down` stops it at
@@ -38,7 +47,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from dockyard.buildpacks.envcache import user_uv_cache
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dockyard.buildpacks.envcache import user_uv_cache  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKYARD = str(Path(sys.executable).parent / "dockyard")
@@ -53,7 +63,7 @@ PG_STATE = Path("/var/lib/dockyard/postgres")  # where Dockyard keeps PostgreSQL
 class Installation:
     """A Dockyard in a temporary home whose git maps GitHub URLs to local repositories."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, **env: str) -> None:
         self.root = root
         self.home = root / "home"
         (self.home / "cache").mkdir(parents=True)
@@ -62,7 +72,7 @@ class Installation:
         self.gitconfig.write_text("")
         self.env = {**os.environ, "DOCKYARD_HOME": str(self.home),
                     "GIT_CONFIG_GLOBAL": str(self.gitconfig),
-                    "DOCKYARD_PUSH_POLL_SECONDS": "0"}  # only the benchmark deploys
+                    "DOCKYARD_PUSH_POLL_SECONDS": "0", **env}  # only the benchmark deploys
         self.env.pop("DOCKYARD_TOKEN", None)
 
     def cli(self, *args: str, timeout: float = 600) -> str:
@@ -262,8 +272,9 @@ def print_deploys(bench: ProfileBench) -> None:
 
 
 # -- router vs direct ------------------------------------------------------------------------
-def wrk(url: str, seconds: int, close: bool) -> tuple[float, str]:
-    argv = ["wrk", "-t2", "-c16", f"-d{seconds}s"]
+def wrk(url: str, seconds: int, close: bool, extra: list[str] | None = None
+        ) -> tuple[float, str]:
+    argv = ["wrk", "-t2", "-c16", f"-d{seconds}s", *(extra or [])]
     if close:
         argv += ["-H", "Connection: close"]
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True,
@@ -274,6 +285,35 @@ def wrk(url: str, seconds: int, close: bool) -> tuple[float, str]:
         if line.startswith("Requests/sec:"):
             return float(line.split()[1]), "; ".join(errors)
     raise SystemExit("wrk printed no Requests/sec:\n" + out)
+
+
+def isolation_cost(sandboxed: ProfileBench, live: str, root: Path, runs: int,
+                   seconds: int) -> None:
+    """The same warm deploys and router throughput with isolation off, side by side."""
+    plain = Installation(root / "plain", DOCKYARD_ISOLATION="off")
+    bench = ProfileBench(plain)
+    rates: dict[str, list[float]] = {"sandbox": [], "off": []}
+    try:
+        plain.cli("up")
+        plain.cli("apps", "create", "--spec", str(bench.spec("profileapp")), "--wait")
+        plain_live = plain.app("profileapp")["live_url"]
+        for n in range(runs):
+            bench.warm(plain_live, n)
+            bench.wait_drained()
+        for which, url in (("sandbox", live), ("off", plain_live), ("off", plain_live),
+                           ("sandbox", live)):  # ABBA: drift cancels out
+            rates[which].append(wrk(f"{url}/health/", seconds, close=False)[0])
+    finally:
+        plain.down()
+    warm = {"sandbox": statistics.median(r["total"] for r in sandboxed.timings["warm"]),
+            "off": statistics.median(r["total"] for r in bench.timings["warm"])}
+    rate = {k: statistics.mean(v) for k, v in rates.items()}
+    slower, share = warm["sandbox"] / warm["off"], rate["sandbox"] / rate["off"]
+    print(f"{'isolation: sandbox vs off':<34}{'sandbox':>8}{'off':>8}{'ratio':>7}  target")
+    print(f"{'warm commit→live (s)':<34}{warm['sandbox']:>8.2f}{warm['off']:>8.2f}"
+          f"{slower:>7.2f}  ≤ 1.10 {'ok' if slower <= 1.10 else 'MISSED'}")
+    print(f"{'requests/s via router, keep-alive':<34}{rate['sandbox']:>8.0f}{rate['off']:>8.0f}"
+          f"{share:>7.2f}  ≥ 0.97 {'ok' if share >= 0.97 else 'MISSED'}")
 
 
 def throughput(inst: Installation, live: str, seconds: int) -> None:
@@ -309,6 +349,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration per measurement")
+    parser.add_argument("--no-isolation", action="store_true",
+                        help="skip isolation's cost (a second installation with it off)")
+    parser.add_argument("--no-public", action="store_true",
+                        help="skip public mode's figures (HTTPS, create → first HTTPS 200)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dockyard-bench-") as tmp:
         inst = Installation(Path(tmp))
@@ -334,6 +378,12 @@ def main() -> None:
                   f"{'ok' if max(own, rss_idle[0]) < 80 else 'MISSED'}")
             print(f"{'RSS HAProxy + nginx (info)':<34}{router:>8.1f} MB")
             throughput(inst, live, args.seconds)
+            if not args.no_isolation and shutil.which("wrk"):
+                isolation_cost(bench, live, Path(tmp), args.runs, args.seconds)
+            if not args.no_public:
+                from public_bench import public_figures
+
+                public_figures(inst, bench.spec, args.seconds, wrk)
         finally:
             inst.down()
 

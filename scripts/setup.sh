@@ -32,6 +32,12 @@ declare -A PACKAGES=(
   [nginx]=nginx-light
   [wrk]=wrk           # load generator for bench/deploy.py
   [chromium]=chromium # the dashboard's browser tests (Playwright drives Debian's Chromium)
+  [buildah]=buildah   # releases as OCI images (no Docker daemon; chroot isolation)
+  [mmdebstrap]=mmdebstrap            # the Debian base image, made from the Debian mirror
+  [docker-registry]=docker-registry  # a local registry for the image tests (127.0.0.1)
+  [pebble]=pebble     # Let's Encrypt's test CA (+ pebble-challtestsrv): public-mode tests
+  [systemd-analyze]=systemd  # checks the unit `dockyard service install` writes
+  [bwrap]=bubblewrap  # the sandbox every build, job and instance runs in
 )
 missing=()
 for bin in "${!PACKAGES[@]}"; do

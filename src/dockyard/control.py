@@ -8,35 +8,49 @@ returns once the API answers. ``down`` stops everything supervisord started, by 
 from __future__ import annotations
 
 import json
+import os
 import ssl
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
-from dockyard.entrypoints import API_SERVER, argv
+from dockyard.entrypoints import API_SERVER, INGRESS, argv
 from dockyard.errors import DockyardError
+from dockyard.isolation import Isolation
 from dockyard.paths import Home
 from dockyard.runtime.local.supervisor import ProgramSpec, Supervisor, wait_until
-from dockyard.settings import Settings, ensure_settings, load_settings
+from dockyard.settings import (
+    Settings,
+    choose_runtime,
+    ensure_settings,
+    load_settings,
+    save_settings,
+)
 
 API_PROGRAM = "dockyard-api"
+INGRESS_PROGRAM = "dockyard-ingress"
 
 
 def control_programs(home: Home, settings: Settings) -> list[ProgramSpec]:
-    """The control plane: the API server, and the router's processes."""
+    """The control plane: the API server, the router's processes, and in public mode the
+    ingress program (certificates)."""
     env = {"DOCKYARD_HOME": str(home.root), "PYTHONUNBUFFERED": "1"}
     programs = [ProgramSpec(API_PROGRAM, argv(API_SERVER),
                             env=env, log=str(home.root / "logs" / "api.log"), stopwaitsecs=15)]
     programs += router_programs(home, settings)
+    if settings.public:
+        programs.append(ProgramSpec(INGRESS_PROGRAM, argv(INGRESS), env=env,
+                                    log=str(home.root / "logs" / "ingress.log"),
+                                    stopwaitsecs=10))
     return programs
 
 
 def router_programs(home: Home, settings: Settings) -> list[ProgramSpec]:
-    try:
-        from dockyard.router import HAProxyRouter
-    except ImportError:  # router not installed in this build
-        return []
-    router = HAProxyRouter(home.router, shared_port=settings.router_port)
+    from dockyard.router import HAProxyRouter
+
+    router = HAProxyRouter.from_settings(home, settings)
+    router.refresh()  # settings may have changed (public mode on or off, ports)
     return [ProgramSpec(p.name, p.argv, cwd=p.cwd, stopwaitsecs=30) for p in router.programs()]
 
 
@@ -59,13 +73,18 @@ def supervisor_env(home: Home) -> dict[str, str]:
     return {**base_env(), **own, "DOCKYARD_HOME": str(home.root)}
 
 
-def up(home: Home) -> dict[str, Any]:
+def up(home: Home, changes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Start Dockyard; ``changes`` (from ``dockyard up --public …``) are checked, then saved
+    to config.json before anything starts, so a bad option changes nothing."""
     from dockyard.api.tls import ensure_tls
     from dockyard.secrets import ensure_admin_token
 
     home.ensure()
     (home.root / "logs").mkdir(exist_ok=True)
     settings = ensure_settings(home)
+    if changes:
+        settings = apply_options(home, settings, changes)
+        save_settings(home, settings)
     ensure_tls(home.tls)
     ensure_admin_token(home)
     sup = Supervisor(home)
@@ -81,6 +100,14 @@ def up(home: Home) -> dict[str, Any]:
         exc.hint = "API server log (last lines):\n" + tail(home.root / "logs" / "api.log")
         raise
     return status(home)
+
+
+def check_runtime(settings: Settings) -> None:
+    """The kubeconfig must load (offline: no call to the cluster here)."""
+    if settings.runtime == "kubernetes":
+        from dockyard.runtime.kubernetes.client import Cluster
+
+        Cluster.from_kubeconfig(settings.kubeconfig)
 
 
 def tail(path, lines: int = 20) -> str:  # type: ignore[no-untyped-def]
@@ -107,18 +134,107 @@ def status(home: Home) -> dict[str, Any]:
             processes[info["name"]] = {"state": info["statename"], "pid": info["pid"]}
     parts = {"supervisord": running,
              "api": running and bool(settings.api_port) and api_alive(settings, home)}
-    for name in ("haproxy", "nginx", "postgres"):
+    for name in ("haproxy", "nginx", "postgres") + (("ingress",) if settings.public else ()):
         parts[name] = any(p["state"] == "RUNNING" for n, p in processes.items()
                           if n in (name, f"dockyard-{name}"))
+    from dockyard.service import service_status
+
     return {
         "home": str(home.root),
         "api_url": settings.api_url if settings.api_port else None,
         "ca_cert": str(home.tls / "ca.pem"),
         "router_port": settings.router_port or None,
+        "runtime": settings.runtime,
+        "isolation": Isolation.detect(settings.isolation).describe(),
         "running": parts,
         "supervisord_pid": sup.pid(),
         "processes": processes,
+        "public": public_status(home, settings),
+        "service": service_status(),
     }
+
+
+# -- public mode ------------------------------------------------------------------------------
+OPTION_TYPES: dict[str, type] = {
+    "public": bool, "domain": str, "email": str, "http_port": int, "https_port": int,
+    "bind": list, "api_domain": str, "api_allow": list, "acme_directory": str,
+    "acme_ca_bundle": str, "acme_eab_kid": str, "dns01_hook": str}
+
+
+def apply_options(home: Home, settings: Settings, changes: dict[str, Any]) -> Settings:
+    """``settings`` with ``dockyard up``'s options applied and checked (nothing is saved
+    when one is wrong: the error names the option and what was expected)."""
+    import dataclasses
+
+    changes = dict(changes)
+    hmac_key = changes.pop("acme_eab_hmac_key", None)
+    runtime = {k: changes.pop(k, None) for k in ("runtime", "kubeconfig", "image_registry")}
+    unknown = sorted(set(changes) - set(OPTION_TYPES))
+    if unknown:
+        raise DockyardError(f"unknown setting(s): {', '.join(unknown)}", code="settings.unknown")
+    given = {k: v for k, v in changes.items() if v not in (None, (), [])}
+    for name in ("acme_ca_bundle", "dns01_hook"):
+        if given.get(name):
+            given[name] = str(Path(given[name]).expanduser().absolute())
+    new = dataclasses.replace(settings, **{k: list(v) if OPTION_TYPES[k] is list else v
+                                           for k, v in given.items()})
+    check_public_settings(home, new, hmac_given=bool(hmac_key))
+    if any(v is not None for v in runtime.values()):
+        choose_runtime(new, runtime["runtime"], runtime["kubeconfig"], runtime["image_registry"])
+        check_runtime(new)
+    if hmac_key:
+        from dockyard.files import write_private
+        from dockyard.ingress.program import eab_path
+        from dockyard.release.secrets import SecretBox
+
+        box = SecretBox(home.secrets_key)
+        write_private(eab_path(home), (box.encrypt(hmac_key) + "\n").encode())
+    return new
+
+
+def _setting_error(option: str, message: str) -> DockyardError:
+    return DockyardError(f"dockyard up {option}: {message}", code="settings.invalid",
+                         hint="Nothing was changed; fix the option and run `dockyard up` "
+                              "again.")
+
+
+def check_public_settings(home: Home, s: Settings, hmac_given: bool = False) -> None:
+    if not s.public:
+        return
+    if not s.domain:
+        raise _setting_error("--public", "public mode needs a domain for the apps, e.g. "
+                             "--domain apps.example.com (each app is https://<app>.<domain>)")
+    from dockyard.router import HAProxyRouter
+
+    HAProxyRouter.from_settings(home, s)  # checks domain, ports, bind addresses, networks
+    if s.http_port == s.https_port:
+        raise _setting_error("--https-port", f"{s.https_port} is also the HTTP port")
+    if s.email and "@" not in s.email:
+        raise _setting_error("--email", f"{s.email!r} is not an e-mail address")
+    if not s.acme_directory.startswith("https://"):
+        raise _setting_error("--acme-directory", f"{s.acme_directory!r} is not an https:// URL")
+    if s.acme_ca_bundle and not Path(s.acme_ca_bundle).is_file():
+        raise _setting_error("--acme-ca-bundle", f"{s.acme_ca_bundle} is not a file")
+    if s.dns01_hook and not os.access(s.dns01_hook, os.X_OK):
+        raise _setting_error("--dns01-hook", f"{s.dns01_hook} is not an executable file")
+    from dockyard.ingress.program import eab_path
+
+    if s.acme_eab_kid and not (hmac_given or eab_path(home).exists()):
+        raise _setting_error("--acme-eab-kid", "needs --acme-eab-hmac-key too")
+
+
+def public_status(home: Home, settings: Settings) -> dict[str, Any] | None:
+    """Public mode at a glance: where it listens, and each certificate's phase."""
+    if not settings.public:
+        return None
+    from dockyard.ingress.state import load_states
+
+    domains = [{"domain": s.key, "kind": s.kind, "phase": s.phase, "reason": s.reason,
+                "expires_at": s.expires_at} for s in load_states(home.ingress).values()]
+    return {"domain": settings.domain, "http_port": settings.http_port,
+            "https_port": settings.https_port, "bind": settings.bind,
+            "api_url": settings.public_api_url, "acme_directory": settings.acme_directory,
+            "domains": domains}
 
 
 def dumps(data: dict[str, Any]) -> str:

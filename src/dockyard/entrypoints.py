@@ -11,11 +11,13 @@ import sys
 
 API_SERVER = "dockyard.api.server"             # the API server, a supervisord program
 DEPLOY_WORKER = "dockyard.deploy.worker"       # one deployment: APP_ID DEPLOYMENT_ID
+BUILD_CHILD = "dockyard.buildpacks.child"      # one build, in the app's sandbox
 LAUNCHER = "dockyard.runtime.local.launch"     # one instance, job or console: LAUNCH.json
 OFFLOAD = "dockyard.offload"                   # one call of OFFLOADED below, JSON in and out
+INGRESS = "dockyard.deploy.ingress_program"    # public mode: certificates, a supervisord program
 SUPERVISORD = "supervisor.supervisord"
 
-MODULES = (API_SERVER, DEPLOY_WORKER, LAUNCHER, OFFLOAD)
+MODULES = (API_SERVER, BUILD_CHILD, DEPLOY_WORKER, LAUNCHER, OFFLOAD, INGRESS)
 
 # Functions the API server runs in a short-lived child (``dockyard.offload.call``), by name.
 OFFLOADED = {

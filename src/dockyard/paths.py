@@ -58,6 +58,11 @@ class Home:
     def supervisor(self) -> Path:
         return self.root / "supervisor"
 
+    @property
+    def ingress(self) -> Path:
+        """Public mode: ACME account key, certificates (0600), domain states."""
+        return self.root / "ingress"
+
     def app(self, app_id: str) -> Path:
         return self.root / "apps" / app_id
 

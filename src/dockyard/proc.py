@@ -11,7 +11,7 @@ import signal
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from dockyard.errors import CommandFailed
@@ -27,18 +27,24 @@ def run(
     code: str = "command.failed",
     what: str | None = None,
     timeout: float | None = None,
+    raw: bool = False,
+    pass_fds: Sequence[int] = (),
+    preexec_fn: Callable[[], None] | None = None,
 ) -> list[str]:
     """Run ``argv``, stream its output into ``log`` and return its lines.
 
     ``env`` replaces the environment entirely when given (builds must not leak our own).
+    ``raw`` writes lines as they come (a child that formats its own log), else indented.
     Raises ``CommandFailed`` naming ``what`` (default: the program) with the last 30 lines.
     """
     lines: list[str] = []
     tail: deque[str] = deque(maxlen=30)
+    write = log.write if raw else log.child
     with subprocess.Popen(
         list(argv), cwd=cwd, env=dict(env) if env is not None else None,
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, errors="replace", start_new_session=True,
+        text=True, errors="replace", start_new_session=True, pass_fds=tuple(pass_fds),
+        preexec_fn=preexec_fn,
     ) as proc:
         expired = threading.Event()
         timer = threading.Timer(timeout, kill_group, (proc, expired)) if timeout else None
@@ -50,7 +56,7 @@ def run(
                 line = raw.rstrip("\n")
                 lines.append(line)
                 tail.append(log.mask(line))
-                log.child(line)
+                write(line)
             rc = proc.wait()
         finally:
             if timer:

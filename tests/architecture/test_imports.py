@@ -20,6 +20,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("<root>",),                                  # errors, paths, logs, files, proc, settings …
     ("appspec", "store"),
+    ("isolation",),
     ("source", "buildpacks", "release"),
     ("runtime", "router", "ingress"),
     ("databases", "alerts"),

@@ -76,3 +76,14 @@ def test_an_instance_that_exits_fails_at_once():
 def test_a_healthy_instance_passes_fast(server):  # type: ignore[no-untyped-def]
     took = wait_healthy(Check(port=server, http_path="/", host="127.0.0.1:9999"), lambda: None)
     assert took < 1
+
+
+def test_each_failed_attempt_is_reported_once_per_period(server):  # type: ignore[no-untyped-def]
+    attempts: list[tuple[int, int, str]] = []
+    check = Check(port=server, http_path="/", host="wrong.example", period_seconds=1,
+                  failure_threshold=3)
+    with pytest.raises(DockyardError) as err:
+        wait_healthy(check, lambda: None, on_attempt=lambda n, m, why: attempts.append((n, m, why)))
+    assert err.value.code == "deploy.health_check_failed"
+    assert [(n, m) for n, m, _ in attempts] == [(1, 3), (2, 3), (3, 3)]
+    assert all(why == "HTTP 400" for _, _, why in attempts)

@@ -101,6 +101,9 @@ def stop(instance: Platform) -> None:
     link = instance.home / "postgres" / "data"
     if link.is_symlink():
         shutil.rmtree(link.resolve().parent, ignore_errors=True)
+    from dockyard.router.files import Layout
+
+    shutil.rmtree(Layout((instance.home / "router").absolute()).sites, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,24 @@ failure.
 from __future__ import annotations
 
 import http.client
+import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
+
+
+class LoopbackHTTPS(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1 with ``host`` as SNI, certificate name and Host header: what a
+    client whose DNS points ``host`` at this machine does, without any DNS."""
+
+    def __init__(self, host: str, port: int, context: ssl.SSLContext, timeout: float) -> None:
+        super().__init__(host, port, context=context, timeout=timeout)
+        self._tls = context
+
+    def connect(self) -> None:
+        raw = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        self.sock = self._tls.wrap_socket(raw, server_hostname=self.host)
 
 
 @dataclass
@@ -41,6 +56,8 @@ class LoadLoop:
     max_seconds: float = 900
     max_requests: int = 2_000_000
     pause: float = 0.005
+    host: str | None = None                  # with ``tls``: HTTPS with this SNI and Host
+    tls: ssl.SSLContext | None = None
     samples: list[Sample] = field(default_factory=list)
     failures: list[Sample] = field(default_factory=list)
 
@@ -68,7 +85,7 @@ class LoadLoop:
             sent = time.perf_counter()
             try:
                 if conn is None or not keepalive:
-                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                    conn = self.connect()
                 conn.request("GET", self.path)
                 resp = conn.getresponse()
                 body = resp.read().decode(errors="replace")
@@ -85,6 +102,11 @@ class LoadLoop:
             time.sleep(self.pause)  # pacing of the load, not a wait for anything
         if conn:
             conn.close()
+
+    def connect(self) -> http.client.HTTPConnection:
+        if self.tls is not None and self.host:
+            return LoopbackHTTPS(self.host, self.port, self.tls, timeout=10)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
 
     def start(self) -> LoadLoop:
         for i in range(self.keepalive_threads):

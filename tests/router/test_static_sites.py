@@ -121,9 +121,18 @@ def test_publish_site_swaps_without_reloading_nginx(running_router, site_app, tm
     running_router.router.publish_site(site_app.app_id, "assets", new)
     assert request(site_app.port, "/static/")[1] == b"<h1>home v2</h1>"
     assert request(site_app.port, "/static/nope")[1] == b"<h1>custom missing v2</h1>"
-    assert os.readlink(layout.site_root(site_app.app_id, "assets")) == str(new)
+    served = layout.site_root(site_app.app_id, "assets")
+    assert (served / "index.html").samefile(new / "index.html")  # a hard link, no copy
     assert pid_of(layout.nginx_pid, "nginx") == master and children(master) == workers
     assert layout.nginx_conf.read_bytes() == conf
+
+
+def test_nginx_workers_do_not_run_as_root(running_router, site_app):  # type: ignore[no-untyped-def]
+    master = pid_of(running_router.router.layout.nginx_pid, "nginx")
+    assert master is not None
+    uids = {Path(f"/proc/{pid}").stat().st_uid for pid in children(master)}
+    assert uids and 0 not in uids if os.geteuid() == 0 else uids
+    assert request(site_app.port, "/static/")[0] == 200
 
 
 def test_publish_site_refuses_a_missing_release(running_router, site_app, tmp_path):  # type: ignore[no-untyped-def]

@@ -119,3 +119,27 @@ def _redeploy(router, app: AppRouting, backend: Callable, old_port: int, old_pro
     assert time.monotonic() - switched >= 1.0
     old_proc.terminate()
     return port, proc
+
+
+@pytest.mark.slow
+def test_adding_and_removing_other_apps_drops_no_request_of_this_one(running_router, backend):  # type: ignore[no-untyped-def]
+    """Each other app added or removed reloads HAProxy; this app's idle keep-alive clients
+    must still get an answer (``option idle-close-on-response``)."""
+    router = running_router.router
+    app = AppRouting(app_id=new_app_id(), name="steady", port=free_port(),
+                     routes=(Route("/", "web"),), services=(ServiceBackend("web", 1),))
+    router.apply([app])
+    port, _proc = backend("steady")
+    router.switch(app.app_id, {"web": [port]})
+    with Load(app.port) as load:
+        wait_for(lambda: load.total > 200, "the load to start")
+        for n in range(6):
+            other = AppRouting(app_id=new_app_id(), name=f"other{n}", port=free_port(),
+                               routes=(Route("/", "web"),), services=(ServiceBackend("web", 1),))
+            router.apply([other])
+            time.sleep(0.3)  # let requests flow between reloads
+            router.remove(other.app_id)
+            time.sleep(0.3)
+        seen = load.total
+        wait_for(lambda: load.total > seen + 200, "the load to go on after the reloads")
+    assert load.failures == [], f"{len(load.failures)} failed: {load.failures[:5]}"

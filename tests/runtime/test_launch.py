@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from dockyard.runtime.local.launch import MAX_DELAY, backoff_delay, restarts
+from dockyard.runtime.local.launchfile import LaunchFile
 
 
 def test_backoff_doubles_for_quick_restarts_and_resets_after_a_stable_run():
@@ -32,13 +33,17 @@ def test_every_line_runs_and_failures_are_reported_and_secrets_masked(tmp_path: 
     from dockyard.release.secrets import SecretBox
 
     box = SecretBox(tmp_path / "secrets.key")
-    launch = tmp_path / "launch.json"
-    launch.write_text(json.dumps({
-        "command": "echo one\nfalse\necho the token is $TOKEN\nexit 0",
-        "env": {"PATH": "/usr/bin:/bin", "TOKEN": box.encrypt("hunter2-secret")},
-        "encrypted": ["TOKEN"], "masks": [box.encrypt("hunter2-secret")],
-        "cwd": str(tmp_path), "record_starts": False}))
-    out = subprocess.run([sys.executable, "-m", "dockyard.runtime.local.launch", str(launch)],
+    (tmp_path / "release").mkdir()
+    (tmp_path / "instance").mkdir()
+    launch = LaunchFile(
+        path=tmp_path / "instance" / "launch.json",
+        command="echo one\nfalse\necho the token is $TOKEN\nexit 0",
+        env={"PATH": "/usr/bin:/bin", "TOKEN": box.encrypt("hunter2-secret")},
+        release=str(tmp_path / "release"), instance=str(tmp_path / "instance"),
+        encrypted=["TOKEN"], masks=[box.encrypt("hunter2-secret")], record_starts=False)
+    launch.write()
+    out = subprocess.run([sys.executable, "-m", "dockyard.runtime.local.launch",
+                          str(launch.path)],
                          capture_output=True, text=True,
                          env={**os.environ, "DOCKYARD_HOME": str(tmp_path)})
     assert out.returncode == 0, out.stderr

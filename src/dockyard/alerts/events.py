@@ -24,6 +24,8 @@ _SUMMARY: dict[str, tuple[str, str]] = {
     "DEPLOYMENT_FAILED": (":x:", "deployment failed"),
     "DEPLOYMENT_CANCELED": (":no_entry_sign:", "deployment canceled"),
     "RESTART_COUNT": (":warning:", "component restarted"),
+    "DOMAIN_LIVE": (":globe_with_meridians:", "domain is live"),
+    "DOMAIN_FAILED": (":x:", "domain failed"),
 }
 SHORT_MESSAGE = 80  # characters of the message kept in an e-mail subject
 

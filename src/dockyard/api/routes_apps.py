@@ -17,7 +17,9 @@ from starlette.routing import Route
 from dockyard.api import routes_catalog
 from dockyard.api.errors import error_response
 from dockyard.api.shapes import app_json, page
+from dockyard.appspec.traffic import primary_domain_of
 from dockyard.errors import DockyardError, NotFound
+from dockyard.isolation import describe_app
 from dockyard.store import App
 
 
@@ -52,6 +54,31 @@ def spec_from_body(body: dict[str, Any]) -> dict[str, Any]:
     return call("spec.check", data=spec)
 
 
+def public_base(request: Request) -> str:
+    """The API's URL as this client reached it: through the public ingress (its Host), or
+    the local listener. Other Host values are not trusted for URLs handed out."""
+    settings = platform(request).settings
+    host = (request.headers.get("host") or "").split(":")[0].lower()
+    if settings.public and host == settings.public_api_host:
+        return settings.public_api_url
+    return settings.api_url
+
+
+def public_problems(request: Request, checked: dict[str, Any]) -> None:
+    """Public mode refuses what it cannot serve (a wildcard without a DNS-01 hook, the API's
+    own host name) before anything is recorded."""
+    settings = platform(request).settings
+    if not settings.public:
+        return
+    from dockyard.ingress.names import spec_problems
+
+    problems = spec_problems(settings, checked["spec"])
+    if problems:
+        raise DockyardError("; ".join(f"{path}: {message}" for path, message in problems),
+                            code="spec.invalid",
+                            hint="Fix the spec, or configure what it needs, and try again.")
+
+
 def paging(request: Request) -> tuple[int, int]:
     try:
         page_no = max(1, int(request.query_params.get("page", 1)))
@@ -70,12 +97,30 @@ def the_app(request: Request) -> App:
     return platform(request).store.get_app(request.path_params["app_id"])
 
 
+def app_body(plat: Any, app: App, states: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The App object; in public mode with its domains' phases (``app.domains[]``)."""
+    settings = plat.settings
+    body = app_json(app, plat.store.list_deployments(app.id),
+                    settings.live_url(app.port, app.name, primary_domain_of(app.spec)),
+                    settings.default_ingress(app.port, app.name))
+    body["dockyard"]["isolation"] = describe_app(app.id, app.spec, plat.services.isolation)
+    if settings.public:
+        from dockyard.ingress.shapes import app_domains_json, default_ingress_json
+        from dockyard.ingress.state import load_states
+
+        states = load_states(plat.home.ingress) if states is None else states
+        body["domains"] = app_domains_json(app.id, app.spec, states)
+        host = settings.app_host(app.name)
+        body["dockyard"]["default_ingress"] = default_ingress_json(host, states.get(host))
+        body["dockyard"]["hostnames"] = [host]
+    return body
+
+
 def one_app(request: Request, app) -> JSONResponse:  # type: ignore[no-untyped-def]
     """One app; it carries the GitHub webhook URL and secret for deploy_on_push setup."""
     plat = platform(request)
-    body = app_json(app, plat.store.list_deployments(app.id),
-                    plat.settings.live_url(app.port))
-    body["dockyard"]["webhook"] = {"url": plat.settings.api_url + "/v2/webhooks/github",
+    body = app_body(plat, app)
+    body["dockyard"]["webhook"] = {"url": public_base(request) + "/v2/webhooks/github",
                                    "secret": plat.webhook_secret(app),
                                    "content_type": "application/json", "events": ["push"]}
     return JSONResponse({"app": body})
@@ -89,14 +134,20 @@ async def list_or_get_apps(request: Request) -> Response:
     page_no, per_page = paging(request)
     items, links, meta = page(str(request.url), apps, page_no, per_page)
     plat = platform(request)
-    return JSONResponse({"apps": [app_json(a, plat.store.list_deployments(a.id),
-                                           plat.settings.live_url(a.port)) for a in items],
+    states = None
+    if plat.settings.public:
+        from dockyard.ingress.state import load_states
+
+        states = load_states(plat.home.ingress)
+    return JSONResponse({"apps": [app_body(plat, a, states) for a in items],
                          "links": links, "meta": meta})
 
 
 async def create_app(request: Request) -> Response:
     body = await read_json(request)
-    app = platform(request).create_app(spec_from_body(body))
+    checked = spec_from_body(body)
+    public_problems(request, checked)
+    app = platform(request).create_app(checked)
     return one_app(request, app)
 
 
@@ -107,7 +158,9 @@ async def get_app(request: Request) -> Response:
 async def update_app(request: Request) -> Response:
     body = await read_json(request)
     app = the_app(request)
-    app = platform(request).update_app(app, spec_from_body(body))
+    checked = spec_from_body(body)
+    public_problems(request, checked)
+    app = platform(request).update_app(app, checked)
     return one_app(request, app)
 
 

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 
 from dockyard.api.errors import error_response
-from dockyard.api.routes_apps import platform, the_app
+from dockyard.api.routes_apps import platform, public_base, the_app
 from dockyard.api.signing import sign, signing_key, verify
 from dockyard.deploy.logfiles import log_files, normalize_type, read_lines
 from dockyard.errors import NotFound
@@ -49,7 +49,7 @@ async def get_logs(request: Request) -> Response:
     follow = request.query_params.get("follow") == "true"
     tail = request.query_params.get("tail_lines")
     key = signing_key(plat.home)
-    base = plat.settings.api_url
+    base = public_base(request)
     live = sign(key, base, app.id, dep.id, kind, component, follow=True,
                 tail=int(tail) if tail and tail.lstrip("-").isdigit() else None)
     historic = sign(key, base, app.id, dep.id, kind, component)

@@ -35,11 +35,13 @@ def deployment_json(dep: Deployment, spec: dict[str, Any] | None = None) -> dict
     return body
 
 
-def app_json(app: App, deployments: list[Deployment], url: str) -> dict[str, Any]:
-    """An App object with its active and in-progress deployments; ``url`` is its live URL."""
+def app_json(app: App, deployments: list[Deployment], url: str,
+             default_ingress: str | None = None) -> dict[str, Any]:
+    """An App object with its active and in-progress deployments; ``url`` is its live URL
+    (the PRIMARY domain's in public mode), ``default_ingress`` its ``<app>.<domain>`` URL."""
     body: dict[str, Any] = {
         "id": app.id, "owner_uuid": "local", "spec": app.spec,
-        "default_ingress": url, "live_url": url, "live_url_base": url,
+        "default_ingress": default_ingress or url, "live_url": url, "live_url_base": url,
         "live_domain": url.split("://", 1)[-1],
         "created_at": app.created_at, "updated_at": app.updated_at,
         "region": {**REGION, "requested": app.spec.get("region", "")},

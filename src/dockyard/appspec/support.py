@@ -16,7 +16,8 @@ VALIDATED = "validated; not acted on yet"
 SUPPORT: dict[str, tuple[str, str]] = {
     "name": (USED, "app and component names, DigitalOcean's pattern and length"),
     "region": (RECORDED, "maps to this machine"),
-    "domains": (USED, "host names the router answers to; a PRIMARY one is ${APP_DOMAIN}"),
+    "domains": (USED, "host names the router answers to; a PRIMARY one is ${APP_DOMAIN}; "
+                      "public mode: an ACME certificate each, wildcard via a DNS-01 hook"),
     "services": (USED, "one supervised process per instance behind HAProxy"),
     "static_sites": (USED, "served by nginx from an atomically swapped `current` symlink"),
     "workers": (USED, "one supervised process per instance, no route"),
@@ -24,8 +25,10 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "functions": (VALIDATED, "reported as not yet deployable"),
     "databases": (USED, "PG: a database and role of its own on Dockyard's PostgreSQL"),
     "envs": (USED, "scopes, app/component override, bindables; SECRET encrypted and masked"),
-    "alerts": (USED, "DEPLOYMENT_* and RESTART_COUNT to webhooks/e-mail; CPU/MEM recorded"),
-    "ingress": (USED, "rules with path prefixes, preserve_path_prefix and rewrite"),
+    "alerts": (USED, "DEPLOYMENT_*, DOMAIN_* and RESTART_COUNT to webhooks/e-mail; CPU/MEM "
+                     "recorded"),
+    "ingress": (USED, "rules with path prefixes, preserve_path_prefix, rewrite and "
+                      "redirects (with authority.exact); on every domain"),
     "egress": (RECORDED, "traffic leaves from this machine"),
     "features": (RECORDED, "buildpack stacks do not apply; uv builds on the host"),
     "maintenance": (RECORDED, ""),

@@ -31,8 +31,44 @@ def spec_routes(spec: Any) -> list[tuple[str, str, bool, str | None]]:
     return routes
 
 
+def spec_hosts(spec: Any) -> list[str]:
+    """The host names the spec's domains answer to; a ``wildcard`` one adds ``*.<domain>``."""
+    hosts: list[str] = []
+    for d in spec.domains or []:
+        hosts.append(d.domain)
+        if d.wildcard:
+            hosts.append(f"*.{d.domain}")
+    return hosts
+
+
+def spec_redirects(spec: Any) -> list[dict[str, Any]]:
+    """``ingress.rules[]`` that redirect: the path prefix and Host they match, and where to."""
+    out = []
+    ingress = getattr(spec, "ingress", None)
+    for rule in (getattr(ingress, "rules", None) or []):
+        target = rule.redirect
+        if target is None:
+            continue
+        match = rule.match
+        prefix = match.path.prefix if match and match.path and match.path.prefix else "/"
+        host = match.authority.exact if match and match.authority else None
+        out.append({"prefix": prefix, "host": host, "uri": target.uri,
+                    "authority": target.authority, "port": target.port,
+                    "scheme": str(getattr(target.scheme, "value", target.scheme)).lower(),
+                    "code": int(target.redirect_code)})
+    return out
+
+
 def primary_domain(spec: Any) -> str | None:
     for d in spec.domains or []:
         if str(getattr(d.type, "value", d.type)) == "PRIMARY":
             return d.domain
+    return None
+
+
+def primary_domain_of(data: dict[str, Any]) -> str | None:
+    """The PRIMARY domain of a spec stored as a dict (the API's and the store's form)."""
+    for d in data.get("domains") or []:
+        if str(d.get("type", "")) == "PRIMARY":
+            return str(d["domain"])
     return None

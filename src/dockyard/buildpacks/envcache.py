@@ -87,7 +87,15 @@ def uv_env(home: Home, spec_env: Mapping[str, str], allow_downloads: bool) -> di
         if pip_key in env and uv_key not in env:
             env[uv_key] = env[pip_key]
     env.pop("VIRTUAL_ENV", None)
+    if "UV_FIND_LINKS" in env:  # a host setting naming a missing folder must not fail builds
+        kept = [p for p in env["UV_FIND_LINKS"].replace(",", " ").split()
+                if "://" in p and not p.startswith("file://") or Path(p.removeprefix("file://"))
+                .exists()]
+        env["UV_FIND_LINKS"] = " ".join(kept)
+        if not kept:
+            del env["UV_FIND_LINKS"]
     env["UV_CACHE_DIR"] = str(home.uv_cache)
+    env["UV_NATIVE_TLS"] = "1"  # the system's trust store, as pip and git use
     env["UV_PYTHON_DOWNLOADS"] = "automatic" if allow_downloads else "never"
     env["NO_COLOR"] = "1"
     return env

@@ -67,7 +67,7 @@ class PythonBuildpack:
         if command:
             log.step(f"Default run command: {command} (from {source})")
         return BuildResult("python", req.release, app, None, interpreter.text, venv, hit,
-                           command, notes)
+                           command, notes, interpreter=str(interpreter.path))
 
 
 def pick_interpreter(req: BuildRequest, app: Path, log: Log,

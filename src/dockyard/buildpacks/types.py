@@ -56,6 +56,7 @@ class BuildResult:
     env_cache_hit: bool
     default_run_command: str | None
     notes: list[str] = field(default_factory=list)
+    interpreter: str | None = None  # the Python the venv was made with (its prefix is read)
 
     @property
     def run_env(self) -> dict[str, str]:
@@ -67,12 +68,24 @@ class BuildResult:
         """Directories an instance finds its programs in, before the system's PATH."""
         return [str(self.venv / "bin")] if self.venv else []
 
+    @property
+    def run_mounts(self) -> list[str]:
+        """Host paths an instance reads at run time, outside its release: the virtualenv
+        and the interpreter it was made with (when that is not the system's)."""
+        paths = [str(self.venv)] if self.venv else []
+        if self.interpreter:
+            prefix = Path(self.interpreter).parent.parent
+            if not str(prefix).startswith("/usr"):
+                paths.append(str(prefix))
+        return paths
+
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {}
         for f in fields(self):
             value = getattr(self, f.name)
             out[f.name] = str(value) if isinstance(value, Path) else value
         out["run_env"], out["run_path"] = self.run_env, self.run_path
+        out["run_mounts"] = self.run_mounts
         return out
 
 

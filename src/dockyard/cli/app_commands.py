@@ -22,12 +22,39 @@ from dockyard.cli.groups import (
 
 # -- control plane ------------------------------------------------------------------------
 @cli.command()
+@click.option("--public/--local", "public", default=None,
+              help="Public mode: HAProxy on :80/:443, https://<app>.<domain> with ACME "
+                   "certificates. --local goes back to 127.0.0.1 only. Saved in config.json.")
+@click.option("--domain", help="Apps answer at <app>.<domain> (a wildcard DNS record).")
+@click.option("--email", help="Contact for the ACME account (expiry warnings).")
+@click.option("--http-port", type=int, help="Public HTTP port (default 80).")
+@click.option("--https-port", type=int, help="Public HTTPS port (default 443).")
+@click.option("--bind", "bind", multiple=True, metavar="ADDRESS",
+              help="Address to listen on (repeat; default :: = IPv4 and IPv6).")
+@click.option("--api-domain", help="The API's public host (default dockyard.<domain>).")
+@click.option("--api-allow", multiple=True, metavar="NETWORK",
+              help="Only these source networks reach the API through the public ingress.")
+@click.option("--acme-directory", metavar="URL", help="ACME directory (default Let's Encrypt).")
+@click.option("--acme-ca-bundle", metavar="FILE", help="CA file for the ACME directory's HTTPS.")
+@click.option("--acme-eab-kid", metavar="KID", help="External account binding key id.")
+@click.option("--acme-eab-hmac-key-file", metavar="FILE", type=click.File("r"),
+              help="File holding the external account binding's HMAC key (stored encrypted; "
+                   "never on a command line).")
+@click.option("--dns01-hook", metavar="PROGRAM",
+              help="Publishes DNS-01 TXT records (`PROGRAM present|cleanup NAME VALUE`); "
+                   "needed for wildcard domains.")
 @output_option
-def up(output: str) -> None:
+@click.option("--runtime", type=click.Choice(["local", "kubernetes"]), default=None,
+              help="Where apps run (kept in config.json; default: local).")
+@click.option("--kubeconfig", metavar="FILE", default=None,
+              help="kubernetes: the cluster's kubeconfig.")
+@click.option("--image-registry", metavar="R", default=None,
+              help="kubernetes: where release images are pushed, e.g. registry.example.com/dy.")
+def up(output: str, **options: object) -> None:
     """Start Dockyard (API server, router, supervisor) in the background; idempotent."""
     from dockyard.cli import control
 
-    control.up(output)
+    control.up(output, options)
 
 
 @cli.command()

@@ -70,10 +70,32 @@ def list_(output: str, fmt: str | None, no_header: bool) -> None:
 def get(ref: str, output: str, fmt: str | None, no_header: bool) -> None:
     app = Client().get(app_path(ref))["app"]
     show_apps([app], output, fmt, no_header, raw=[app])
+    if output == "text" and not fmt:
+        show_domains(app)
     hook = app.get("dockyard", {}).get("webhook")
     if output == "text" and not fmt and hook:
         print(f"\nGitHub webhook (deploy_on_push): POST {hook['url']}  "
               f"content type {hook['content_type']}, secret {hook['secret']}")
+
+
+def show_domains(app: dict[str, Any]) -> None:
+    """Public mode: each domain's phase, and why it is not ACTIVE (or its expiry)."""
+    rows = []
+    default = app.get("dockyard", {}).get("default_ingress")
+    if default:
+        rows.append((default["domain"], "DEFAULT", default["phase"], default["reason"],
+                     default["certificate_expires_at"]))
+    for d in app.get("domains") or []:
+        step = (d.get("progress", {}).get("steps") or [{}])[0]
+        rows.append((d["spec"]["domain"], d["spec"].get("type", ""), d["phase"],
+                     step.get("reason", {}).get("message", ""),
+                     d.get("certificate_expires_at", "")))
+    if not rows:
+        return
+    print("\nDomains:")
+    for name, kind, phase, reason, expires in rows:
+        extra = reason or (f"certificate valid until {expires[:10]}" if expires else "")
+        print(f"  {name:<40} {kind:<8} {phase:<12} {extra}".rstrip())
 
 
 def update(ref: str, spec_file: str, *, wait: bool, output: str, fmt: str | None,

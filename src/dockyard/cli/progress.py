@@ -29,7 +29,7 @@ def running_steps(progress: dict[str, Any]) -> list[str]:
             if s.get("steps"):
                 walk(s["steps"], f"{trail}{s['name']}/")
             elif s.get("status") == "RUNNING":
-                out.append(label)
+                out.append(f"{label}: {s['detail']}" if s.get("detail") else label)
 
     walk(progress.get("steps", []), "")
     return out

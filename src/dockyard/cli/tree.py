@@ -6,7 +6,12 @@ import sys
 
 import click
 
-from dockyard.cli import app_commands, data_commands  # noqa: F401 - each adds its commands to `cli`
+from dockyard.cli import (  # noqa: F401 - each adds its commands to `cli`
+    app_commands,
+    data_commands,
+    k8s_commands,
+    service,
+)
 from dockyard.cli.groups import cli
 
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import shutil
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from dockyard.deploy.context import DeployContext
+from dockyard.files import chown_tree
+from dockyard.paths import Home
 from dockyard.release.environment import build_env
 from dockyard.release.record import ComponentRecord
+
+if TYPE_CHECKING:
+    from dockyard.buildpacks.isolated import BuildJail
 
 
 def source_of(component: Any) -> tuple[str, dict[str, Any]]:
@@ -41,26 +47,30 @@ def fetch_all(ctx: DeployContext) -> dict[str, tuple[Any, str]]:
 
 def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: str,
                     force: bool) -> ComponentRecord:
-    """Export the commit, build it into the release, return the component's record."""
-    from dockyard.buildpacks import BuildRequest, BuildSettings, build
+    """Export the commit, build it (in the app's sandbox, as the app's user) into the
+    release, and return the component's record."""
+    from dockyard.buildpacks import BuildRequest, BuildSettings
+    from dockyard.buildpacks.isolated import build_isolated
     from dockyard.source import checkout
 
-    work = ctx.home.app(ctx.app.id) / "work" / ctx.dep.id / comp.name
+    app_home = ctx.home.app(ctx.app.id)
+    work = app_home / "work" / ctx.dep.id / comp.name
     shutil.rmtree(work, ignore_errors=True)
     release = ctx.home.release(ctx.app.id, ctx.dep.id, comp.name)
     log = ctx.build_log(comp.name)
     try:
         src = checkout(ctx.home, ctx.app.id, ref, commit, work, comp.source_dir)
+        jail = build_jail(ctx, comp.name, [work, release, app_home / "cache"])
         settings = BuildSettings(allow_python_downloads=ctx.settings.allow_python_downloads,
                                  strict_python=ctx.settings.strict_python)
-        result = build(BuildRequest(
+        result = build_isolated(BuildRequest(
             component=comp.name, kind=kind, src=src, release=release,
-            env=build_env(ctx.spec, comp, reveal=ctx.reveal), home=ctx.home,
+            env=build_env(ctx.spec, comp, reveal=ctx.reveal), home=Home(app_home),
             environment_slug=getattr(comp, "environment_slug", None),
             build_command=getattr(comp, "build_command", None),
             run_command=getattr(comp, "run_command", None),
             output_dir=getattr(comp, "output_dir", None), force_rebuild=force,
-            settings=settings), log)
+            settings=settings), log, jail)
     finally:
         log.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -68,4 +78,20 @@ def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: 
         name=comp.name, kind=kind, commit=commit, release=release, buildpack=result.buildpack,
         app_dir=result.app_dir, site_dir=result.site_dir,
         default_run_command=result.default_run_command, run_env=result.run_env,
-        run_path=result.run_path, python=result.python)
+        run_path=result.run_path, run_mounts=result.run_mounts, python=result.python)
+
+
+def build_jail(ctx: DeployContext, component: str, own: list[Path]) -> BuildJail:
+    """The app's user owns what its build writes; the build gets a cgroup of its own."""
+    from dockyard.buildpacks.isolated import BuildJail
+    from dockyard.isolation import cgroups, users
+
+    isolation = ctx.services.isolation
+    user = users.ensure(ctx.app.id, ctx.app.name, ctx.home.root) if isolation.sandbox else None
+    for path in own:
+        path.mkdir(parents=True, exist_ok=True)
+        if user is not None:
+            chown_tree(path, user.uid, user.gid)
+    group = cgroups.Group(cgroups.installation_id(ctx.home.root),
+                          f"build-{ctx.dep.id[:8]}-{component}") if isolation.limits else None
+    return BuildJail(user, ctx.home.app(ctx.app.id) / "cache", group)

@@ -7,13 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dockyard.deploy.services import Services
+from dockyard.deploy.services import Services, ServicesView
 from dockyard.logs import Log
-from dockyard.paths import Home
 from dockyard.release.record import ComponentRecord, records_of
 from dockyard.runtime import Instance
-from dockyard.settings import Settings
-from dockyard.store import App, Deployment, Store
+from dockyard.store import App, Deployment
 
 if TYPE_CHECKING:
     from dockyard.appspec import AppSpec
@@ -23,7 +21,7 @@ BUILT_KINDS = ("service", "worker", "job", "static_site")
 
 
 @dataclass
-class DeployContext:
+class DeployContext(ServicesView):
     services: Services
     app: App
     dep: Deployment
@@ -33,20 +31,17 @@ class DeployContext:
     secrets: list[str] = field(default_factory=list)             # masked in every log
 
     @property
-    def home(self) -> Home:
-        return self.services.home
-
-    @property
-    def settings(self) -> Settings:
-        return self.services.settings
-
-    @property
-    def store(self) -> Store:
-        return self.services.store
-
-    @property
     def live_url(self) -> str:
-        return self.settings.live_url(self.app.port)
+        from dockyard.appspec.traffic import primary_domain
+
+        return self.settings.live_url(self.app.port, self.app.name, primary_domain(self.spec))
+
+    @property
+    def live_host(self) -> str:
+        """The live URL's host: the ``Host`` health checks send."""
+        from dockyard.appspec.traffic import primary_domain
+
+        return self.settings.live_host(self.app.port, self.app.name, primary_domain(self.spec))
 
     @property
     def logs_dir(self) -> Path:

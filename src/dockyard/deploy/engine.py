@@ -53,14 +53,23 @@ class Engine:
             worker.start()
 
     def next_deployment(self, app_id: str) -> str | None:
-        """The newest pending deployment; older pending ones are coalesced into it."""
+        """The deployment to run next; the other pending ones are coalesced into it.
+
+        The newest wins, except that a restart never wins over another deployment: a
+        restart asks for fresh instances of what is (or is about to be) live, which that
+        deployment starts anyway — so a user's rollback is never cancelled by a restart.
+        """
         store = self.services.store
         pending = store.list_deployments(app_id, phases=(Phase.PENDING_BUILD.value,))
-        for older in pending[1:]:
-            store.update_deployment(older, error_code="deploy.coalesced",
-                                    error_message=f"superseded by deployment {pending[0].id}")
-            transition(store, older, Phase.CANCELED)
-        return pending[0].id if pending else None
+        if not pending:
+            return None
+        chosen = next((d for d in pending if not is_restart(d)), pending[0])
+        for other in pending:
+            if other.id != chosen.id:
+                store.update_deployment(other, error_code="deploy.coalesced",
+                                        error_message=f"coalesced into deployment {chosen.id}")
+                transition(store, other, Phase.CANCELED)
+        return chosen.id
 
     def work(self, app_id: str) -> None:
         while not self.stopping.is_set():
@@ -86,6 +95,8 @@ class Engine:
             dep = store.get_deployment(app_id, dep_id)
         except Exception:  # noqa: BLE001 - the app was deleted meanwhile
             return
+        if Phase(dep.phase) in (Phase.ERROR, Phase.CANCELED):
+            self.stop_instances(app_id, dep)  # whatever a failure path may have missed
         if Phase(dep.phase) in IN_PROGRESS and not deploy_lock_held(self.services.home, app_id):
             logger.error("deploy worker of %s exited with %s mid-deployment", dep_id, code)
             self.stop_instances(app_id, dep)
@@ -104,6 +115,7 @@ class Engine:
         for app in store.list_apps():
             if deploy_lock_held(self.services.home, app.id):
                 continue  # a worker of the previous server is finishing its deployment
+            self.reap(app.id)
             for dep in store.list_deployments(app.id):
                 if Phase(dep.phase) not in IN_PROGRESS - {Phase.PENDING_BUILD}:
                     continue
@@ -119,7 +131,25 @@ class Engine:
                                               error_message=INTERRUPTED)
                 transition(store, dep, Phase.ERROR)
 
+    def reap(self, app_id: str) -> None:
+        """Stop what the runtime still runs for deployments that are not live nor in progress
+        (a drain cut short by a restart, a failure path that missed an instance)."""
+        running = self.services.runtime.running(app_id)
+        if not running:
+            return
+        left = [inst for dep in self.services.store.list_deployments(app_id)
+                if Phase(dep.phase) not in IN_PROGRESS | {Phase.ACTIVE}
+                for inst in deployment_instances(app_id, dep) if inst.program in running]
+        if left:
+            logger.warning("stopping %d instance(s) of ended deployments of %s", len(left),
+                           app_id)
+            self.services.runtime.stop(left)
+
     def stop_instances(self, app_id: str, dep: Deployment) -> None:
         instances = deployment_instances(app_id, dep)
         if instances:
             self.services.runtime.stop(instances)
+
+
+def is_restart(dep: Deployment) -> bool:
+    return bool(dep.options.get("restart"))

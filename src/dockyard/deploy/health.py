@@ -70,15 +70,19 @@ def probe(check: Check) -> str | None:
 
 
 def wait_healthy(check: Check, alive: Callable[[], str | None], *,
-                 clock: Callable[[], float] = time.monotonic) -> float:
+                 clock: Callable[[], float] = time.monotonic,
+                 on_attempt: Callable[[int, int, str], None] | None = None) -> float:
     """Probe until ``success_threshold`` passes in a row; return the seconds it took.
 
     ``alive()`` returns why the process is gone (it exited, crash-looped), or ``None``.
+    Between fast probes, DigitalOcean's attempts are counted: once per ``period_seconds``
+    a failing probe is reported to ``on_attempt(n, failure_threshold, why)``.
     """
     start = clock()
     time.sleep(check.initial_delay_seconds)
     deadline = start + check.budget
-    passes, last = 0, "no probe yet"
+    passes, last, attempt = 0, "no probe yet", 0
+    next_attempt = clock()
     while clock() < deadline:
         gone = alive()
         if gone:
@@ -88,6 +92,11 @@ def wait_healthy(check: Check, alive: Callable[[], str | None], *,
         passes = passes + 1 if not last else 0
         if passes >= check.success_threshold:
             return clock() - start
+        if last and clock() >= next_attempt:
+            attempt += 1
+            next_attempt += check.period_seconds
+            if on_attempt:
+                on_attempt(attempt, check.failure_threshold, last)
         time.sleep(FAST_PROBE if passes == 0 else min(check.period_seconds, 1))
     raise DockyardError(
         f"health check failed: {check.describe()} did not pass within {check.budget:.0f} s "

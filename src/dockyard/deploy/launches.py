@@ -45,5 +45,6 @@ def launch_for(ctx: DeployContext, comp: Any, binds: Bindings, *, port: int | No
                   masks=() if kind == "console" else tuple(ctx.seal(v) for v in ctx.secrets),
                   kind=kind,
                   size=getattr(comp, "instance_size_slug", None), grace_seconds=int(grace),
+                  mounts=tuple(record.run_mounts),
                   labels={"app": ctx.app.name, "component": comp.name,
                           "deployment": ctx.dep.id})

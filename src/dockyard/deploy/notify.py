@@ -73,6 +73,7 @@ def notify(services: Services, app: App, dep: Deployment | None, rule: str, mess
            component: str | None = None) -> None:
     """Send ``rule`` if the deployment's spec asks for it and it has destinations."""
     from dockyard.alerts import AlertEvent
+    from dockyard.appspec.traffic import primary_domain_of
 
     spec = services.store.spec_version(app.id, dep.spec_version) if dep else app.spec
     if (component, rule) not in spec_rules(spec):
@@ -84,5 +85,6 @@ def notify(services: Services, app: App, dep: Deployment | None, rule: str, mess
     event = AlertEvent(rule=rule, app_name=app.name, app_id=app.id,
                        deployment_id=dep.id if dep else None, component=component,
                        phase=dep.phase if dep else None, message=message,
-                       live_url=services.settings.live_url(app.port))
+                       live_url=services.settings.live_url(app.port, app.name,
+                                                           primary_domain_of(app.spec)))
     services.alerts.send(event, emails, [decrypt_hook(services, w) for w in webhooks])

@@ -107,7 +107,7 @@ class Pipeline:
         assert self.binds is not None
         jobs.run_jobs(ctx, self.binds, "PRE_DEPLOY", fail=True)
         self.phase_check()
-        self.new = swap.start_new(ctx, self.binds, used_ports(ctx))
+        swap.start_new(ctx, self.binds, used_ports(ctx), self.new)
 
     def reuse_releases(self) -> dict[str, tuple[Any, str]]:
         """A rollback: take the kept releases of the target deployment, no rebuild."""

@@ -16,7 +16,7 @@ from dockyard.deploy.context import deployment_instances
 from dockyard.deploy.engine import Engine
 from dockyard.deploy.notify import notify
 from dockyard.deploy.phases import IN_PROGRESS, Phase, transition
-from dockyard.deploy.services import Services
+from dockyard.deploy.services import Services, ServicesView
 from dockyard.errors import Conflict, DockyardError
 from dockyard.paths import Home
 from dockyard.release.record import records_of
@@ -25,23 +25,11 @@ from dockyard.store import App, Deployment, Store, Token
 from dockyard.store.db import RESERVED_NAMES
 
 
-class Platform:
+class Platform(ServicesView):
     def __init__(self, home: Home, settings: Settings, store: Store) -> None:
         self.services = Services(home, settings, store)
         self.engine = Engine(self.services)
         self.watchers: list[Any] = []
-
-    @property
-    def home(self) -> Home:
-        return self.services.home
-
-    @property
-    def settings(self) -> Settings:
-        return self.services.settings
-
-    @property
-    def store(self) -> Store:
-        return self.services.store
 
     def start(self) -> None:
         """Start the deployment engine (finishing what a previous server left), the push
@@ -169,7 +157,8 @@ class Platform:
             return self.deploy(app, cause="restart", cause_type="MANUAL")
         dep = self.store.create_deployment(app, phase=Phase.PENDING_BUILD.value, cause="restart",
                                            cause_type="MANUAL", cloned_from=live[0].id,
-                                           spec_version=live[0].spec_version)
+                                           spec_version=live[0].spec_version,
+                                           options={"restart": True})
         self.engine.submit(app.id)
         return dep
 

@@ -113,3 +113,16 @@ def fail_open_steps(progress: dict[str, Any], reason: dict[str, str]) -> dict[st
         if first:
             first.update(status="ERROR", reason=reason, ended_at=timestamp())
     return count(progress)
+
+
+def note(progress: dict[str, Any], path: tuple[str, ...], detail: str) -> dict[str, Any]:
+    """Attach what a running step is doing now (``detail``, a Dockyard addition to
+    DigitalOcean's step), e.g. the last failed health-check attempt."""
+    steps = progress["steps"]
+    step: dict[str, Any] = {}
+    for name in path:
+        step = next((s for s in steps if s["name"] == name), {})
+        steps = step.get("steps", [])
+    if step:
+        step["detail"] = detail
+    return progress

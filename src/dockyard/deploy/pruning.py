@@ -1,8 +1,8 @@
 """Keep the last N releases (``keep_releases``, default 10) and drop the rest.
 
 Releases of deployments that never went live are useless and go at once; their logs stay.
-Shared virtualenvs that no kept release uses are removed too, but only while no deployment
-is in progress anywhere (a build may be about to use one).
+Virtualenvs (each app has its own cache of them) that no kept release uses are removed too,
+but only while no deployment is in progress anywhere (a build may be about to use one).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from dockyard.deploy.phases import IN_PROGRESS, Phase
 from dockyard.deploy.services import Services
 from dockyard.logs import Log
+from dockyard.paths import Home
 from dockyard.store import App
 
 LIVE = (Phase.ACTIVE.value, Phase.SUPERSEDED.value)
@@ -56,12 +57,11 @@ def collect_environments(services: Services, log: Log) -> None:
     for app in store.list_apps():
         if any(Phase(d.phase) in IN_PROGRESS for d in store.list_deployments(app.id)):
             return
-    envs = services.home.build_cache / "envs"
-    if not envs.is_dir():
-        return
     used = used_environments(services)
     recent = time.time() - RECENT_SECONDS
-    for env in envs.iterdir():
+    roots = [services.home.root, *(services.home.app(a.id) for a in store.list_apps())]
+    for env in (e for root in roots if (Home(root).build_cache / "envs").is_dir()
+                for e in (Home(root).build_cache / "envs").iterdir()):
         if env.name.startswith(".") or not env.is_dir() or str(env) in used:
             continue
         if env.stat().st_mtime > recent or any(p.stat().st_mtime > recent

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockyard.appspec.traffic import spec_routes
+from dockyard.appspec.traffic import spec_hosts, spec_redirects, spec_routes
 from dockyard.store import App
 
 
 def app_routing(app: App, spec: Any) -> Any:
     """The router's view of an app (``AppRouting``)."""
     from dockyard.router import AppRouting, Route, ServiceBackend, StaticSite
+    from dockyard.router.model import Redirect
 
     routes = tuple(Route(prefix=p, component=c, preserve_path_prefix=keep, rewrite=rw)
                    for p, c, keep, rw in spec_routes(spec))
@@ -21,6 +22,6 @@ def app_routing(app: App, spec: Any) -> Any:
                              (s.error_document or "404.html"),
                              catchall_document=s.catchall_document)
                   for s in spec.static_sites or [])
-    domains = tuple(d.domain for d in spec.domains or [])
-    return AppRouting(app_id=app.id, name=app.name, port=app.port or 0, domains=domains,
-                      routes=routes, services=services, sites=sites)
+    return AppRouting(app_id=app.id, name=app.name, port=app.port or 0,
+                      domains=tuple(spec_hosts(spec)), routes=routes, services=services,
+                      sites=sites, redirects=tuple(Redirect(**r) for r in spec_redirects(spec)))

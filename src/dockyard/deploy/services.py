@@ -20,6 +20,7 @@ from dockyard.store import Store
 
 if TYPE_CHECKING:
     from dockyard.alerts import AlertDispatcher, AlertEvent, Delivery
+    from dockyard.isolation import Isolation
     from dockyard.release.secrets import SecretBox
 
 
@@ -44,7 +45,14 @@ class Services:
             return self.runtime_override
         from dockyard.runtime.local.instances import LocalRuntime
 
-        return LocalRuntime(self.home)
+        return LocalRuntime(self.home, self.isolation)
+
+    @cached_property
+    def isolation(self) -> Isolation:
+        """What this machine allows: a sandbox per app, cgroup limits (decided once)."""
+        from dockyard.isolation import Isolation
+
+        return Isolation.detect(self.settings.isolation)
 
     @cached_property
     def router(self) -> Router:
@@ -52,7 +60,7 @@ class Services:
             return self.router_override
         from dockyard.router import HAProxyRouter
 
-        return HAProxyRouter(self.home.router, shared_port=self.settings.router_port)
+        return HAProxyRouter.from_settings(self.home, self.settings)
 
     @cached_property
     def secret_box(self) -> SecretBox:
@@ -78,3 +86,21 @@ class Services:
     def close(self) -> None:
         if "alerts" in self.__dict__:
             self.alerts.close()
+
+
+class ServicesView:
+    """The handles most callers want, read through ``self.services``."""
+
+    services: Services
+
+    @property
+    def home(self) -> Home:
+        return self.services.home
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def store(self) -> Store:
+        return self.services.store

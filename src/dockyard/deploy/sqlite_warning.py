@@ -6,6 +6,7 @@ here) every deployment starts from a fresh copy of the release, so that data doe
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from dockyard.deploy.context import DeployContext
@@ -15,35 +16,42 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def sqlite_files(app_dir: Path, depth: int = 3) -> list[Path]:
-    """SQLite databases inside an instance's copy of the app (its ephemeral filesystem)."""
+    """SQLite databases in the top ``depth`` levels of an app's files."""
     found = []
-    for path in app_dir.rglob("*"):
-        if len(path.relative_to(app_dir).parts) > depth or not path.is_file():
-            continue
-        try:
-            with path.open("rb") as fh:
-                if fh.read(16) == SQLITE_MAGIC:
-                    found.append(path)
-        except OSError:
-            continue
+    for base, dirs, files in os.walk(app_dir):
+        if len(Path(base).relative_to(app_dir).parts) >= depth:
+            dirs.clear()
+        for name in files:
+            path = Path(base) / name
+            try:
+                with path.open("rb") as fh:
+                    if fh.read(16) == SQLITE_MAGIC:
+                        found.append(path)
+            except OSError:
+                continue
     return found
 
 
 def warn_sqlite(ctx: DeployContext, instances: list[Instance]) -> None:
-    """The book's default ``db.sqlite3`` lives in the release: say that it will be lost."""
+    """The book's default ``db.sqlite3`` lives in the release (or an instance made it there
+    with ``migrate``): say that it will be lost."""
     seen: set[tuple[str, str]] = set()
     for inst in instances:
-        app_dir = ctx.services.runtime.files(inst)
-        if app_dir is None:
-            continue
-        for path in sqlite_files(app_dir):
-            rel = str(path.relative_to(app_dir))
-            if (inst.component, rel) in seen:
+        record = ctx.components[inst.component]
+        for app_dir in (ctx.services.runtime.files(inst), record.app_dir):
+            if app_dir is None or not app_dir.is_dir():
                 continue
-            seen.add((inst.component, rel))
-            ctx.log.error(
-                f"WARNING: '{inst.component}' keeps SQLite data in its release directory "
-                f"({rel}); every deployment starts from a fresh copy, so this data will not "
-                "survive the next deployment, restart or rollback.")
-            ctx.log.error("Declare a database instead:  databases: [{name: db, engine: PG}]  "
-                          "and the env  DATABASE_URL: ${db.DATABASE_URL}")
+            for path in sqlite_files(app_dir):
+                rel = str(path.relative_to(app_dir))
+                if (inst.component, rel) not in seen:
+                    seen.add((inst.component, rel))
+                    warn(ctx, inst.component, rel)
+
+
+def warn(ctx: DeployContext, component: str, rel: str) -> None:
+    ctx.log.error(
+        f"WARNING: '{component}' keeps SQLite data in its release directory "
+        f"({rel}); every deployment starts from a fresh copy, so this data will not "
+        "survive the next deployment, restart or rollback.")
+    ctx.log.error("Declare a database instead:  databases: [{name: db, engine: PG}]  "
+                  "and the env  DATABASE_URL: ${db.DATABASE_URL}")

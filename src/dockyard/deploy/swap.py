@@ -22,6 +22,7 @@ from dockyard.deploy.context import DeployContext, deployment_instances, instanc
 from dockyard.deploy.health import Check, wait_healthy
 from dockyard.deploy.launches import launch_for
 from dockyard.deploy.phases import Phase, transition
+from dockyard.deploy.progress import note
 from dockyard.deploy.routing import app_routing
 from dockyard.deploy.services import Services
 from dockyard.errors import DockyardError
@@ -40,8 +41,18 @@ CRASH_LOOP_RESTARTS = 3        # restarts before the gate gives up on a new inst
 
 
 # -- 1. start the new release ------------------------------------------------------------------
-def start_new(ctx: DeployContext, binds: Bindings, used_ports: set[int]) -> list[Instance]:
-    """One runtime instance per instance of each service and worker, on fresh ports."""
+def start_new(ctx: DeployContext, binds: Bindings, used_ports: set[int],
+              started: list[Instance]) -> None:
+    """One runtime instance per instance of each service and worker, on fresh ports.
+
+    Each goes into ``started`` (and the stored records) before the runtime is asked to
+    run it, so a failure part-way still stops every one of them.
+    """
+    isolation = ctx.services.isolation
+    if not isolation.sandbox:
+        ctx.log.step(f"Isolation is off: {isolation.sandbox_reason}")
+    if not isolation.limits:
+        ctx.log.step(f"Limits are off: {isolation.limits_reason}")
     launches: list[tuple[Instance, Launch]] = []
     for kind, comp in ctx.built():
         if kind not in ("service", "worker"):
@@ -57,16 +68,16 @@ def start_new(ctx: DeployContext, binds: Bindings, used_ports: set[int]) -> list
             record.instances.append(InstanceRecord(index, port, inst.program))
         command = launches[-1][1].command.strip().splitlines()[-1]
         ctx.log.step(f"Starting {count} instance(s) of {kind} '{comp.name}': {command}")
+    started += [inst for inst, _launch in launches]
     ctx.save_components()
     ctx.services.runtime.start(launches)
-    return [inst for inst, _launch in launches]
 
 
 # -- 2. the health gate --------------------------------------------------------------------
 def gate(ctx: DeployContext, instances: list[Instance]) -> None:
     """Every new instance must pass its readiness check (services) or stay up (workers)."""
     runtime = ctx.services.runtime
-    host = ctx.settings.live_host(ctx.app.port)
+    host = ctx.live_host
     for inst in instances:
         gone = exit_reason(runtime, inst)
         if inst.port is None:
@@ -76,8 +87,22 @@ def gate(ctx: DeployContext, instances: list[Instance]) -> None:
         comp = ctx.spec.component(inst.component)
         hc = comp.health_check.model_dump(exclude_none=True) if comp.health_check else None
         check = Check.from_spec(hc, inst.port, host)
-        took = wait_healthy(check, gone)
+        took = wait_healthy(check, gone, on_attempt=attempt_reporter(ctx, inst, check))
         ctx.log.step(f"{inst.alias} is healthy ({check.describe()}, {took:.1f}s)")
+
+
+def attempt_reporter(ctx: DeployContext, inst: Instance, check: Check
+                     ) -> Callable[[int, int, str], None]:
+    """A failed attempt goes to the deploy log and to the component's progress step, where
+    ``--wait`` and the dashboard show it while the gate waits."""
+
+    def report(n: int, of: int, why: str) -> None:
+        text = f"{inst.alias}: health check attempt {n} of {of} failed ({check.describe()}): {why}"
+        ctx.log.error(text)
+        ctx.save(progress=note(ctx.dep.progress, ("deploy", "components", inst.component,
+                                                  "wait"), text))
+
+    return report
 
 
 def exit_reason(runtime: Runtime, inst: Instance) -> Callable[[], str | None]:

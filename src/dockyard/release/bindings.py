@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from dockyard.appspec.traffic import primary_domain, spec_routes
 
@@ -51,12 +52,15 @@ def bindings_for(spec: Any, app_id: str, port: int | None, live: str,
                  commits: dict[str, str]) -> Bindings:
     """Values for ``${APP_URL}``, ``${web.PUBLIC_URL}``, ``${web.COMMIT_HASH}`` …
 
-    ``live`` (the app's live URL) stands in for DigitalOcean's default ingress; a PRIMARY
-    domain, when the spec has one, is ``APP_DOMAIN``. Private URLs go through the app's router
-    port, which balances the component's instances.
+    ``live`` is the app's live URL (``Settings.live_url``: ``http://127.0.0.1:<port>`` in local
+    mode, ``https://<primary or app>.<domain>`` in public mode). ``APP_DOMAIN`` is the PRIMARY
+    domain when the spec has one, else the live URL's host name. Private URLs go through the
+    app's own router port on 127.0.0.1, which balances the component's instances.
     """
-    b = Bindings(app={"APP_URL": live, "APP_DOMAIN": primary_domain(spec) or "127.0.0.1",
+    host = urlsplit(live).hostname or "127.0.0.1"
+    b = Bindings(app={"APP_URL": live, "APP_DOMAIN": primary_domain(spec) or host,
                       "APP_ID": app_id})
+    private = f"http://127.0.0.1:{port}" if port else live
     first_route: dict[str, str] = {}
     for prefix, comp, _keep, _rw in spec_routes(spec):
         first_route.setdefault(comp, prefix)
@@ -64,8 +68,9 @@ def bindings_for(spec: Any, app_id: str, port: int | None, live: str,
         values = {"COMMIT_HASH": commits.get(comp.name, "")}
         if comp.name in first_route:
             route = first_route[comp.name]
-            url = live + ("" if route == "/" else route)
-            values |= {"PUBLIC_ROUTE_PATH": route, "PUBLIC_URL": url, "PRIVATE_URL": url,
+            path = "" if route == "/" else route
+            values |= {"PUBLIC_ROUTE_PATH": route, "PUBLIC_URL": live + path,
+                       "PRIVATE_URL": private + path,
                        "PRIVATE_DOMAIN": "127.0.0.1", "PRIVATE_PORT": str(port)}
         b.components[comp.name] = values
     return b

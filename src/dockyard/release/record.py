@@ -31,6 +31,7 @@ class ComponentRecord:
     default_run_command: str | None = None     # Procfile, Django wsgi …
     run_env: dict[str, str] = field(default_factory=dict)   # what the build adds: VIRTUAL_ENV
     run_path: list[str] = field(default_factory=list)       # dirs put first on PATH
+    run_mounts: list[str] = field(default_factory=list)     # host paths it reads at run time
     python: str | None = None
     instances: list[InstanceRecord] = field(default_factory=list)
 
@@ -53,7 +54,8 @@ class ComponentRecord:
             release=Path(raw["release"]), buildpack=raw.get("buildpack") or "",
             app_dir=_path(raw.get("app_dir")), site_dir=_path(raw.get("site_dir")),
             default_run_command=raw.get("default_run_command") or None,
-            run_env=run_env, run_path=run_path, python=raw.get("python") or None,
+            run_env=run_env, run_path=run_path, run_mounts=list(raw.get("run_mounts") or []),
+            python=raw.get("python") or None,
             instances=[InstanceRecord(int(i["index"]), i.get("port"), i.get("program", ""))
                        for i in raw.get("instances") or []])
 

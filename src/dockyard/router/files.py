@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -24,6 +25,7 @@ from typing import Any
 from dockyard.errors import DockyardError
 from dockyard.router.model import ident
 
+PUBLIC_SITES = Path("/var/lib/dockyard/sites")
 SAFE_PATH = re.compile(r"^[A-Za-z0-9._/+@=~ -]+$")
 MAX_SOCKET_PATH = 107  # sun_path is 108 bytes with the terminating NUL
 
@@ -96,6 +98,11 @@ class Layout:
 
     @property
     def sites(self) -> Path:
+        """Published static sites. As root, outside the home (whose parents, such as /root,
+        nginx's unprivileged workers cannot enter): one folder per installation."""
+        if os.geteuid() == 0:
+            digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:12]
+            return PUBLIC_SITES / digest
         return self.home / "sites"
 
     @property
@@ -114,6 +121,7 @@ class Layout:
         for path in (self.home, self.logs, self.nginx_tmp, self.sites):
             path.mkdir(parents=True, exist_ok=True)
         os.chmod(self.home, 0o700)
+        os.chmod(self.sites, 0o755)
 
 
 def binary(name: str) -> str:

@@ -9,6 +9,7 @@ state.json and the config files, so a restart comes back serving the same backen
 from __future__ import annotations
 
 import grp
+import hashlib
 import os
 import pwd
 import shutil
@@ -18,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.errors import DockyardError, NotFound
+from dockyard.paths import Home
 from dockyard.router import runtime
+from dockyard.router.certs import Certificates
 from dockyard.router.files import (
     Layout,
     binary,
@@ -34,15 +37,18 @@ from dockyard.router.haproxy_conf import render_haproxy, service_backend, struct
 from dockyard.router.model import (
     AppRouting,
     Program,
+    PublicIngress,
     Slot,
     app_from_dict,
     app_to_dict,
     check_app,
+    check_public,
     ident,
 )
 from dockyard.router.nginx_conf import render_nginx
 from dockyard.router.processes import accepts, free_port, reload_nginx
 from dockyard.router.slots import fit_slots, plan_switch, servers_on
+from dockyard.settings import Settings
 
 STATE_VERSION = 1
 
@@ -72,9 +78,34 @@ class State:
 class HAProxyRouter:
     """The router: configs, runtime switching and static-site publishing under ``home``."""
 
-    def __init__(self, home: Path, *, shared_port: int | None = None) -> None:
+    def __init__(self, home: Path, *, shared_port: int | None = None,
+                 public: PublicIngress | None = None) -> None:
         self.layout = Layout(Path(home).absolute())
         self.shared_port = shared_port
+        self.public = public
+        if public is not None:
+            check_public(public)
+
+    @classmethod
+    def from_settings(cls, home: Home, settings: Settings) -> HAProxyRouter:
+        """The installation's router: local ports always, public listeners in public mode."""
+        return cls(home.router, shared_port=settings.router_port,
+                   public=public_ingress(home, settings) if settings.public else None)
+
+    def certificates(self) -> Certificates:
+        """The public HTTPS certificates (public mode only)."""
+        if self.public is None:
+            raise DockyardError("certificates exist only in public mode",
+                                code="router.not_public",
+                                hint="Start Dockyard with `dockyard up --public --domain D`.")
+        return Certificates(self.public, self.layout.stats_socket, self.layout.lock)
+
+    def refresh(self) -> None:
+        """Rewrite the configs from the saved state (after settings changed) and reload
+        HAProxy if their shape changed."""
+        with locked(self.layout.lock):
+            state = self._load()
+            self._change(state, State.from_dict(state.to_dict()))
 
     # -- processes -------------------------------------------------------------------------
     def programs(self) -> list[Program]:
@@ -108,7 +139,7 @@ class HAProxyRouter:
             for app in apps:
                 state.apps[app.app_id] = app
                 state.slots[app.app_id] = fit_slots(app, state.slots.get(app.app_id, {}))
-            check_ports(state, self.shared_port)
+            check_ports(state, self.shared_port, self.public)
             self._change(state, previous)
 
     def remove(self, app_id: str) -> None:
@@ -171,14 +202,19 @@ class HAProxyRouter:
                                 code="router.bad_release",
                                 hint="Build the site before publishing it.")
         link = self.layout.site_root(app_id, component)
-        link.parent.mkdir(parents=True, exist_ok=True)
+        copy = publish_copy(release, link.parent / "releases")
         tmp = link.with_name(f".current.{uuid.uuid4().hex}")
-        os.symlink(release, tmp)
+        os.symlink(copy, tmp)
         try:
+            previous = os.readlink(link) if link.is_symlink() else None
             os.replace(tmp, link)
         except OSError:
             tmp.unlink(missing_ok=True)
             raise
+        keep = {copy.name} | ({Path(previous).name} if previous else set())
+        for old in (link.parent / "releases").iterdir():
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
 
     # -- internals -------------------------------------------------------------------------
     def _app(self, state: State, app_id: str) -> AppRouting:
@@ -202,11 +238,11 @@ class HAProxyRouter:
     def _render(self, state: State) -> tuple[str, str]:
         apps = list(state.apps.values())
         hap = render_haproxy(apps, state.slots, self.layout, nginx_port=state.nginx_port,
-                             shared_port=self.shared_port)
+                             shared_port=self.shared_port, public=self.public)
         sites = [(app, site) for app in apps for site in app.sites]
         user = None
-        if os.geteuid() == 0:  # workers would drop to nobody and could not read DOCKYARD_HOME
-            user = (pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name)
+        if os.geteuid() == 0:  # workers never run as root: they only read published sites
+            user = worker_user()
         ngx = render_nginx(sites, self.layout, port=state.nginx_port, user=user)
         return hap, ngx
 
@@ -217,6 +253,8 @@ class HAProxyRouter:
         nginx.conf changed: what a reload is needed for.
         """
         lay = self.layout
+        if self.public is not None:  # haproxy -c needs the files the public frontends name
+            Certificates(self.public, lay.stats_socket, lay.lock).ensure_files()
         hap, ngx = self._render(state)
         old_hap = lay.haproxy_cfg.read_text() if lay.haproxy_cfg.exists() else ""
         hap_tmp = stage(lay.haproxy_cfg, hap,
@@ -251,11 +289,26 @@ class HAProxyRouter:
             reload_nginx(self.layout.nginx_pid)
 
 
-def check_ports(state: State, shared_port: int | None) -> None:
+def public_ingress(home: Home, settings: Settings) -> PublicIngress:
+    """Public mode's listeners and files, from the settings (docs/design.md "Public mode")."""
+    folder = home.ingress
+    return PublicIngress(domain=settings.domain.lower(), http_port=settings.http_port,
+                         https_port=settings.https_port, binds=tuple(settings.bind),
+                         crt_list=folder / "crt-list", challenge_map=folder / "acme-challenges.map",
+                         default_cert=folder / "default.pem", api_host=settings.public_api_host,
+                         api_port=settings.api_port, api_ca=home.tls / "ca.pem",
+                         api_allow=tuple(settings.api_allow))
+
+
+def check_ports(state: State, shared_port: int | None,
+                public: PublicIngress | None = None) -> None:
     """Two listeners on one port would make the reload fail: refuse before writing."""
     owners: dict[int, str] = {state.nginx_port: "the static-site server (nginx)"}
     if shared_port:
         owners[shared_port] = "the shared router port"
+    if public:
+        owners[public.http_port] = "the public HTTP port"
+        owners[public.https_port] = "the public HTTPS port"
     for app in sorted(state.apps.values(), key=lambda a: a.app_id):
         if app.port <= 0:
             continue
@@ -264,3 +317,38 @@ def check_ports(state: State, shared_port: int | None) -> None:
                                 f"by {owners[app.port]}", code="router.port_conflict",
                                 hint="Give each app its own free port.")
         owners[app.port] = f"app {app.name}"
+
+
+def worker_user() -> tuple[str, str]:
+    """nginx's workers: Debian's ``www-data``, else ``nobody``."""
+    for name in ("www-data", "nobody"):
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return name, grp.getgrgid(entry.pw_gid).gr_name
+    raise DockyardError("neither www-data nor nobody exists for nginx's workers",
+                        code="router.no_worker_user")
+
+
+def publish_copy(release: Path, into: Path) -> Path:
+    """A copy of the site that nginx's workers can read (hard links where possible, so it
+    costs no space), kept by the release it came from."""
+    digest = hashlib.sha256(str(release).encode()).hexdigest()[:16]
+    target = into / digest
+    if target.is_dir():
+        return target
+    into.mkdir(parents=True, exist_ok=True)
+    os.chmod(into, 0o755)
+    tmp = into / f".{digest}.{uuid.uuid4().hex[:8]}"
+    shutil.copytree(release, tmp, symlinks=True, copy_function=link_or_copy)
+    os.chmod(tmp, 0o755)
+    os.replace(tmp, target)
+    return target
+
+
+def link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)

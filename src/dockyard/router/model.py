@@ -8,8 +8,10 @@ functions first, so a route or domain can never inject a config line (a bad valu
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from dockyard.errors import DockyardError
@@ -52,6 +54,20 @@ class StaticSite:
 
 
 @dataclass(frozen=True)
+class Redirect:
+    """An ``ingress.rules[].redirect``: a request under ``prefix`` (on ``host``, when set) gets
+    a ``code`` answer pointing at ``scheme://authority:port/uri`` (unset parts are kept)."""
+
+    prefix: str = "/"
+    host: str | None = None           # match.authority.exact
+    uri: str | None = None
+    authority: str | None = None
+    port: int | None = None
+    scheme: str = "https"
+    code: int = 302
+
+
+@dataclass(frozen=True)
 class AppRouting:
     """Everything the router needs to know about one app."""
 
@@ -62,6 +78,65 @@ class AppRouting:
     routes: tuple[Route, ...] = ()
     services: tuple[ServiceBackend, ...] = ()
     sites: tuple[StaticSite, ...] = ()
+    redirects: tuple[Redirect, ...] = ()
+
+
+@dataclass(frozen=True)
+class PublicIngress:
+    """Public mode: HAProxy's own listeners for the world (docs/router.md "Public mode").
+
+    Plain HTTP on ``http_port`` answers ACME HTTP-01 challenges from ``challenge_map`` and
+    redirects everything else to HTTPS. HTTPS on ``https_port`` picks a certificate by SNI from
+    ``crt_list`` and routes by Host: ``<app>.<domain>``, the spec's domains, and ``api_host``
+    to the API server on 127.0.0.1 (checked against the local CA ``api_ca``).
+    """
+
+    domain: str
+    http_port: int
+    https_port: int
+    binds: tuple[str, ...]
+    crt_list: Path
+    challenge_map: Path
+    default_cert: Path
+    api_host: str
+    api_port: int
+    api_ca: Path
+    api_allow: tuple[str, ...] = ()
+
+    def app_host(self, name: str) -> str:
+        return f"{name}.{self.domain}".lower()
+
+
+def check_public(public: PublicIngress) -> None:
+    """Reject values that could not be rendered safely (they come from settings)."""
+    for field_name, value in (("domain", public.domain), ("api_domain", public.api_host)):
+        if not DOMAIN_RE.match(value.lower()) or value.startswith("*."):
+            raise _bad_setting(field_name, value, "a host name like apps.example.com")
+    for port_name, port in (("http_port", public.http_port), ("https_port", public.https_port)):
+        if not isinstance(port, int) or not 1 <= port <= 65535:
+            raise _bad_setting(port_name, str(port), "a TCP port from 1 to 65535")
+    for addr in public.binds:
+        _address(addr, "bind")
+    for net in public.api_allow:
+        try:
+            ipaddress.ip_network(net, strict=False)
+        except ValueError:
+            raise _bad_setting("api_allow", net, "networks like 203.0.113.0/24 or 2001:db8::/32") \
+                from None
+
+
+def _address(addr: str, field_name: str) -> None:
+    try:
+        ipaddress.ip_address(addr)
+    except ValueError:
+        raise _bad_setting(field_name, addr, "an IP address such as 0.0.0.0, :: or 127.0.0.1") \
+            from None
+
+
+def _bad_setting(name: str, found: str, expected: str) -> DockyardError:
+    return DockyardError(f"public mode: {name} is {found!r}; expected {expected}",
+                         code="router.invalid_setting",
+                         hint="Fix it with `dockyard up --public …` or in config.json.")
 
 
 @dataclass(frozen=True)
@@ -136,6 +211,27 @@ def check_app(app: AppRouting) -> None:
                        f"1 to {MAX_INSTANCES} (one runtime-API line switches them all)")
     _check_routes(app)
     _check_sites(app)
+    for i, redirect in enumerate(app.redirects):
+        _check_redirect(redirect, f"redirects[{i}]")
+
+
+REDIRECT_CODES = (300, 301, 302, 303, 304, 307, 308)
+
+
+def _check_redirect(r: Redirect, where: str) -> None:
+    check_prefix(r.prefix, f"{where}.prefix")
+    if r.uri is not None:
+        check_prefix(r.uri, f"{where}.uri")
+    for name in ("host", "authority"):
+        value = getattr(r, name)
+        if value is not None and not DOMAIN_RE.match(value.lower()):
+            raise _bad(f"{where}.{name}", value, "a host name like www.example.com")
+    if r.scheme not in ("http", "https"):
+        raise _bad(f"{where}.scheme", r.scheme, "http or https")
+    if r.code not in REDIRECT_CODES:
+        raise _bad(f"{where}.redirect_code", str(r.code), f"one of {REDIRECT_CODES}")
+    if r.port is not None and not (isinstance(r.port, int) and 1 <= r.port <= 65535):
+        raise _bad(f"{where}.port", str(r.port), "a TCP port from 1 to 65535")
 
 
 def _check_routes(app: AppRouting) -> None:
@@ -175,7 +271,9 @@ def app_to_dict(app: AppRouting) -> dict[str, Any]:
                        for r in app.routes],
             "services": [[s.component, s.instances] for s in app.services],
             "sites": [[s.component, s.index_document, s.error_document, s.catchall_document]
-                      for s in app.sites]}
+                      for s in app.sites],
+            "redirects": [[r.prefix, r.host, r.uri, r.authority, r.port, r.scheme, r.code]
+                          for r in app.redirects]}
 
 
 def app_from_dict(raw: dict[str, Any]) -> AppRouting:
@@ -183,4 +281,5 @@ def app_from_dict(raw: dict[str, Any]) -> AppRouting:
                       domains=tuple(raw.get("domains", ())),
                       routes=tuple(Route(*r) for r in raw.get("routes", ())),
                       services=tuple(ServiceBackend(*s) for s in raw.get("services", ())),
-                      sites=tuple(StaticSite(*s) for s in raw.get("sites", ())))
+                      sites=tuple(StaticSite(*s) for s in raw.get("sites", ())),
+                      redirects=tuple(Redirect(*r) for r in raw.get("redirects", ())))

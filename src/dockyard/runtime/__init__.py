@@ -14,6 +14,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from dockyard.isolation.cgroups import Usage
 from dockyard.logs import Log
 
 
@@ -55,7 +56,8 @@ class Launch:
     size: str | None = None              # instance_size_slug: memory, CPU and pids limits
     grace_seconds: int = 120             # SIGTERM, then SIGKILL after this
     image: str | None = None             # the release as an OCI image, where there is one
-    labels: Mapping[str, str] = field(default_factory=dict)
+    mounts: Sequence[str] = ()           # host paths it needs read-only (its virtualenv …)
+    labels: Mapping[str, str] = field(default_factory=dict)   # app, component, deployment
 
 
 class State(StrEnum):
@@ -70,6 +72,8 @@ class State(StrEnum):
     FATAL = "FATAL"
     UNKNOWN = "UNKNOWN"
 
+
+__all__ = ["FAILED_STATES", "Instance", "Launch", "Runtime", "State", "Usage"]
 
 FAILED_STATES = frozenset({State.EXITED, State.FATAL, State.BACKOFF, State.STOPPED,
                            State.UNKNOWN})
@@ -104,6 +108,12 @@ class Runtime(Protocol):
 
     def files(self, inst: Instance) -> Path | None:
         """The instance's writable files as this machine sees them (None on a cluster)."""
+
+    def usage(self, inst: Instance) -> Usage | None:
+        """CPU seconds, memory and OOM kills of the instance, where the runtime measures them."""
+
+    def running(self, app_id: str) -> set[str]:
+        """Names (``Instance.program``) of the app's instances the runtime runs now."""
 
     def remove_app(self, app_id: str) -> None:
         """Stop every instance of the app and drop what the runtime keeps for it."""

@@ -198,9 +198,11 @@ class Store:
         return self.get_deployment(dep.app_id, dep.id)
 
     def update_deployment(self, dep: Deployment, **fields: Any) -> Deployment:
-        """Write progress, component commits or the error of a deployment."""
+        """Write progress, component records, the error, or (a restart re-targeted when it
+        runs) the release it clones."""
         cols = {"progress": "progress_json", "components": "components_json",
-                "error_code": "error_code", "error_message": "error_message"}
+                "error_code": "error_code", "error_message": "error_message",
+                "cloned_from": "cloned_from", "spec_version": "spec_version"}
         sets, args = [], []
         for key, value in fields.items():
             sets.append(f"{cols[key]}=?")

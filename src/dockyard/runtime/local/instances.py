@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
+from dockyard.appspec.sizes import DEFAULT_SLUG, instance_size
 from dockyard.entrypoints import LAUNCHER, argv
+from dockyard.files import chown_tree
+from dockyard.isolation import Isolation, cgroups, users
+from dockyard.isolation.users import AppUser
 from dockyard.logs import Log
 from dockyard.paths import Home
 from dockyard.proc import run
-from dockyard.runtime import Instance, Launch, State
+from dockyard.runtime import Instance, Launch, State, Usage
 from dockyard.runtime.local.launch import restarts
+from dockyard.runtime.local.launchfile import APP_HOME, LaunchFile
 from dockyard.runtime.local.supervisor import ProgramSpec, Supervisor
 
 INSTANCE_PREFIX = "i-"
@@ -36,9 +41,10 @@ class LocalRuntime:
     serializes the changes of two apps' deployments (each in its own worker process).
     """
 
-    def __init__(self, home: Home) -> None:
+    def __init__(self, home: Home, isolation: Isolation | None = None) -> None:
         self.home = home
         self.sup = Supervisor(home)
+        self.isolation = isolation or Isolation.detect()
 
     # -- the Runtime protocol --------------------------------------------------------------
     def start(self, launches: Sequence[tuple[Instance, Launch]]) -> None:
@@ -65,7 +71,7 @@ class LocalRuntime:
         """Run a job to its end here, its output in ``log``; its files go afterwards."""
         spec = self._prepare(inst, launch, record_starts=False)
         try:
-            run(argv(LAUNCHER, str(spec)), log=log, cwd=self.files(inst),
+            run(argv(LAUNCHER, str(spec)), log=log, cwd=spec.parent,
                 code="deploy.job_failed", what=f"job '{inst.component}'", timeout=timeout)
         finally:
             self._discard(inst)
@@ -83,13 +89,26 @@ class LocalRuntime:
             return []
 
     def files(self, inst: Instance) -> Path:
-        return self.instance_dir(inst) / "app"
+        """What the instance wrote (the overlay's upper layer), or its whole copy."""
+        upper = self.instance_dir(inst) / "upper"
+        return upper if any(upper.iterdir()) or not (self.instance_dir(inst) / "app").exists() \
+            else self.instance_dir(inst) / "app"
+
+    def usage(self, inst: Instance) -> Usage | None:
+        return self._group(inst).usage() if self.isolation.limits else None
+
+    def running(self, app_id: str) -> set[str]:
+        prefix = f"{INSTANCE_PREFIX}{app_id[:8]}-"
+        return {name for name in self.sup.program_names() if name.startswith(prefix)}
 
     def remove_app(self, app_id: str) -> None:
-        """Stop every program of the app (any deployment), then drop its instance files."""
+        """Stop every program of the app (any deployment), drop its instance files and its
+        user."""
         prefix = f"{INSTANCE_PREFIX}{app_id[:8]}-"
         self.sup.remove([name for name in self.sup.program_names() if name.startswith(prefix)])
         shutil.rmtree(self.home.instances(app_id), ignore_errors=True)
+        if self.isolation.sandbox:
+            users.remove(app_id)
 
     # -- where things are --------------------------------------------------------------------
     def instance_dir(self, inst: Instance) -> Path:
@@ -106,33 +125,69 @@ class LocalRuntime:
 
     # -- internals ---------------------------------------------------------------------------
     def _prepare(self, inst: Instance, launch: Launch, *, record_starts: bool = True) -> Path:
-        """Copy the release's files for this instance and write its launch file."""
+        """The instance's directory and its 0600 launch file (the launcher does the rest)."""
         target = self.instance_dir(inst)
         if target.exists():
             shutil.rmtree(target)
-        rundir = self.runtime_dir(inst)
-        rundir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(launch.app_dir, target / "app", symlinks=True)
-        env = {**launch.env, "HOME": str(target), "XDG_RUNTIME_DIR": str(rundir)}
-        path = target / "launch.json"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump({"command": launch.command, "env": env, "cwd": str(target / "app"),
-                       "encrypted": list(launch.sealed), "masks": list(launch.masks),
-                       "record_starts": record_starts}, fh)
+        target.mkdir(parents=True, mode=0o700)
+        user = self._user(inst, launch)
+        for own in ("home", "upper"):
+            (target / own).mkdir()
+            if user:
+                os.chown(target / own, user.uid, user.gid)
+        if user:
+            ensure_owner(launch.app_dir, user)
+        sandboxed = user is not None
+        env = {**launch.env, "HOME": APP_HOME if sandboxed else str(target / "home"),
+               "XDG_RUNTIME_DIR": "/tmp" if sandboxed else str(self.runtime_dir(inst))}
+        if not sandboxed:
+            self.runtime_dir(inst).mkdir(parents=True, exist_ok=True, mode=0o700)
+        file = LaunchFile(
+            path=target / "launch.json", command=launch.command, env=env,
+            release=str(launch.app_dir), instance=str(target), encrypted=list(launch.sealed),
+            masks=list(launch.masks), record_starts=record_starts,
+            interactive=launch.kind == "console",
+            files="overlay" if os.geteuid() == 0 else "copy",
+            user=asdict(user) if user else None,
+            mounts=[[m, m, False] for m in launch.mounts],
+            cgroup=self._cgroup(inst, launch))
+        file.write()
         self.log_path(inst).parent.mkdir(parents=True, exist_ok=True)
-        return path
+        return file.path
 
     def _program(self, inst: Instance, launch: Launch) -> ProgramSpec:
         path = self._prepare(inst, launch)
-        return ProgramSpec(inst.program, argv(LAUNCHER, str(path)), cwd=str(self.files(inst)),
+        return ProgramSpec(inst.program, argv(LAUNCHER, str(path)), cwd=str(path.parent),
                            log=str(self.log_path(inst)), startsecs=1,
                            stopwaitsecs=launch.grace_seconds)
 
+    def _user(self, inst: Instance, launch: Launch) -> AppUser | None:
+        if not self.isolation.sandbox:
+            return None
+        return users.ensure(inst.app_id, launch.labels.get("app", inst.app_id), self.home.root)
+
+    def _cgroup(self, inst: Instance, launch: Launch) -> dict[str, object] | None:
+        if not self.isolation.limits:
+            return None
+        limits = cgroups.Limits.for_size(instance_size(launch.size))
+        return {"installation": cgroups.installation_id(self.home.root), "name": inst.program,
+                "limits": asdict(limits), "size": launch.size or DEFAULT_SLUG}
+
+    def _group(self, inst: Instance) -> cgroups.Group:
+        return cgroups.Group(cgroups.installation_id(self.home.root), inst.program)
+
     def _discard(self, inst: Instance) -> None:
-        """Remove an instance's files (stopped, or a job or console that ended)."""
+        """Remove an instance's files and cgroup (stopped, or a job or console that ended)."""
         shutil.rmtree(self.instance_dir(inst), ignore_errors=True)
+        if self.isolation.limits:
+            self._group(inst).remove()
         shutil.rmtree(self.runtime_dir(inst), ignore_errors=True)
         with contextlib.suppress(OSError):
             self.instance_dir(inst).parent.rmdir()  # the deployment's folder, once empty
+
+
+def ensure_owner(app_dir: Path, user: AppUser) -> None:
+    """The release's files belong to the app's user (an overlay copies a file up only for
+    a writer who may write it); releases built before isolation are handed over once."""
+    if app_dir.stat().st_uid != user.uid:
+        chown_tree(app_dir, user.uid, user.gid)

@@ -1,33 +1,42 @@
 """Instance launcher: ``python -m dockyard.runtime.local.launch LAUNCH.json``.
 
-supervisord runs this for every instance. It reads the instance's launch file (command,
-environment, working directory), then replaces itself with ``bash -c`` running the spec's
-``run_command`` unchanged, as App Platform's buildpack launcher does: every line runs even
-when an earlier one fails, and an ``ERR`` trap reports each failing line with its status.
-Keeping the environment out of supervisord's config keeps it out of ``ps`` and config files.
+supervisord runs this (as root) for every instance; the deploy worker runs it for jobs and
+the CLI for consoles. In order, it:
 
-Crash loops back off exponentially: a start less than ``STABLE_SECONDS`` after the previous
-one waits 0.5 s, 1 s, 2 s … (at most 60 s) first. Every start is recorded in
-``restarts.json`` beside the launch file, which the restart watcher reads for RESTART_COUNT.
+1. reads the 0600 launch file and decrypts the environment (the app never needs, or sees,
+   ``secrets.key``);
+2. records the start and backs off when the instance crash-loops (0.5 s, 1 s, 2 s … 60 s);
+3. moves itself into the instance's cgroup, with the limits of its ``instance_size_slug``,
+   after stopping whatever a killed predecessor left in it;
+4. gives the instance its writable view of the release: an overlay mount in a private mount
+   namespace (or, where overlays cannot be mounted, a copy);
+5. runs ``run_command`` through ``bash -c`` as App Platform's launcher does — every line
+   runs, each failing line is reported with its status — inside the sandbox as the app's user
+   (``isolation.sandbox``), with its output passed through a filter that replaces secrets
+   with ``***`` before supervisord writes the run log;
+6. waits until every process of the instance has ended (so supervisord's grace period and
+   SIGKILL cover them all), and says so in the run log when the kernel killed it at its
+   memory limit.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
-ERR_TRAP = ('trap \'echo "dockyard: command failed with exit status $?: $BASH_COMMAND" >&2\' '
-            "ERR\n")
+from dockyard.isolation import cgroups
+from dockyard.runtime.local.launchfile import LaunchFile
+
 STABLE_SECONDS = 30.0
 MAX_DELAY = 60.0
 KEEP_STARTS = 200
-
-
-def script(command: str) -> str:
-    return ERR_TRAP + command
+DRAIN_POLL = 0.1
 
 
 def backoff_delay(starts: list[float], now: float) -> float:
@@ -66,48 +75,54 @@ def restarts(state_file: Path, since: float = 0.0) -> int:
     return max(0, len(starts) - 1) if not since else sum(1 for t in starts[1:] if t >= since)
 
 
-def run_masked(argv: list[str], env: dict[str, str], masks: list[str]) -> int:
-    """Run ``argv`` with its output passed through, secrets replaced by ``***``.
-
-    The run log is written by supervisord from our stdout, so this is the last place a
-    secret a program prints can be caught. Signals are forwarded to the child.
-    """
-    import signal
-    import subprocess
-
+def pump(source: IO[bytes], masks: list[str]) -> None:
+    """Copy the child's output to ours line by line, secrets replaced by ``***``."""
     needles = sorted({m.encode() for m in masks if len(m) >= 3}, key=len, reverse=True)
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
-        signal.signal(sig, lambda n, _f: proc.send_signal(n))
     out = sys.stdout.buffer
-    assert proc.stdout is not None
-    for line in iter(proc.stdout.readline, b""):
+    for line in iter(source.readline, b""):
         for needle in needles:
             line = line.replace(needle, b"***")
         out.write(line)
         out.flush()
-    return proc.wait()
+
+
+def run(launch: LaunchFile, argv: list[str], env: dict[str, str], *,
+        group: cgroups.Group | None = None, pass_fds: tuple[int, ...] = ()) -> int:
+    """Run the child; return its status once it and everything it started have ended.
+
+    supervisord stops a program by signalling its whole process group, which reaches the
+    app's processes directly; this process only waits (forwarding would signal twice).
+    """
+    masked = bool(launch.masks)
+    if not launch.interactive:
+        signal.signal(signal.SIGTERM, lambda *_: None)
+    else:
+        for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP):
+            signal.signal(sig, signal.SIG_IGN)
+    proc = subprocess.Popen(argv, env=env, cwd=launch.host_cwd, pass_fds=pass_fds,
+                            preexec_fn=lambda: launch.child_setup(group),
+                            stdin=None if launch.interactive else subprocess.DEVNULL,
+                            stdout=subprocess.PIPE if masked else None,
+                            stderr=subprocess.STDOUT if masked else None)
+    if masked:
+        assert proc.stdout is not None
+        pump(proc.stdout, launch.secret_masks)
+    code = proc.wait()
+    launch.wait_until_empty(DRAIN_POLL, group)
+    return code
 
 
 def main(argv: list[str]) -> None:
-    launch = Path(argv[1])
-    spec = json.loads(launch.read_text(encoding="utf-8"))
-    env = dict(spec["env"])
-    masks: list[str] = []
-    if spec.get("encrypted") or spec.get("masks"):
-        from dockyard.release.secrets import decrypt_env
-
-        env = decrypt_env(env, spec.get("encrypted", []))
-        hidden = {f"m{i}": v for i, v in enumerate(spec.get("masks", []))}
-        masks = list(decrypt_env(hidden, list(hidden)).values())
-    if spec.get("record_starts", True):
-        record_start(launch.with_name("restarts.json"))
-    os.chdir(spec["cwd"])
-    command = ["bash", "-c", script(spec["command"]), *argv[2:]]
-    if not masks:
-        os.execvpe("bash", command, env)
-    sys.exit(run_masked(command, env, masks))
+    launch = LaunchFile.read(Path(argv[1]))
+    if launch.record_starts:
+        record_start(launch.path.with_name("restarts.json"))
+    group = launch.enter_cgroup()
+    oom_before = launch.oom_kills(group)
+    launch.prepare_files()
+    command, env, fds = launch.command_line()
+    code = run(launch, command, env, group=group, pass_fds=fds)
+    launch.report_oom(group, oom_before)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

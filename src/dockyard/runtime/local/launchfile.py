@@ -1,0 +1,170 @@
+"""The launch file: what ``LocalRuntime`` asks the launcher to run, and how.
+
+Written 0600 by the runtime (root), read by the launcher (root) before anything of the app
+runs. It holds the command, the environment with the spec's values still encrypted, the
+instance's files (the release and the instance's own directory), the sandbox (the app's user
+and its mounts) and the cgroup (limits of the instance size).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dockyard.files import chown_tree
+from dockyard.isolation import cgroups, mounts
+from dockyard.isolation.sandbox import Mount, Sandbox, confine
+from dockyard.isolation.users import AppUser
+
+ERR_TRAP = ('trap \'echo "dockyard: command failed with exit status $?: $BASH_COMMAND" >&2\' '
+            "ERR\n")
+WORKSPACE = "/workspace"        # the app's files inside the sandbox (as on App Platform)
+APP_HOME = "/home/app"
+
+
+@dataclass
+class LaunchFile:
+    path: Path
+    command: str
+    env: dict[str, str]
+    release: str                                 # the release's app files (lower layer)
+    instance: str                                # the instance's own directory
+    encrypted: list[str] = field(default_factory=list)
+    masks: list[str] = field(default_factory=list)
+    record_starts: bool = True
+    interactive: bool = False                    # a console: the user's terminal
+    files: str = "copy"                          # overlay, copy
+    user: dict[str, Any] | None = None           # {"name", "uid", "gid"}: sandboxed
+    mounts: list[list[Any]] = field(default_factory=list)   # [source, target, writable]
+    cgroup: dict[str, Any] | None = None         # {"installation", "name", "limits", "size"}
+    secret_masks: list[str] = field(default_factory=list)   # decrypted at read time
+
+    # -- reading and writing --------------------------------------------------------------
+    def write(self) -> None:
+        data = {k: v for k, v in asdict(self).items() if k not in ("path", "secret_masks")}
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh)
+
+    @classmethod
+    def read(cls, path: Path) -> LaunchFile:
+        """Read the file and decrypt the sealed values (we are still root here)."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        launch = cls(path=path, **data)
+        if launch.encrypted or launch.masks:
+            from dockyard.release.secrets import decrypt_env
+
+            launch.env = decrypt_env(launch.env, launch.encrypted)
+            hidden = {f"m{i}": v for i, v in enumerate(launch.masks)}
+            launch.secret_masks = list(decrypt_env(hidden, list(hidden)).values())
+        return launch
+
+    # -- where things are ------------------------------------------------------------------
+    @property
+    def dir(self) -> Path:
+        return Path(self.instance)
+
+    @property
+    def view(self) -> Path:
+        """The app's files as the host sees them: the overlay's mount point, or the copy."""
+        return self.dir / ("merged" if self.files == "overlay" else "app")
+
+    @property
+    def host_cwd(self) -> str:
+        return "/" if self.user else str(self.view)
+
+    def sandbox(self) -> Sandbox | None:
+        if not self.user:
+            return None
+        own = (Mount(str(self.view), WORKSPACE, True), Mount(str(self.dir / "home"), APP_HOME,
+                                                             True))
+        extra = tuple(Mount(str(s), str(t), bool(w)) for s, t, w in self.mounts)
+        return Sandbox(AppUser(**self.user), own + extra, cwd=WORKSPACE, home=APP_HOME)
+
+    # -- steps of the launcher ----------------------------------------------------------------
+    def enter_cgroup(self) -> cgroups.Group | None:
+        """Create the instance's cgroup with its limits (after stopping what a killed
+        launcher left in it); the child joins it, this process stays outside."""
+        if not self.cgroup:
+            return None
+        group = cgroups.Group(self.cgroup["installation"], self.cgroup["name"])
+        try:
+            kill_members(group)
+            group.create(cgroups.Limits(**self.cgroup["limits"]))
+        except OSError as exc:
+            print(f"dockyard: limits are off for this start: {exc}", file=sys.stderr)
+            return None
+        return group
+
+    def oom_kills(self, group: cgroups.Group | None) -> int:
+        usage = group.usage() if group else None
+        return usage.oom_kills if usage else 0
+
+    def prepare_files(self) -> None:
+        """The instance's writable view of the release: an overlay, else a copy."""
+        if self.files == "overlay":
+            try:
+                mounts.private_namespace()
+                mounts.overlay(Path(self.release), self.dir / "upper", self.dir / "work",
+                               self.dir / "merged")
+                return
+            except OSError as exc:
+                print(f"dockyard: no overlay ({exc}); copying the release instead",
+                      file=sys.stderr)
+                self.files = "copy"
+        if not self.view.exists():
+            shutil.copytree(self.release, self.view, symlinks=True)
+            if self.user:
+                chown_tree(self.view, int(self.user["uid"]), int(self.user["gid"]))
+
+    def command_line(self) -> tuple[list[str], dict[str, str], tuple[int, ...]]:
+        """argv, environment and inherited fds of the child the launcher starts."""
+        sandbox = self.sandbox()
+        if sandbox is None:
+            return ["bash", "-c", script(self.command)], self.env, ()
+        argv, env, fd = confine(sandbox, self.env, script(self.command))
+        return argv, env, (fd,)
+
+    def child_setup(self, group: cgroups.Group | None) -> None:
+        """In the child, before exec: join the instance's cgroup."""
+        if group is not None:
+            group.enter(os.getpid())
+
+    def wait_until_empty(self, poll: float, group: cgroups.Group | None = None) -> None:
+        """Every process the instance started has ended (its cgroup is empty)."""
+        if group is None:
+            return
+        while group.members():
+            time.sleep(poll)
+
+    def report_oom(self, group: cgroups.Group | None, before: int) -> None:
+        if group is not None and self.oom_kills(group) > before and self.cgroup:
+            limits = cgroups.Limits(**self.cgroup["limits"])
+            print(f"dockyard: out of memory: the kernel killed this instance at its memory "
+                  f"limit ({limits.memory_bytes // 2**20} MiB, instance_size_slug "
+                  f"{self.cgroup.get('size')})", flush=True)
+
+
+def script(command: str) -> str:
+    """``run_command`` as App Platform's launcher runs it: every line runs, and each line
+    that fails is reported with its exit status."""
+    return ERR_TRAP + command
+
+
+def kill_members(group: cgroups.Group) -> None:
+    """SIGKILL what is left in the group (a launcher killed with -9 leaves its app)."""
+    deadline = time.monotonic() + 10
+    while (members := group.members()) and time.monotonic() < deadline:
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.05)
