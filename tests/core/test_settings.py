@@ -25,11 +25,24 @@ def home(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Home:  # type: ignore[no-
     return Home(tmp_path / "home")
 
 
-def test_the_live_url_is_made_from_the_apps_port():
+def test_locally_the_live_url_is_the_apps_own_port():
     settings = Settings()
-    assert settings.live_url(8123) == "http://127.0.0.1:8123"
-    assert settings.live_host(8123) == "127.0.0.1:8123"
-    assert settings.live_url(None) == "" and settings.live_url(0) == ""
+    assert settings.live_url(8123, "shop") == "http://127.0.0.1:8123"
+    assert settings.live_url(8123, "shop", "shop.example.com") == "http://127.0.0.1:8123"
+    assert settings.live_host(8123, "shop") == "127.0.0.1:8123"
+    assert settings.live_url(None, "shop") == "" and settings.live_url(0, "shop") == ""
+    assert settings.default_ingress(8123, "shop") == "http://127.0.0.1:8123"
+
+
+def test_in_public_mode_the_live_url_is_the_primary_domain_or_the_apps_name():
+    settings = Settings(public=True, domain="Apps.Example.com")
+    assert settings.live_url(8123, "shop") == "https://shop.apps.example.com"
+    assert settings.live_url(8123, "shop", "WWW.Shop.IO") == "https://www.shop.io"
+    assert settings.live_host(8123, "shop") == "shop.apps.example.com"
+    assert settings.default_ingress(8123, "shop") == "https://shop.apps.example.com"
+    settings.https_port = 8443
+    assert settings.live_url(None, "shop") == "https://shop.apps.example.com:8443"
+    assert settings.public_api_url == "https://dockyard.apps.example.com:8443"
 
 
 def test_without_a_config_file_the_defaults_apply(home: Home):

@@ -21,11 +21,13 @@ from dockyard.deploy.context import DeployContext, open_context
 from dockyard.deploy.phases import Phase, transition
 from dockyard.deploy.pipeline import Pipeline
 from dockyard.deploy.platform import Platform
+from dockyard.deploy.progress import new_progress
 from dockyard.deploy.services import Services
 from dockyard.logs import Log
 from dockyard.paths import Home
 from dockyard.release.bindings import Bindings, bindings_for
 from dockyard.release.record import ComponentRecord, records_of
+from dockyard.runtime import Instance
 from dockyard.settings import Settings, free_port
 from dockyard.store import App, Deployment, Store
 from tests.alerts.conftest import receiver  # noqa: F401 - a webhook receiver for alert tests
@@ -60,7 +62,7 @@ def router() -> RecordingRouter:
 def services(home: Home, runtime: RecordingRuntime, router: RecordingRouter
              ) -> Iterator[Services]:
     settings = Settings(api_port=free_port(), router_port=free_port(),
-                        postgres_port=free_port())
+                        postgres_port=free_port(), isolation="off")  # no users, no sandbox
     store = Store(home.db)
     services = Services(home, settings, store, runtime_override=runtime,
                         router_override=router)
@@ -184,6 +186,7 @@ class Deployer:
                 break
             dep = transition(self.store, dep, step)
         ctx = open_context(self.services, app.id, dep.id)
+        ctx.save(progress=new_progress([(k, c.name) for k, c in ctx.built()]))  # as run() does
         self.contexts.append(ctx)
         return ctx
 
@@ -218,6 +221,15 @@ def log(tmp_path: Path) -> Iterator[Log]:
     log = Log(tmp_path / "test.log")
     yield log
     log.close()
+
+
+def start_new(ctx: DeployContext, used: set[int] | None = None) -> list[Instance]:
+    """``swap.start_new`` as the pipeline calls it; the instances it started."""
+    from dockyard.deploy import swap
+
+    started: list[Instance] = []
+    swap.start_new(ctx, bindings(ctx), set() if used is None else used, started)
+    return started
 
 
 def webhook_to(services: Services, app: App, rule: str, url: str,

@@ -26,7 +26,7 @@ from dockyard.paths import Home
 from dockyard.proc import run
 from dockyard.release.secrets import SecretBox
 from dockyard.router import AppRouting, Program
-from dockyard.runtime import Instance, Launch, State
+from dockyard.runtime import Instance, Launch, State, Usage
 
 STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL when a test runtime stops a process
 
@@ -122,6 +122,13 @@ class RecordingRuntime:
     def files(self, inst: Instance) -> Path | None:
         running = self.instances.get(inst.program)
         return running.launch.app_dir if running else None
+
+    def usage(self, inst: Instance) -> Usage | None:
+        return None  # not measured here, as on a machine without cgroup limits
+
+    def running(self, app_id: str) -> set[str]:
+        return {name for name, r in self.instances.items()
+                if r.inst.app_id == app_id and not r.stopped}
 
     def remove_app(self, app_id: str) -> None:
         self.calls.append(("remove_app", app_id))

@@ -7,14 +7,13 @@ import threading
 
 import pytest
 
-from dockyard.deploy import swap
 from dockyard.deploy.context import deployment_instances
 from dockyard.deploy.engine import INTERRUPTED, Engine
 from dockyard.deploy.phases import Phase, transition
 from dockyard.deploy.services import Services
 from dockyard.locks import deploy_lock_path, file_lock
 from dockyard.store import App, Deployment
-from tests.deploy.conftest import Deployer, bindings, tiny_spec
+from tests.deploy.conftest import Deployer, start_new, tiny_spec
 from tests.deploy.doubles import RecordingRouter, RecordingRuntime
 
 FOREIGN = "EV[1:do-key-id:c2VjcmV0IGZyb20gZGlnaXRhbG9jZWFu]"
@@ -45,7 +44,7 @@ def test_pending_deployments_coalesce_into_the_newest(deployer: Deployer, servic
     for dep in older:
         stored = services.store.get_deployment(app.id, dep.id)
         assert stored.phase == "CANCELED" and stored.error_code == "deploy.coalesced"
-        assert stored.error_message == f"superseded by deployment {newest.id}"
+        assert stored.error_message == f"coalesced into deployment {newest.id}"
         assert deployer.log(dep) == ""  # never started
     ran = services.store.get_deployment(app.id, newest.id)
     assert ran.phase == "ERROR" and ran.error_code == "secrets.foreign_value"
@@ -85,7 +84,7 @@ def test_a_stopped_engine_runs_nothing(deployer: Deployer, services: Services):
 def test_a_worker_that_dies_ends_its_deployment_in_error_and_stops_its_instances(
         deployer: Deployer, services: Services, runtime: RecordingRuntime):
     ctx = deployer.prepared(tiny_spec(deployer.repo), phase=Phase.PENDING_BUILD)
-    swap.start_new(ctx, bindings(ctx), set())
+    start_new(ctx)
     broken = services.store.create_deployment(ctx.app, phase="PENDING_BUILD", cause="test",
                                               spec_version=99)  # the worker cannot open it
     services.store.update_deployment(broken, components=ctx.dep.components)
@@ -100,7 +99,7 @@ def test_a_worker_that_dies_ends_its_deployment_in_error_and_stops_its_instances
 def deployment_at(deployer: Deployer, phase: Phase, app: App | None = None) -> Deployment:
     """A deployment of the tiny app in ``phase`` whose instances were started."""
     ctx = deployer.prepared(tiny_spec(deployer.repo), phase=phase, app=app)
-    swap.start_new(ctx, bindings(ctx), set())
+    start_new(ctx)
     return deployer.store.get_deployment(ctx.app.id, ctx.dep.id)
 
 

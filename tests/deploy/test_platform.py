@@ -34,7 +34,7 @@ def test_create_app_gives_the_app_its_own_port_and_queues_the_first_deployment(
         platform: Platform, app: App):
     settings = platform.settings
     assert app.port not in (None, settings.api_port, settings.router_port)
-    assert platform.settings.live_url(app.port) == f"http://127.0.0.1:{app.port}"
+    assert platform.settings.live_url(app.port, app.name) == f"http://127.0.0.1:{app.port}"
     [dep] = platform.store.list_deployments(app.id)
     assert (dep.phase, dep.cause, dep.cause_type) == ("PENDING_BUILD", "initial deployment",
                                                       "MANUAL")

@@ -6,13 +6,12 @@ import time
 
 import pytest
 
-from dockyard.deploy import swap
 from dockyard.deploy.restarts import RestartWatcher, exceeded
 from dockyard.deploy.services import Services
 from dockyard.runtime import Instance
 from tests.alerts.conftest import Receiver
 from tests.conftest import wait_for
-from tests.deploy.conftest import Deployer, bindings, tiny_spec, webhook_to
+from tests.deploy.conftest import Deployer, start_new, tiny_spec, webhook_to
 from tests.deploy.doubles import RecordingRuntime
 
 RULE = {"rule": "RESTART_COUNT", "operator": "GREATER_THAN", "value": 3,
@@ -24,7 +23,7 @@ def live_instance(deployer: Deployer, receiver: Receiver, phase: str = "ACTIVE",
     """The one instance of a deployment in ``phase`` whose spec has the restart rule."""
     deployer.services.runtime.processes = False  # type: ignore[attr-defined]
     ctx = deployer.prepared(tiny_spec(deployer.repo, alerts=[rule or RULE]))
-    [inst] = swap.start_new(ctx, bindings(ctx), set())
+    [inst] = start_new(ctx)
     deployer.store.set_phase(ctx.dep, phase)
     webhook_to(deployer.services, ctx.app, "RESTART_COUNT", receiver.url, component="web")
     return inst

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dockyard.deploy import swap
 from dockyard.deploy.sqlite_warning import SQLITE_MAGIC, sqlite_files, warn_sqlite
-from tests.deploy.conftest import Deployer, bindings, tiny_spec
+from tests.deploy.conftest import Deployer, start_new, tiny_spec
 
 
 def test_sqlite_files_are_found_by_their_header_not_their_name(tmp_path: Path):
@@ -14,7 +13,7 @@ def test_sqlite_files_are_found_by_their_header_not_their_name(tmp_path: Path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "store.bin").write_bytes(SQLITE_MAGIC)
     (tmp_path / "notes.sqlite3").write_text("not a database")
-    deep = tmp_path / "a" / "b" / "c"
+    deep = tmp_path / "a" / "b" / "c" / "d"  # below the scanned levels
     deep.mkdir(parents=True)
     (deep / "too-deep.db").write_bytes(SQLITE_MAGIC)
     found = sorted(str(p.relative_to(tmp_path)) for p in sqlite_files(tmp_path))
@@ -26,7 +25,7 @@ def test_the_deploy_log_warns_once_per_component_and_file(deployer: Deployer):
     app_dir = ctx.components["web"].app_dir
     assert app_dir is not None
     (app_dir / "db.sqlite3").write_bytes(SQLITE_MAGIC)
-    new = swap.start_new(ctx, bindings(ctx), set())
+    new = start_new(ctx)
     warn_sqlite(ctx, new)
     ctx.log.close()
     log = deployer.log(ctx.dep)
@@ -37,6 +36,6 @@ def test_the_deploy_log_warns_once_per_component_and_file(deployer: Deployer):
 
 def test_no_sqlite_file_no_warning(deployer: Deployer):
     ctx = deployer.prepared(tiny_spec(deployer.repo))
-    warn_sqlite(ctx, swap.start_new(ctx, bindings(ctx), set()))
+    warn_sqlite(ctx, start_new(ctx))
     ctx.log.close()
     assert "WARNING" not in deployer.log(ctx.dep)

@@ -17,18 +17,14 @@ from dockyard.deploy.services import Services
 from dockyard.errors import DockyardError
 from dockyard.logs import Log
 from dockyard.runtime import Instance, State
-from tests.deploy.conftest import Deployer, bindings, get, source, tiny_spec, with_parts
+from tests.deploy.conftest import Deployer, get, source, start_new, tiny_spec, with_parts
 from tests.deploy.doubles import RecordingRouter, RecordingRuntime
-
-
-def started(ctx: DeployContext, used: set[int] | None = None) -> list[Instance]:
-    return swap.start_new(ctx, bindings(ctx), set() if used is None else used)
 
 
 def live_deployment(deployer: Deployer, spec: dict, app=None) -> DeployContext:  # type: ignore[no-untyped-def]
     """A deployment that went through the whole swap and is ACTIVE."""
     ctx = deployer.prepared(spec, app=app)
-    new = started(ctx)
+    new = start_new(ctx)
     swap.gate(ctx, new)
     swap.switch(ctx)
     ctx.dep = transition(ctx.store, ctx.dep, Phase.ACTIVE)
@@ -42,7 +38,7 @@ def test_start_new_gives_each_service_instance_a_fresh_port_and_workers_none(
     ctx = deployer.prepared(with_parts(tiny_spec(repo, instance_count=2), workers=[
         source(repo, name="queue", run_command="exec sleep 300")]))
     used = {ctx.app.port}
-    new = started(ctx, used)
+    new = start_new(ctx, used)
     assert [(i.alias, i.port is None) for i in new] == [("web-0", False), ("web-1", False),
                                                        ("queue-0", True)]
     ports = [i.port for i in new if i.port]
@@ -61,7 +57,7 @@ def test_each_launch_carries_its_port_size_grace_and_labels(deployer: Deployer,
                                                             runtime: RecordingRuntime):
     ctx = deployer.prepared(tiny_spec(deployer.repo, instance_size_slug="apps-s-1vcpu-1gb",
                                       termination={"grace_period_seconds": 7}))
-    [inst] = started(ctx)
+    [inst] = start_new(ctx)
     launch = runtime.instances[inst.program].launch
     assert launch.env["PORT"] == str(inst.port)
     assert launch.sealed == ("APP_URL",)  # the spec's values leave memory encrypted
@@ -74,7 +70,7 @@ def test_each_launch_carries_its_port_size_grace_and_labels(deployer: Deployer,
 def test_nothing_routes_to_new_instances_until_the_switch(deployer: Deployer,
                                                           router: RecordingRouter):
     ctx = deployer.prepared(tiny_spec(deployer.repo))
-    new = started(ctx)
+    new = start_new(ctx)
     swap.gate(ctx, new)
     assert router.calls == []
     old = swap.switch(ctx)
@@ -86,7 +82,7 @@ def test_the_gate_passes_healthy_services_and_running_workers(deployer: Deployer
     repo = deployer.repo
     ctx = deployer.prepared(with_parts(tiny_spec(repo), workers=[
         source(repo, name="queue", run_command="exec sleep 300")]))
-    new = started(ctx)
+    new = start_new(ctx)
     swap.gate(ctx, new)
     log = deployer.log(ctx.dep)
     assert f"-----> web-0 is healthy (GET /health on 127.0.0.1:{new[0].port}" in log
@@ -98,7 +94,7 @@ def test_the_health_check_carries_the_live_host_header(deployer: Deployer):
     """The app answers 400 to any other Host (as Django's ALLOWED_HOSTS does): passing the
     gate proves the header, and a request without it shows the app would refuse it."""
     ctx = deployer.prepared(tiny_spec(deployer.repo))
-    new = started(ctx)
+    new = start_new(ctx)
     swap.gate(ctx, new)
     status, body = get(new[0].port, "/health", host="evil.example")
     assert status == 400 and "bad Host evil.example" in body
@@ -106,7 +102,7 @@ def test_the_health_check_carries_the_live_host_header(deployer: Deployer):
 
 def test_without_an_http_path_the_gate_connects_over_tcp(deployer: Deployer):
     ctx = deployer.prepared(tiny_spec(deployer.repo, health_check={"period_seconds": 1}))
-    new = started(ctx)
+    new = start_new(ctx)
     swap.gate(ctx, new)
     assert f"web-0 is healthy (TCP connect on 127.0.0.1:{new[0].port}" in deployer.log(ctx.dep)
 
@@ -117,7 +113,7 @@ def test_an_instance_in_a_failed_state_fails_the_gate_at_once(deployer: Deployer
                                                               state: State):
     runtime.processes = False
     ctx = deployer.prepared(tiny_spec(deployer.repo))
-    new = started(ctx)
+    new = start_new(ctx)
     runtime.states[new[0].program] = state
     runtime.log_path(new[0]).write_text("line one\nModuleNotFoundError: No module named 'x'\n")
     with pytest.raises(DockyardError) as err:
@@ -132,7 +128,7 @@ def test_exit_reason_names_a_crash_loop_with_the_last_fifteen_lines(deployer: De
                                                                     runtime: RecordingRuntime):
     runtime.processes = False
     ctx = deployer.prepared(tiny_spec(deployer.repo))
-    [inst] = started(ctx)
+    [inst] = start_new(ctx)
     runtime.log_path(inst).write_text("".join(f"attempt {n}\n" for n in range(40)))
     gone = swap.exit_reason(runtime, inst)
     assert gone() is None
@@ -149,7 +145,7 @@ def test_a_worker_that_never_reaches_running_times_out(deployer: Deployer,
     repo = deployer.repo
     ctx = deployer.prepared(with_parts(tiny_spec(repo), workers=[
         source(repo, name="queue", run_command="exec sleep 300")]))
-    new = started(ctx)
+    new = start_new(ctx)
     runtime.states[new[1].program] = State.STARTING
     monkeypatch.setattr(swap, "WORKER_START_TIMEOUT", 0.3)
     with pytest.raises(DockyardError) as err:
@@ -166,7 +162,7 @@ def test_switch_returns_what_served_before_and_points_every_service_at_the_new_p
         source(repo, name="api", run_command="python app.py", routes=[{"path": "/api"}])])
     first = live_deployment(deployer, spec)
     ctx = deployer.prepared(spec, app=first.app)
-    new = started(ctx)
+    new = start_new(ctx)
     old = swap.switch(ctx)
     assert old == deployment_instances(first.app.id, first.dep)
     assert router.switches()[-1] == (ctx.app.id, {
@@ -193,7 +189,7 @@ def test_the_routing_table_carries_every_other_app_at_its_live_spec(deployer: De
 def test_switched_to_tells_whether_the_router_already_serves_these_records(
         deployer: Deployer, router: RecordingRouter, services: Services):
     ctx = deployer.prepared(tiny_spec(deployer.repo, instance_count=2))
-    started(ctx)
+    start_new(ctx)
     records = list(ctx.components.values())
     assert not swap.switched_to(services, ctx.app.id, records)
     ports = [i.port for i in ctx.components["web"].instances]
@@ -279,7 +275,7 @@ def test_active_instances_are_those_of_active_deployments(deployer: Deployer,
     spec = tiny_spec(deployer.repo, instance_count=2)
     first = live_deployment(deployer, spec)
     pending = deployer.prepared(spec, app=first.app)
-    started(pending)
+    start_new(pending)
     active = swap.active_instances(services, first.app.id)
     assert [i.deployment_id for i in active] == [first.dep.id] * 2
     assert [i.alias for i in active] == ["web-0", "web-1"]

@@ -4,6 +4,9 @@ with ``haproxy -c`` and ``nginx -t``."""
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,8 +26,10 @@ def two_instance_app(port: int) -> AppRouting:
 
 
 @pytest.fixture
-def router(short_home: Path) -> HAProxyRouter:
-    return HAProxyRouter(short_home, shared_port=free_port())
+def router(short_home: Path) -> Iterator[HAProxyRouter]:
+    router = HAProxyRouter(short_home, shared_port=free_port())
+    yield router
+    shutil.rmtree(router.layout.sites, ignore_errors=True)  # as root: outside the home
 
 
 def test_switches_are_remembered_by_a_new_router_object(router: HAProxyRouter,
@@ -68,14 +73,16 @@ def test_remove_forgets_the_app_and_its_sites(router: HAProxyRouter, tmp_path: P
 
 def test_publishing_a_site_swaps_its_current_symlink(router: HAProxyRouter, tmp_path: Path):
     app = two_instance_app(free_port())
-    first, second = tmp_path / "r1", tmp_path / "r2"
-    first.mkdir()
-    second.mkdir()
-    router.publish_site(app.app_id, "docs", first)
-    router.publish_site(app.app_id, "docs", second)
+    for n in range(3):
+        release = tmp_path / f"r{n}"
+        release.mkdir()
+        (release / "index.html").write_text(f"release {n}\n")
+        router.publish_site(app.app_id, "docs", release)
     link = router.layout.site_root(app.app_id, "docs")
-    assert link.is_symlink() and link.resolve() == second.resolve()
-    assert [p.name for p in link.parent.iterdir()] == ["current"]  # no temporary link left
+    assert link.is_symlink() and (link / "index.html").read_text() == "release 2\n"
+    assert sorted(p.name for p in link.parent.iterdir()) == ["current", "releases"]
+    kept = sorted(p.name for p in (link.parent / "releases").iterdir())
+    assert len(kept) == 2 and Path(os.readlink(link)).name in kept  # this one and the last
 
 
 def test_publishing_a_missing_release_is_refused(router: HAProxyRouter, tmp_path: Path):

@@ -92,7 +92,8 @@ def test_each_instance_writes_to_its_own_copy_of_the_release(home: Home,
     cmd = "echo changed > version.txt; exec sleep 300"
     runtime.start([(first, launch(home, release, cmd)), (second, launch(home, release, cmd))])
     for inst in (first, second):
-        wait_for(lambda i=inst: runtime.state(i) == State.RUNNING, f"{inst.alias} to run", 20)
+        wait_for(lambda i=inst: (runtime.files(i) / "version.txt").exists(),
+                 f"{inst.alias} to write its version.txt", 30)
     files = runtime.files(first)
     assert files != runtime.files(second) and files != release
     assert (files / "version.txt").read_text() == "changed\n"
@@ -144,11 +145,12 @@ def test_a_job_runs_to_its_end_with_its_output_in_the_log(home: Home, runtime: L
 def test_a_console_is_a_command_line_for_the_users_terminal(home: Home, runtime: LocalRuntime,
                                                             release: Path):
     inst = Instance("app-test", "console-0123456789ab", "web", 0, None)
-    argv = runtime.console(inst, launch(home, release, 'echo "hello $GREETING"', masks=()))
+    argv = runtime.console(inst, launch(home, release, 'echo "hello $GREETING"', masks=(),
+                                        kind="console"))
     out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
     assert out.stdout == f"hello {SECRET}\n"  # the user's own terminal: not masked
-    assert json.loads((runtime.instance_dir(inst) / "launch.json").read_text())["cwd"] == \
-        str(runtime.files(inst))
+    launch_file = json.loads((runtime.instance_dir(inst) / "launch.json").read_text())
+    assert launch_file["release"] == str(release) and launch_file["interactive"] is True
     runtime.end_console(inst)
     assert not runtime.instance_dir(inst).exists()
 
