@@ -12,7 +12,7 @@ warn() { printf -- ' !     %s\n' "$*" >&2; }
 # uv is a dependency of Dockyard: after the first sync, the one inside .venv is used. Before
 # that, a uv of the locked version is installed from PyPI into .bootstrap/ (never onto PATH),
 # so nothing depends on what a shell profile or an earlier install put on PATH.
-export UV_NATIVE_TLS=1   # the system's trust store, as pip and git use (proxies with their own CA)
+export UV_SYSTEM_CERTS=1  # the system's trust store, as pip and git use (proxies with their own CA)
 UV=.venv/bin/uv
 if [ ! -x "$UV" ]; then
   UV=.bootstrap/bin/uv

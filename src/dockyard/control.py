@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import ssl
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,6 +20,7 @@ from dockyard.entrypoints import API_SERVER, INGRESS, argv
 from dockyard.errors import DockyardError
 from dockyard.isolation import Isolation
 from dockyard.paths import Home
+from dockyard.runtime.local import leftovers
 from dockyard.runtime.local.supervisor import ProgramSpec, Supervisor, wait_until
 from dockyard.settings import (
     Settings,
@@ -92,6 +94,11 @@ def up(home: Home, changes: dict[str, Any] | None = None) -> dict[str, Any]:
     if sup.running():
         sup.update()
     else:
+        stopped = leftovers.stop(home)  # a killed supervisord's programs, still running
+        if stopped:
+            print(f"-----> Stopped {len(stopped)} process(es) an earlier supervisord left "
+                  f"running (pids {', '.join(map(str, stopped[:10]))}…); starting afresh",
+                  file=sys.stderr)
         sup.start(supervisor_env(home))
     try:
         wait_until(lambda: api_alive(settings, home), 30, f"the API at {settings.api_url}",
@@ -118,10 +125,39 @@ def tail(path, lines: int = 20) -> str:  # type: ignore[no-untyped-def]
 
 
 def down(home: Home) -> dict[str, Any]:
+    """Stop supervisord and everything it runs; also what a killed one left running."""
     sup = Supervisor(home)
     was = sup.pid()
     sup.shutdown()
-    return {"stopped": was is not None, "supervisord_pid": was}
+    left = leftovers.stop(home)
+    return {"stopped": was is not None or bool(left), "supervisord_pid": was,
+            "leftovers_stopped": left, "jobs_stopped": stop_job_workers(home)}
+
+
+def stop_job_workers(home: Home) -> int:
+    """SIGTERM the workers of running scheduled jobs (they run outside supervisord, so that
+    an API server restart does not stop them); each stops its job and records it."""
+    import os
+    import signal
+
+    from dockyard.locks import job_lock_held
+    from dockyard.store import Store
+
+    if not home.db.exists():
+        return 0
+    store = Store(home.db)
+    stopped = 0
+    try:
+        for inv in store.open_invocations():
+            if inv.pid and job_lock_held(home, inv.id):
+                try:
+                    os.kill(inv.pid, signal.SIGTERM)
+                    stopped += 1
+                except ProcessLookupError:
+                    continue
+    finally:
+        store.close()
+    return stopped
 
 
 def status(home: Home) -> dict[str, Any]:
@@ -147,6 +183,7 @@ def status(home: Home) -> dict[str, Any]:
         "runtime": settings.runtime,
         "isolation": Isolation.detect(settings.isolation).describe(),
         "running": parts,
+        "leftovers": [] if running else leftovers.find(home),
         "supervisord_pid": sup.pid(),
         "processes": processes,
         "public": public_status(home, settings),
@@ -239,3 +276,10 @@ def public_status(home: Home, settings: Settings) -> dict[str, Any] | None:
 
 def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2)
+
+
+if __name__ == "__main__":  # `recover`, started by the API server when supervisord died
+    import time as _time
+
+    _time.sleep(0.5)  # let the other orphans notice too; one recovery is enough
+    up(Home.default())

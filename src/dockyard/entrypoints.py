@@ -10,14 +10,18 @@ from __future__ import annotations
 import sys
 
 API_SERVER = "dockyard.api.server"             # the API server, a supervisord program
+ROUTER_PRESTART = "dockyard.router.prestart"   # clears a killed master's workers, execs it
+CONTROL = "dockyard.control"                   # `recover`: dockyard up after supervisord died
 DEPLOY_WORKER = "dockyard.deploy.worker"       # one deployment: APP_ID DEPLOYMENT_ID
+JOB_WORKER = "dockyard.deploy.job_worker"      # one scheduled job invocation: APP_ID INV_ID
 BUILD_CHILD = "dockyard.buildpacks.child"      # one build, in the app's sandbox
 LAUNCHER = "dockyard.runtime.local.launch"     # one instance, job or console: LAUNCH.json
 OFFLOAD = "dockyard.offload"                   # one call of OFFLOADED below, JSON in and out
 INGRESS = "dockyard.deploy.ingress_program"    # public mode: certificates, a supervisord program
 SUPERVISORD = "supervisor.supervisord"
 
-MODULES = (API_SERVER, BUILD_CHILD, DEPLOY_WORKER, LAUNCHER, OFFLOAD, INGRESS)
+MODULES = (API_SERVER, BUILD_CHILD, CONTROL, DEPLOY_WORKER, INGRESS, JOB_WORKER, LAUNCHER,
+           OFFLOAD, ROUTER_PRESTART)
 
 # Functions the API server runs in a short-lived child (``dockyard.offload.call``), by name.
 OFFLOADED = {

@@ -41,6 +41,8 @@ class Settings:
     postgres_port: int = 0                  # the managed PostgreSQL (127.0.0.1 only)
     keep_releases: int = 10
     push_poll_seconds: float = 10           # deploy_on_push watcher interval (0: off)
+    metrics_seconds: float = 10             # metric sample interval (CPU, memory, traffic)
+    metrics_keep_days: float = 14           # how long metric samples are kept
     smtp_host: str = ""                     # alert e-mail; empty: e-mail alerts fail, recorded
     smtp_port: int = 25
     smtp_sender: str = "dockyard@localhost"
@@ -130,7 +132,8 @@ def load_settings(home: Home) -> Settings:
         settings.api_port = int(os.environ["DOCKYARD_API_PORT"])
     if os.environ.get("DOCKYARD_ROUTER_PORT"):
         settings.router_port = int(os.environ["DOCKYARD_ROUTER_PORT"])
-    for name, cast in (("push_poll_seconds", float), ("smtp_host", str), ("smtp_port", int),
+    for name, cast in (("push_poll_seconds", float), ("metrics_seconds", float),
+                       ("smtp_host", str), ("smtp_port", int),
                        ("smtp_sender", str), ("keep_releases", int),
                        ("renew_before_seconds", float), ("cert_retry_seconds", float),
                        ("ingress_poll_seconds", float), ("isolation", str)):

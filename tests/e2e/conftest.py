@@ -94,6 +94,18 @@ def new_platform(root: Path, **env: str) -> Platform:
     return instance
 
 
+def deploy_copy(platform: Platform, root: Path, source: Path, name: str) -> Path:
+    """Publish ``source`` (a test app whose spec is ``app.yaml``, named ``zerodown``) as the
+    repository of app ``name`` and deploy it; returns the repository."""
+    repo = make_repo(root / name, source)
+    platform.map_url(f"https://github.com/example/{name}.git", repo)
+    spec = root / f"{name}.yaml"
+    spec.write_text((source / "app.yaml").read_text().replace("name: zerodown", f"name: {name}")
+                    .replace("repo: example/zerodown", f"repo: example/{name}"))
+    platform.deploy_spec(spec)
+    return repo
+
+
 def stop(instance: Platform) -> None:
     """``dockyard down``, then remove a PostgreSQL cluster kept outside the home (as root the
     cluster lives under /var/lib/dockyard/postgres/<hash>, linked from the home)."""

@@ -12,18 +12,16 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from dockyard.isolation import cgroups
-from tests.alerts.conftest import Receiver, _handler
+from tests.alerts.conftest import receiver  # noqa: F401 - the webhook receiver fixture
 from tests.conftest import wait_for
-from tests.e2e.conftest import Platform, get, make_repo, new_platform, stop
+from tests.e2e.conftest import Platform, deploy_copy, get, make_repo, new_platform, stop
 from tests.e2e.load import LoadLoop
 
 pytestmark = pytest.mark.slow
@@ -40,14 +38,10 @@ def two_apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platfor
     root = tmp_path_factory.mktemp("iso")
     platform = new_platform(root, DOCKYARD_PUSH_POLL_SECONDS="0")
     CANARY.write_text("root's own file\n")
-    platform.map_url("https://github.com/example/victim.git", make_repo(root / "victim", VICTIM))
     platform.map_url("https://github.com/example/attacker.git",
                      make_repo(root / "attacker", PROBE))
     platform.cli("up")
-    spec = root / "victim.yaml"
-    spec.write_text((VICTIM / "app.yaml").read_text().replace("name: zerodown", "name: victim")
-                    .replace("repo: example/zerodown", "repo: example/victim"))
-    platform.deploy_spec(spec)
+    deploy_copy(platform, root, VICTIM, "victim")
     yield platform, root
     stop(platform)
     CANARY.unlink(missing_ok=True)
@@ -151,19 +145,6 @@ def test_an_app_cannot_reach_the_platform_or_another_app(two_apps):  # type: ign
     assert get(platform.app("victim")["live_url"], "/")[0] == 200
 
 
-@pytest.fixture
-def hook() -> Iterator[Receiver]:
-    receiver = Receiver("")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
-    server.daemon_threads = True
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield receiver
-    server.shutdown()
-    server.server_close()
-
-
 def hogs_spec(root: Path) -> Path:
     def worker(name: str, kind: str) -> dict:
         return {"name": name, "environment_slug": "python", "instance_size_slug": "basic-xxs",
@@ -190,7 +171,7 @@ def run_log(platform: Platform, component: str) -> str:
     return platform.cli("apps", "logs", "hogs", component, "--type", "run").out
 
 
-def test_limits_stop_memory_fork_and_cpu_hogs_while_the_other_app_serves(two_apps, hook):  # type: ignore[no-untyped-def]
+def test_limits_stop_memory_fork_and_cpu_hogs_while_the_other_app_serves(two_apps, receiver):  # type: ignore[no-untyped-def]  # noqa: F811
     platform, root = two_apps
     if not cgroups.available()[0]:
         pytest.skip(cgroups.available()[1])
@@ -199,7 +180,7 @@ def test_limits_stop_memory_fork_and_cpu_hogs_while_the_other_app_serves(two_app
     try:
         platform.deploy_spec(hogs_spec(root))
         destinations = root / "dest.json"
-        destinations.write_text(json.dumps({"slack_webhooks": [{"url": hook.url + "/hook"}]}))
+        destinations.write_text(json.dumps({"slack_webhooks": [{"url": receiver.url + "/hook"}]}))
         for alert in json.loads(platform.cli("apps", "list-alerts", "hogs", "-o",
                                              "json").out)["alerts"]:
             platform.cli("apps", "update-alert-destinations", "hogs", alert["id"],
@@ -207,7 +188,7 @@ def test_limits_stop_memory_fork_and_cpu_hogs_while_the_other_app_serves(two_app
         wait_for(lambda: "out of memory: the kernel killed this instance at its memory limit "
                  "(512 MiB" in run_log(platform, "memory"), "the memory hog's OOM kill", 90)
         wait_for(lambda: any(r.body.get("text", "").find("restarted") >= 0 or "RESTART_COUNT"
-                             in json.dumps(r.body) for r in hook.requests),
+                             in json.dumps(r.body) for r in receiver.requests),
                  "a RESTART_COUNT alert", 60)
         fork_line = wait_for(lambda: re.search(r"fork failed after (\d+) processes",
                                                run_log(platform, "fork")), "fork to fail", 60)

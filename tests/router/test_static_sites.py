@@ -139,3 +139,35 @@ def test_publish_site_refuses_a_missing_release(running_router, site_app, tmp_pa
     with pytest.raises(DockyardError, match="not a directory"):
         running_router.router.publish_site(site_app.app_id, "assets", tmp_path / "missing")
     assert request(site_app.port, "/static/")[1] == b"<h1>home v1</h1>"
+
+
+def test_a_killed_nginx_master_leaves_no_worker_behind_when_it_restarts(running_router,  # type: ignore[no-untyped-def]
+                                                                       site_app):
+    """``kill -9`` of the master: the restarted program stops the old workers (which hold
+    the port and the old configuration) before the new master binds."""
+    import signal
+
+    from tests.router.conftest import wait_for
+
+    layout = running_router.router.layout
+    master = pid_of(layout.nginx_pid, "nginx")
+    assert master is not None
+    old_workers = children(master)
+    os.kill(master, signal.SIGKILL)
+    running_router.nginx.wait(timeout=10)  # reaped, as supervisord would
+    assert all(Path(f"/proc/{pid}").exists() for pid in old_workers)  # orphans, still serving
+    program = next(p for p in running_router.router.programs() if "nginx" in p.name)
+    running_router.nginx = running_router.procs.start(program.argv, program.name,
+                                                      cwd=program.cwd)
+    wait_for(lambda: (pid_of(layout.nginx_pid, "nginx") or master) != master,
+             "a new nginx master")
+    wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in old_workers),
+             "the old workers to be gone")
+    assert request(site_app.port, "/static/")[1] == b"<h1>home v1</h1>"
+
+
+def test_serves_site_tells_a_published_site_from_nginx_default_answer(running_router,  # type: ignore[no-untyped-def]
+                                                                      site_app):
+    router = running_router.router
+    assert router.serves_site(site_app.app_id, "assets")
+    assert not router.serves_site(site_app.app_id, "missing-site")

@@ -24,6 +24,9 @@ _SUMMARY: dict[str, tuple[str, str]] = {
     "DEPLOYMENT_FAILED": (":x:", "deployment failed"),
     "DEPLOYMENT_CANCELED": (":no_entry_sign:", "deployment canceled"),
     "RESTART_COUNT": (":warning:", "component restarted"),
+    "CPU_UTILIZATION": (":fire:", "CPU use beyond the rule's threshold"),
+    "MEM_UTILIZATION": (":warning:", "memory use beyond the rule's threshold"),
+    "JOB_INVOCATION_FAILED": (":x:", "scheduled job failed"),
     "DOMAIN_LIVE": (":globe_with_meridians:", "domain is live"),
     "DOMAIN_FAILED": (":x:", "domain failed"),
 }
@@ -148,7 +151,7 @@ def rules_for(spec_alerts: list[dict[str, Any]],
               ) -> dict[tuple[str | None, str], dict[str, Any]]:
     """The enabled rules, keyed ``(component or None, rule)``, each with its alert spec.
 
-    The deployer asks ``(None, "DEPLOYMENT_FAILED") in rules``; the restart watcher reads
+    The deployer asks ``(None, "DEPLOYMENT_FAILED") in rules``; the metric alert rules read
     ``rules[("web", "RESTART_COUNT")]["value"]`` for its threshold.
     """
     wanted: dict[tuple[str | None, str], dict[str, Any]] = {}

@@ -17,7 +17,10 @@ from dockyard.api import (
     routes_apps,
     routes_databases,
     routes_deployments,
+    routes_exec,
+    routes_jobs,
     routes_logs,
+    routes_metrics,
 )
 from dockyard.api.auth import TokenAuth
 from dockyard.api.errors import error_response, from_exception
@@ -51,7 +54,8 @@ def route_table() -> list[Route]:
 
     return [Route("/healthz", healthz, methods=["GET"]), *dashboard.routes, *routes_admin.routes,
             *routes_apps.routes, *routes_deployments.routes,
-            *routes_logs.routes, *routes_alerts.routes, *routes_databases.routes]
+            *routes_logs.routes, *routes_alerts.routes, *routes_databases.routes,
+            *routes_jobs.routes, *routes_metrics.routes, *routes_exec.routes]
 
 
 def create_app(platform) -> Starlette:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ from starlette.routing import Route
 from dockyard.api.shapes import REGION
 from dockyard.appspec.sizes import BY_SLUG, SIZES, InstanceSize
 from dockyard.deploy.context import instances_of
+from dockyard.deploy.metrics import latest_usage
 from dockyard.errors import NotFound
 from dockyard.release.record import ComponentRecord, records_of
 from dockyard.runtime import Instance
@@ -153,9 +154,15 @@ def component_health(plat: Any, app: Any, dep: Any) -> list[dict[str, Any]]:
         entry["replicas_desired"] += 1
         entry["replicas_ready"] += int(is_ready(state, inst))
         entry["dockyard"]["instances"].append({"instance_alias": inst.alias, "state": state})
-    for entry in by_name.values():
+    usage = latest_usage(plat.services, app.id, dep.id) if dep is not None else {}
+    for name, entry in by_name.items():
         ready = entry["replicas_ready"] == entry["replicas_desired"]
         entry["state"] = "HEALTHY" if ready else "UNHEALTHY"
+        cpu, memory = usage.get(name, (None, None))
+        if cpu is not None:
+            entry["cpu_usage_percent"] = cpu
+        if memory is not None:
+            entry["memory_usage_percent"] = memory
     return list(by_name.values())
 
 

@@ -115,8 +115,18 @@ async def follow_lines(plat: Any, app_id: str, dep_id: str, folder: Any, kind: s
             sent, idle = len(lines), 0.0
             continue
         idle += 0.25
-        if kind != "RUN" and plat.store.get_deployment(app_id, dep_id).phase in DONE:
+        if finished(plat, app_id, dep_id, kind, component):
             return
+
+
+def finished(plat: Any, app_id: str, dep_id: str, kind: str, component: str) -> bool:
+    """Will no more lines come? RUN logs go on while the app runs; a job invocation's end
+    when it ends; the others when their deployment does."""
+    if kind == "RUN":
+        return False
+    if kind == "JOB_INVOCATION":
+        return bool(plat.store.get_invocation(app_id, component.partition("/")[2]).done)
+    return plat.store.get_deployment(app_id, dep_id).phase in DONE
 
 
 routes = [

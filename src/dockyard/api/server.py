@@ -25,6 +25,7 @@ def serve(home: Home) -> None:
     store.ensure_token("admin", read_admin_token(home))
     platform = Platform(home, settings, store)
     platform.start()
+    watch_supervisord(home)
     tls = tls_files(home.tls)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -33,6 +34,31 @@ def serve(home: Home) -> None:
                     log_level="warning", access_log=False, timeout_graceful_shutdown=5)
     finally:
         platform.stop()
+
+
+def watch_supervisord(home: Home, interval: float = 1.0) -> None:
+    """Bring Dockyard back by itself when supervisord is killed: its programs (this server
+    among them) lose their parent; a detached ``dockyard up`` stops them and starts afresh."""
+    import os
+    import subprocess
+    import threading
+    import time
+
+    from dockyard.entrypoints import CONTROL, argv
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        logging.getLogger("dockyard.api").error(
+            "supervisord (pid %s) is gone: starting a detached `dockyard up` to recover", parent)
+        with open(home.root / "logs" / "recover.log", "ab") as log:
+            subprocess.Popen(argv(CONTROL, "recover"), stdin=subprocess.DEVNULL, stdout=log,
+                             stderr=subprocess.STDOUT, start_new_session=True,
+                             env={**os.environ, "DOCKYARD_HOME": str(home.root)})
+
+    threading.Thread(target=watch, daemon=True, name="supervisord-watch").start()
 
 
 if __name__ == "__main__":

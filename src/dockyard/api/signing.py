@@ -6,8 +6,10 @@ a key kept under ``DOCKYARD_HOME`` (mode 0600), so a URL cannot be edited to rea
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import secrets
 import time
 import urllib.parse
@@ -54,3 +56,28 @@ def verify(key: bytes, app_id: str, dep_id: str, kind: str, component: str, expi
     good = hmac.new(key, _message(app_id, dep_id, kind, component, when),
                     hashlib.sha256).hexdigest()
     return hmac.compare_digest(good, sig)
+
+
+def sign_token(key: bytes, claims: dict[str, object], ttl: float) -> str:
+    """A self-contained token: the claims (JSON, base64url), an expiry and a nonce, and an
+    HMAC over them (the exec console's URL carries one)."""
+    body = {**claims, "exp": int(time.time() + ttl), "nonce": secrets.token_hex(8)}
+    raw = base64.urlsafe_b64encode(json.dumps(body, sort_keys=True).encode())
+    payload = raw.decode().rstrip("=")
+    sig = hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+    return f"{payload}.{sig}"
+
+
+def verify_token(key: bytes, token: str) -> dict[str, object] | None:
+    """The claims of a token we signed that has not expired; None otherwise."""
+    payload, _, sig = token.partition(".")
+    good = hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+    if not payload or not hmac.compare_digest(good, sig):
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:
+        return None
+    if not isinstance(claims, dict) or int(claims.get("exp", 0)) < time.time():
+        return None
+    return claims

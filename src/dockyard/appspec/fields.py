@@ -140,8 +140,16 @@ def _name_ok(value: str) -> bool:
 
 
 def _cron_ok(value: str) -> bool:
+    from dockyard.appspec.cron import cron_problem
+
     text = value.strip()
-    return text in CRON_MACROS or len(text.split()) == 5
+    return text in CRON_MACROS or (len(text.split()) == 5 and cron_problem(text) is None)
+
+
+def _zone_ok(value: str) -> bool:
+    from dockyard.appspec.cron import zone_ok
+
+    return zone_ok(value)
 
 
 Str = Annotated[str, BeforeValidator(_need_str)]
@@ -158,7 +166,10 @@ RoutePath = Annotated[str, BeforeValidator(_need_str),
                                             "characters long"))]
 Duration = Checked(lambda v: bool(DURATION_RE.match(v)),
                    'must be a duration such as "30m", "90s" or "1h30m"')
-Cron = Checked(_cron_ok, 'must be a cron expression with 5 fields, such as "0 3 * * *"')
+Cron = Checked(_cron_ok, 'must be a cron expression with 5 fields (minute hour day month '
+               'weekday, each in range), such as "0 3 * * *"')
+TimeZone = Checked(_zone_ok, 'must be a tz-database time zone, such as "Asia/Kolkata" or '
+                   '"UTC"')
 HttpsUrl = Checked(lambda v: v.startswith("https://"), 'must start with "https://"')
 DomainName = Checked(lambda v: 4 <= len(v) <= 253 and any(r.match(v) for r in DOMAIN_RES),
                      "must be a hostname of 4–253 characters, such as app.example.com")

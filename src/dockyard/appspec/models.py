@@ -59,6 +59,7 @@ from .fields import (
     RoutePath,
     Str,
     Text,
+    TimeZone,
     spec_error,
 )
 from .fields import Enum as E
@@ -123,7 +124,7 @@ class WorkerSpec(_Runnable):
 
 class JobSchedule(SpecModel):
     cron: Cron
-    time_zone: Str | None = None
+    time_zone: TimeZone | None = None
 
 
 class JobSpec(_Runnable):

@@ -25,8 +25,9 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "functions": (VALIDATED, "reported as not yet deployable"),
     "databases": (USED, "PG: a database and role of its own on Dockyard's PostgreSQL"),
     "envs": (USED, "scopes, app/component override, bindables; SECRET encrypted and masked"),
-    "alerts": (USED, "DEPLOYMENT_*, DOMAIN_* and RESTART_COUNT to webhooks/e-mail; CPU/MEM "
-                     "recorded"),
+    "alerts": (USED, "deployment, domain and JOB_INVOCATION_FAILED rules; CPU_UTILIZATION, "
+                     "MEM_UTILIZATION, RESTART_COUNT on sampled metrics with operator, value "
+                     "and window; to webhooks/e-mail"),
     "ingress": (USED, "rules with path prefixes, preserve_path_prefix, rewrite and "
                       "redirects (with authority.exact); on every domain"),
     "egress": (RECORDED, "traffic leaves from this machine"),
@@ -64,8 +65,9 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "index_document": (USED, ""),
     "error_document": (USED, "a plain 404 page is supplied when missing"),
     "catchall_document": (USED, "single-page apps"),
-    "job.kind": (USED, "UNSPECIFIED means POST_DEPLOY; SCHEDULED is validated, not run yet"),
-    "job.schedule": (VALIDATED, "scheduled jobs are not run yet"),
+    "job.kind": (USED, "UNSPECIFIED means POST_DEPLOY; SCHEDULED runs on schedule.cron"),
+    "job.schedule": (USED, "cron (cronsim) in time_zone (zoneinfo, default UTC), in the live "
+                           "release, one invocation at a time"),
     "job.timeout": (USED, "the job is stopped after it (default 30m)"),
     "database.engine": (USED, "PG; other engines fail the deployment: not supported yet"),
     "database.version": (USED, "must match the server's major version"),

@@ -95,7 +95,9 @@ def uv_env(home: Home, spec_env: Mapping[str, str], allow_downloads: bool) -> di
         if not kept:
             del env["UV_FIND_LINKS"]
     env["UV_CACHE_DIR"] = str(home.uv_cache)
-    env["UV_NATIVE_TLS"] = "1"  # the system's trust store, as pip and git use
+    env["UV_SYSTEM_CERTS"] = "1"  # the system's trust store, as pip and git use
+    # Instances read the environment read-only: compile now, or every start recompiles
+    env.setdefault("UV_COMPILE_BYTECODE", "1")
     env["UV_PYTHON_DOWNLOADS"] = "automatic" if allow_downloads else "never"
     env["NO_COLOR"] = "1"
     return env

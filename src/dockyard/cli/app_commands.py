@@ -293,9 +293,13 @@ def spec_validate(path: str, output: str) -> None:
 @app_argument
 @click.argument("component")
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
-def apps_console(app_ref: str, component: str, command: tuple[str, ...]) -> None:
-    """Run a command (default: a shell) in the live release with its environment:
-    `dockyard apps console APP web -- python manage.py createsuperuser`."""
+@click.option("--instance-name", default=None, help="An instance of the component (web-0).")
+@click.option("--deployment", default=None, help="A deployment whose release to use.")
+def apps_console(app_ref: str, component: str, command: tuple[str, ...],
+                 instance_name: str | None, deployment: str | None) -> None:
+    """Run a command (default: a shell) in the live release with its environment, over the
+    exec websocket: `dockyard apps console APP web -- python manage.py createsuperuser`."""
     from dockyard.cli import console as impl
 
-    impl.console(app_ref, component, list(command))
+    impl.console(app_ref, component, list(command), instance=instance_name,
+                 deployment=deployment)

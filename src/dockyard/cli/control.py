@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from dockyard.paths import Home
@@ -49,6 +50,10 @@ def status(output: str) -> None:
     print(f"CA:     {state['ca_cert']}")
     for part, running in state["running"].items():
         print(f"{part + ':':<12}{'running' if running else 'stopped'}")
+    if state.get("leftovers"):
+        print(f" !     supervisord is gone but {len(state['leftovers'])} of its processes still "
+              "run (pids " + ", ".join(map(str, state["leftovers"][:10])) + "); "
+              "`dockyard up` stops them and starts afresh", file=sys.stderr)
     iso = state["isolation"]
     print(f"{'isolation:':<12}{'on' if iso['sandbox'] else 'OFF'} ({iso['sandbox_detail']})")
     print(f"{'limits:':<12}{'on' if iso['limits'] else 'OFF'} ({iso['limits_detail']})")

@@ -19,7 +19,8 @@ TOKEN_COLUMNS = ["Name", "ReadOnly", "Created"]
 HEADERS = {"Spec.Name": "Spec Name", "DefaultIngress": "Default Ingress",
            "ActiveDeployment.ID": "Active Deployment ID",
            "InProgressDeployment.ID": "In Progress Deployment ID", "Created": "Created At",
-           "Updated": "Updated At", "ReadOnly": "Read Only"}
+           "Updated": "Updated At", "ReadOnly": "Read Only", "Jobname": "Job Name",
+           "Started": "Started At", "Completed": "Completed At"}
 
 
 def snake(part: str) -> str:

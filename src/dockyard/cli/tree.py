@@ -9,6 +9,7 @@ import click
 from dockyard.cli import (  # noqa: F401 - each adds its commands to `cli`
     app_commands,
     data_commands,
+    job_commands,
     k8s_commands,
     service,
 )

@@ -1,7 +1,8 @@
 """Where a deployment's BUILD, DEPLOY and RUN logs are, kept per deployment for good.
 
 ``apps/<app>/logs/<deployment>/``: ``build-<component>.log``, ``deploy.log`` and
-``run-<component>-<n>.log`` (one per instance; supervisord writes it).
+``run-<component>-<n>.log`` (one per instance; supervisord writes it), and
+``job-<job>-<invocation>.log`` for each scheduled job invocation run in that deployment.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ def normalize_type(value: str | None, default: str = "RUN") -> str:
 
 
 def log_files(folder: Path, kind: str, component: str | None) -> list[Path]:
-    """The files holding ``kind`` logs of one deployment (optionally one component)."""
+    """The files holding ``kind`` logs of one deployment (optionally one component).
+
+    ``JOB_INVOCATION`` logs are one invocation's: ``component`` is ``<job>/<invocation>``."""
+    if kind == "JOB_INVOCATION":
+        job, _, invocation = (component or "").partition("/")
+        return [folder / f"job-{job}-{invocation}.log"]
     if kind == "DEPLOY":
         return [folder / "deploy.log"]
     prefix = "build" if kind == "BUILD" else "run"

@@ -61,7 +61,11 @@ def api_drop(app_id: str, databases: list[str]) -> None:
         pg.drop(app_id, name)
 
 
-def api_prepare(app_id: str, component: str, command: list[str]) -> dict[str, object]:
-    """A console session in the live release (it resolves the databases)."""
+def api_prepare(app_id: str, component: str, command: list[str],
+                deployment_id: str | None = None, instance: str | None = None
+                ) -> dict[str, object]:
+    """A console session in the live release, or in ``deployment_id``'s (it resolves the
+    databases); ``instance`` must name one of the component's instances."""
     services = Services.from_home()
-    return console.prepare(services, services.store.get_app(app_id), component, command)
+    return console.prepare(services, services.store.get_app(app_id), component, command,
+                           deployment_id, instance)

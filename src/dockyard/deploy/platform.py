@@ -21,7 +21,7 @@ from dockyard.errors import Conflict, DockyardError
 from dockyard.paths import Home
 from dockyard.release.record import records_of
 from dockyard.settings import Settings, free_port
-from dockyard.store import App, Deployment, Store, Token
+from dockyard.store import App, Deployment, JobInvocation, Store, Token
 from dockyard.store.db import RESERVED_NAMES
 
 
@@ -33,13 +33,15 @@ class Platform(ServicesView):
 
     def start(self) -> None:
         """Start the deployment engine (finishing what a previous server left), the push
-        watcher and the restart watcher."""
+        watcher, the job scheduler and the metrics sampler (which also evaluates the metric
+        alert rules)."""
+        from dockyard.deploy.metrics import MetricsSampler
         from dockyard.deploy.push import PushWatcher
-        from dockyard.deploy.restarts import RestartWatcher
+        from dockyard.deploy.scheduler import Scheduler
 
         self.engine.start()
         self.watchers = [PushWatcher(self, self.settings.push_poll_seconds),
-                         RestartWatcher(self.services)]
+                         Scheduler(self.services), MetricsSampler(self.services)]
         for watcher in self.watchers:
             watcher.start()
 
@@ -78,7 +80,8 @@ class Platform(ServicesView):
         if checked["name"] in RESERVED_NAMES:
             raise DockyardError(f"name: {checked['name']!r} is reserved by the API; "
                                 "choose another app name", code="spec.invalid")
-        app = self.store.create_app(checked["name"], checked["spec"], checked["yaml"],
+        spec, text = with_default_alerts(checked["spec"], checked["yaml"])
+        app = self.store.create_app(checked["name"], spec, text,
                                     checked["notes"], port=free_port(avoid=self.used_ports()))
         self.deploy(app, cause="initial deployment", cause_type="MANUAL")
         return self.store.get_app(app.id)
@@ -102,6 +105,9 @@ class Platform(ServicesView):
         for dep in self.store.list_deployments(app.id):
             if dep.phase in IN_PROGRESS:
                 transition(self.store, dep, Phase.CANCELED)
+        from dockyard.deploy.invocations import cancel_all
+
+        cancel_all(self.services, app)
         self.services.runtime.remove_app(app.id)
         if (self.home.router / "state.json").exists():
             self.services.router.remove(app.id)
@@ -177,6 +183,11 @@ class Platform(ServicesView):
         if instances:
             self.services.runtime.stop(instances)
 
+    def cancel_invocation(self, app: App, inv_id: str) -> JobInvocation:
+        from dockyard.deploy.invocations import cancel
+
+        return cancel(self.services, app, inv_id)
+
     def log_tail(self, app: App, dep: Deployment, lines: int = 30) -> list[str]:
         """The last lines of the deployment's logs, for ``--wait`` failures."""
         folder = self.home.logs(app.id) / dep.id
@@ -199,3 +210,22 @@ def keep_backups(home: Home, app: App) -> None:
         target = home.root / "backups" / f"{app.name}-{app.id[:8]}"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(source), str(target))
+
+
+DEFAULT_ALERTS = ("DEPLOYMENT_FAILED", "DOMAIN_FAILED")
+
+
+def with_default_alerts(spec: dict[str, Any], text: str) -> tuple[dict[str, Any], str]:
+    """DigitalOcean gives a new app the alerts ``DEPLOYMENT_FAILED`` and ``DOMAIN_FAILED``
+    when its spec has no app-level ``alerts``; they are added to the spec and to its YAML
+    (as a block at the end, so the user's text and comments stay as they are)."""
+    if "alerts" in spec:
+        return spec, text
+    rules = [{"rule": rule} for rule in DEFAULT_ALERTS]
+    block_yaml = text.strip() and not text.lstrip().startswith(("{", "["))
+    if not block_yaml:
+        return {**spec, "alerts": rules}, text
+    added = "".join(f"  - rule: {rule}\n" for rule in DEFAULT_ALERTS)
+    text = text.rstrip("\n") + "\n# added by Dockyard, as DigitalOcean does for new apps\n" \
+        f"alerts:\n{added}"
+    return {**spec, "alerts": rules}, text

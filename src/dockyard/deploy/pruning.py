@@ -17,6 +17,7 @@ from dockyard.deploy.services import Services
 from dockyard.logs import Log
 from dockyard.paths import Home
 from dockyard.store import App
+from dockyard.store.invocations import OPEN_PHASES
 
 LIVE = (Phase.ACTIVE.value, Phase.SUPERSEDED.value)
 RECENT_SECONDS = 600
@@ -28,6 +29,8 @@ def prune(services: Services, app: App, log: Log) -> None:
     live = [d for d in deps if d.phase in LIVE]
     keep = {d.id for d in live[:services.settings.keep_releases]}
     keep |= {d.id for d in deps if Phase(d.phase) in IN_PROGRESS}
+    # a scheduled job still running in an old release finishes there
+    keep |= {i.deployment_id for i in store.list_invocations(app.id, phases=OPEN_PHASES)}
     removed = 0
     for dep in deps:
         folder = services.home.releases(app.id) / dep.id

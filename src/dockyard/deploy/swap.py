@@ -38,6 +38,7 @@ MIN_DRAIN_SECONDS = 1.0        # measured: stopping at once after a switch lost 
 DEFAULT_DRAIN_SECONDS = 15.0
 WORKER_START_TIMEOUT = 30.0
 CRASH_LOOP_RESTARTS = 3        # restarts before the gate gives up on a new instance
+SITE_TIMEOUT = 15.0            # until the router answers for a newly published static site
 
 
 # -- 1. start the new release ------------------------------------------------------------------
@@ -146,11 +147,25 @@ def switch(ctx: DeployContext) -> list[Instance]:
     for record in records:
         if record.kind == "static_site" and record.site_dir is not None:
             router.publish_site(ctx.app.id, record.name, record.site_dir)
+            wait_site(ctx, record.name)
     targets = {r.name: [i.port for i in r.instances if i.port] for r in records
                if r.kind == "service"}
     if targets:
         router.switch(ctx.app.id, targets)
     return old
+
+
+def wait_site(ctx: DeployContext, component: str, timeout: float = SITE_TIMEOUT) -> None:
+    """A static site goes live only once the router answers for it (a broken or orphaned
+    nginx would answer 404 for every site while the deployment said ACTIVE)."""
+    deadline = time.monotonic() + timeout
+    while not ctx.services.router.serves_site(ctx.app.id, component):
+        if time.monotonic() > deadline:
+            raise DockyardError(f"static site '{component}' is not served by the router "
+                                f"after {timeout:.0f} s", code="router.site_not_served",
+                                hint="Check the dockyard-nginx program (`dockyard status`) "
+                                     "and the router's logs, then deploy again.")
+        time.sleep(0.1)
 
 
 def routing_table(services: Services, app: App, spec: Any) -> list[AppRouting]:

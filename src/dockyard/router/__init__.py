@@ -11,6 +11,7 @@ from typing import Protocol
 
 from dockyard.router.haproxy_router import HAProxyRouter
 from dockyard.router.model import AppRouting, Program, Route, ServiceBackend, StaticSite
+from dockyard.router.stats import Counters, RequestLog, ServiceCounters
 
 
 class Router(Protocol):
@@ -28,11 +29,20 @@ class Router(Protocol):
 
     def publish_site(self, app_id: str, component: str, release_dir: Path) -> None: ...
 
+    def serves_site(self, app_id: str, component: str) -> bool: ...
+
     def remove(self, app_id: str) -> None: ...
+
+    def counters(self) -> dict[str, dict[str, ServiceCounters]]:
+        """Cumulative traffic counters: app id → service → backend and servers."""
+
+    @property
+    def request_log_path(self) -> Path:
+        """Where the router sends one line per request (``stats.RequestLog`` reads it)."""
 
 
 
 ROUTERS: tuple[type, ...] = (HAProxyRouter,)
 
-__all__ = ["ROUTERS", "AppRouting", "HAProxyRouter", "Program", "Route", "Router",
-           "ServiceBackend", "StaticSite"]
+__all__ = ["ROUTERS", "AppRouting", "Counters", "HAProxyRouter", "Program", "RequestLog",
+           "Route", "Router", "ServiceBackend", "ServiceCounters", "StaticSite"]

@@ -61,6 +61,11 @@ class Layout:
         return self.home / "haproxy.sock"
 
     @property
+    def request_log(self) -> Path:
+        """The datagram socket HAProxy sends one line per request to (latency metrics)."""
+        return self.home / "requests.sock"
+
+    @property
     def master_socket(self) -> Path:
         return self.home / "haproxy-master.sock"
 

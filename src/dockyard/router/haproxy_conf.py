@@ -38,6 +38,8 @@ defaults
     timeout queue 30s
     timeout tunnel 1h
     option forwardfor
+    log global
+    log-format "%b %s %ST %Ta %B"
     http-reuse safe
     retries 3
     option redispatch 1
@@ -84,6 +86,7 @@ def _global(layout: Layout) -> str:
             f"    stats socket {_q(str(layout.stats_socket))} mode 600 level admin "
             f"expose-fd listeners\n"
             f"    stats timeout 30s\n"
+            f"    log {_q(str(layout.request_log))} len 512 format raw local0 info\n"
             f"    hard-stop-after 10m\n")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import grp
 import hashlib
+import http.client
 import os
 import pwd
 import shutil
@@ -33,7 +34,7 @@ from dockyard.router.files import (
     save_json,
     stage,
 )
-from dockyard.router.haproxy_conf import render_haproxy, service_backend, structure
+from dockyard.router.haproxy_conf import render_haproxy, service_backend, site_host, structure
 from dockyard.router.model import (
     AppRouting,
     Program,
@@ -48,6 +49,7 @@ from dockyard.router.model import (
 from dockyard.router.nginx_conf import render_nginx
 from dockyard.router.processes import accepts, free_port, reload_nginx
 from dockyard.router.slots import fit_slots, plan_switch, servers_on
+from dockyard.router.stats import ServiceCounters, parse_stat
 from dockyard.settings import Settings
 
 STATE_VERSION = 1
@@ -116,8 +118,10 @@ class HAProxyRouter:
                    "-S", f"{lay.master_socket},mode,600"]
         nginx = [binary("nginx"), "-p", f"{lay.nginx_prefix}/", "-e", str(lay.nginx_error_log),
                  "-c", str(lay.nginx_conf), "-g", "daemon off;"]
-        return [Program("dockyard-haproxy", haproxy, cwd=str(lay.home)),
-                Program("dockyard-nginx", nginx, cwd=str(lay.home))]
+        return [Program("dockyard-haproxy", prestart(lay.haproxy_pid, "haproxy", haproxy),
+                        cwd=str(lay.home)),
+                Program("dockyard-nginx", prestart(lay.nginx_pid, "nginx", nginx),
+                        cwd=str(lay.home))]
 
     def ready(self) -> bool:
         """Both processes answer: HAProxy's runtime API and nginx's port."""
@@ -193,6 +197,33 @@ class HAProxyRouter:
             return 0
         return runtime.current_sessions(answer, names)
 
+    def counters(self) -> dict[str, dict[str, ServiceCounters]]:
+        """app id → service component → its backend's and servers' counters (empty when
+        HAProxy is not running)."""
+        state = self._load()
+        try:
+            rows = parse_stat(runtime.command(self.layout.stats_socket, "show stat -1 6 -1"))
+        except (runtime.NotRunning, OSError):
+            return {}
+        out: dict[str, dict[str, ServiceCounters]] = {}
+        for app_id, app in state.apps.items():
+            for svc in app.services:
+                backend = service_backend(app_id, svc.component)
+                if (backend, "BACKEND") not in rows:
+                    continue
+                entry = ServiceCounters(backend, rows[(backend, "BACKEND")])
+                for i, slot in enumerate(state.slots.get(app_id, {}).get(svc.component, [])):
+                    for which in ("a", "b"):
+                        name = f"s{i}{which}"
+                        if (backend, name) in rows:
+                            entry.servers[name] = (slot.port(which), rows[(backend, name)])
+                out.setdefault(app_id, {})[svc.component] = entry
+        return out
+
+    @property
+    def request_log_path(self) -> Path:
+        return self.layout.request_log
+
     # -- static sites ----------------------------------------------------------------------
     def publish_site(self, app_id: str, component: str, release_dir: Path) -> None:
         """Serve ``release_dir`` from now on: rename a new symlink over ``current``."""
@@ -215,6 +246,18 @@ class HAProxyRouter:
         for old in (link.parent / "releases").iterdir():
             if old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+    def serves_site(self, app_id: str, component: str) -> bool:
+        """Does nginx answer for this site from its own server block (not an old worker's
+        configuration, nor the default 404)?"""
+        conn = http.client.HTTPConnection("127.0.0.1", self._load().nginx_port, timeout=2)
+        try:
+            conn.request("GET", "/", headers={"Host": site_host(app_id, component)})
+            return conn.getresponse().getheader("X-Dockyard-Site") == component
+        except OSError:
+            return False
+        finally:
+            conn.close()
 
     # -- internals -------------------------------------------------------------------------
     def _app(self, state: State, app_id: str) -> AppRouting:
@@ -352,3 +395,10 @@ def link_or_copy(src: str, dst: str) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
+
+
+def prestart(pidfile: Path, comm: str, command: list[str]) -> list[str]:
+    """``command``, first clearing what a killed master left (``router.prestart``)."""
+    from dockyard.entrypoints import ROUTER_PRESTART, argv
+
+    return argv(ROUTER_PRESTART, str(pidfile), comm, "--", *command)

@@ -77,7 +77,9 @@ def _site_server(app: AppRouting, site: StaticSite, layout: Layout, port: int) -
     lines = ["    server {", f"        listen 127.0.0.1:{port};",
              f"        server_name {site_host(app.app_id, site.component)};",
              f"        root {_q(layout.site_root(app.app_id, site.component))};",
-             f"        index {index};"]
+             f"        index {index};",
+             # proves that a response comes from this site's server (router.serves_site)
+             f'        add_header X-Dockyard-Site "{site.component}" always;']
     if site.error_document:
         error = "/" + check_document(site.error_document, "error_document")
         lines += [f"        error_page 404 {error};",

@@ -5,6 +5,8 @@ beside the deploy thread; every schema change is a numbered migration (see ``mig
 """
 
 from dockyard.store.db import Store
+from dockyard.store.invocations import JobInvocation
+from dockyard.store.metrics import Sample
 from dockyard.store.records import App, Deployment, Token
 
-__all__ = ["App", "Deployment", "Store", "Token"]
+__all__ = ["App", "Deployment", "JobInvocation", "Sample", "Store", "Token"]

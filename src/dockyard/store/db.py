@@ -15,6 +15,8 @@ from typing import Any
 
 from dockyard.errors import Conflict, NotFound
 from dockyard.logs import timestamp
+from dockyard.store.invocations import InvocationStore
+from dockyard.store.metrics import MetricStore
 from dockyard.store.migrations import MIGRATIONS
 from dockyard.store.records import App, Deployment, Token
 
@@ -26,7 +28,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Store:
+class Store(InvocationStore, MetricStore):
     """Apps, spec versions, deployments and tokens. Safe to share between threads."""
 
     def __init__(self, path: Path) -> None:

@@ -80,4 +80,52 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE deployments ADD COLUMN options_json TEXT NOT NULL DEFAULT '{}';
     """,
+    # 3: scheduled job invocations, metric samples, and the state of metric alert rules.
+    """
+    CREATE TABLE job_invocations (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        job_name TEXT NOT NULL,
+        deployment_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        phase TEXT NOT NULL,
+        trigger_json TEXT NOT NULL DEFAULT '{}',
+        scheduled_for TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        started_at TEXT NOT NULL DEFAULT '',
+        completed_at TEXT NOT NULL DEFAULT '',
+        exit_code INTEGER,
+        error_message TEXT NOT NULL DEFAULT '',
+        pid INTEGER,
+        UNIQUE (app_id, job_name, scheduled_for)
+    );
+    CREATE INDEX job_invocations_by_app ON job_invocations(app_id, seq);
+    CREATE TABLE metric_samples (
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        deployment_id TEXT NOT NULL,
+        component TEXT NOT NULL,
+        instance TEXT NOT NULL DEFAULT '',
+        at REAL NOT NULL,
+        seconds REAL NOT NULL,
+        cpu_percent REAL,
+        memory_bytes INTEGER,
+        memory_percent REAL,
+        restarts INTEGER,
+        requests INTEGER,
+        r1xx INTEGER, r2xx INTEGER, r3xx INTEGER, r4xx INTEGER, r5xx INTEGER,
+        bytes_in INTEGER,
+        bytes_out INTEGER,
+        latency_p95_ms REAL,
+        latency_avg_ms REAL
+    );
+    CREATE INDEX metric_samples_by_app ON metric_samples(app_id, at);
+    CREATE TABLE alert_states (
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        alert_key TEXT NOT NULL,
+        firing INTEGER NOT NULL DEFAULT 0,
+        value REAL,
+        changed_at REAL NOT NULL,
+        PRIMARY KEY (app_id, alert_key)
+    );
+    """,
 ]

@@ -95,7 +95,14 @@ class LocalRuntime:
             else self.instance_dir(inst) / "app"
 
     def usage(self, inst: Instance) -> Usage | None:
-        return self._group(inst).usage() if self.isolation.limits else None
+        """The instance's cgroup figures; where limits are off, its process tree's."""
+        if self.isolation.limits:
+            return self._group(inst).usage()
+        from dockyard.runtime.local.procfs import tree_usage
+
+        info = self.sup.process_info(inst.program)
+        pid = int(info.get("pid") or 0) if info else 0
+        return tree_usage(pid) if pid else None
 
     def running(self, app_id: str) -> set[str]:
         prefix = f"{INSTANCE_PREFIX}{app_id[:8]}-"
