@@ -25,7 +25,7 @@ from dockyard.logs import Log
 from dockyard.paths import Home
 from dockyard.proc import run
 from dockyard.release.secrets import SecretBox
-from dockyard.router import AppRouting, Program
+from dockyard.router import AppRouting, Program, ServiceCounters
 from dockyard.runtime import Instance, Launch, State, Usage
 
 STOP_GRACE = 5.0  # seconds between SIGTERM and SIGKILL when a test runtime stops a process
@@ -211,6 +211,16 @@ class RecordingRouter:
     def sessions(self, app_id: str, component: str, ports: list[int]) -> int:
         self.calls.append(("sessions", (app_id, component, list(ports))))
         return self.in_flight(app_id, component, list(ports))
+
+    def serves_site(self, app_id: str, component: str) -> bool:
+        return (app_id, component) in self.sites
+
+    def counters(self) -> dict[str, dict[str, ServiceCounters]]:
+        return {}  # no traffic passes through this router
+
+    @property
+    def request_log_path(self) -> Path:
+        return Path(os.devnull)
 
     def publish_site(self, app_id: str, component: str, release_dir: Path) -> None:
         self.calls.append(("publish_site", (app_id, component, release_dir)))

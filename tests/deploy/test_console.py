@@ -47,8 +47,8 @@ def test_an_unknown_component_lists_the_ones_that_can_run(deployer: Deployer,
     ctx = deployer.prepared(tiny_spec(deployer.repo), phase=Phase.ACTIVE)
     with pytest.raises(NotFound) as err:
         console.prepare(services, ctx.app, "db", [])
-    assert err.value.message == ("component 'db' has no release with app files; try one "
-                                 "of: web")
+    assert err.value.message == (f"component 'db' has no release with app files in "
+                                 f"deployment {ctx.dep.id}; try one of: web")
 
 
 @pytest.mark.parametrize("session", ["../../etc", "ABCDEF012345", "abc", "0123456789abc"])

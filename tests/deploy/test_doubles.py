@@ -17,6 +17,10 @@ def methods(protocol: type) -> list[str]:
                   if callable(v) and not n.startswith("_"))
 
 
+def properties(protocol: type) -> list[str]:
+    return sorted(n for n, v in vars(protocol).items() if isinstance(v, property))
+
+
 @pytest.mark.parametrize(("protocol", "double"), [(Runtime, RecordingRuntime),
                                                   (Router, RecordingRouter)])
 def test_each_double_has_every_method_with_the_same_parameters(protocol: type, double: type):
@@ -24,3 +28,10 @@ def test_each_double_has_every_method_with_the_same_parameters(protocol: type, d
     for name in methods(protocol):
         wanted = list(inspect.signature(getattr(protocol, name)).parameters)
         assert list(inspect.signature(getattr(double, name)).parameters) == wanted, name
+
+
+@pytest.mark.parametrize(("protocol", "double"), [(Runtime, RecordingRuntime),
+                                                  (Router, RecordingRouter)])
+def test_each_double_has_every_property(protocol: type, double: type):
+    assert [n for n in properties(protocol) if not isinstance(getattr(double, n, None),
+                                                              property)] == []

@@ -202,8 +202,10 @@ def test_start_recovers_and_runs_the_watchers_until_stop(services: Services):
     services.settings.push_poll_seconds = 0  # the push watcher stays off
     platform = Platform(services.home, services.settings, services.store)
     platform.start()
-    push, restarts = platform.watchers
-    assert not push.thread.is_alive() and restarts.thread.is_alive()
+    push, *others = platform.watchers
+    assert not push.thread.is_alive() and others
+    assert all(w.thread.is_alive() for w in others)  # the scheduler, the metrics sampler
     platform.stop()
-    restarts.thread.join(5)
-    assert not restarts.thread.is_alive()
+    for watcher in others:
+        watcher.thread.join(10)
+    assert not any(w.thread.is_alive() for w in others)

@@ -1,4 +1,6 @@
-"""RESTART_COUNT alerts: the restart watcher against the spec's rule, once per window."""
+"""RESTART_COUNT alerts (``deploy/metric_alerts.py``): an instance's restarts in the rule's
+window, from the runtime, against the spec's rule; sent to the app's webhook when the
+condition starts to hold, and again only after it stopped holding."""
 
 from __future__ import annotations
 
@@ -6,11 +8,10 @@ import time
 
 import pytest
 
-from dockyard.deploy.restarts import RestartWatcher, exceeded
+from dockyard.deploy.metric_alerts import MetricAlerts, exceeded
 from dockyard.deploy.services import Services
 from dockyard.runtime import Instance
 from tests.alerts.conftest import Receiver
-from tests.conftest import wait_for
 from tests.deploy.conftest import Deployer, start_new, tiny_spec, webhook_to
 from tests.deploy.doubles import RecordingRuntime
 
@@ -29,71 +30,76 @@ def live_instance(deployer: Deployer, receiver: Receiver, phase: str = "ACTIVE",
     return inst
 
 
-def restarted(runtime: RecordingRuntime, inst: Instance, *ages: float) -> None:
-    runtime.instances[inst.program].restarts += [time.time() - age for age in ages]
+def restarted(runtime: RecordingRuntime, inst: Instance, now: float, *ages: float) -> None:
+    runtime.instances[inst.program].restarts += [now - age for age in ages]
 
 
 def sent(services: Services, receiver: Receiver) -> list[str]:
     assert services.alerts.drain(10)
-    return [str(r.body) for r in receiver.requests]
+    return [str(r.body["message"]) for r in receiver.requests]
 
 
-def test_more_restarts_than_the_rule_allows_alert_once_per_window(
-        deployer: Deployer, services: Services, runtime: RecordingRuntime,
-        receiver: Receiver):
+def test_more_restarts_than_allowed_alert_once_while_it_holds(deployer: Deployer,
+                                                              services: Services,
+                                                              runtime: RecordingRuntime,
+                                                              receiver: Receiver):
+    now = time.time()
     inst = live_instance(deployer, receiver)
-    restarted(runtime, inst, 60, 50, 40, 30)
-    watcher = RestartWatcher(services)
-    watcher.check()
+    restarted(runtime, inst, now, 60, 50, 40, 30)
+    alerts = MetricAlerts(services)
+    alerts.evaluate(now)
     [text] = sent(services, receiver)
-    assert "web-0 of tiny restarted 4 times in the last 5 minutes" in text
-    restarted(runtime, inst, 1)
-    watcher.check()
-    assert len(sent(services, receiver)) == 1  # the same window: not again
+    assert "web-0 of tiny restarted 4 times in the last 5 minutes (> 3)" in text
+    restarted(runtime, inst, now, 1)
+    alerts.evaluate(now)
+    MetricAlerts(services).evaluate(now)  # a restarted server remembers it was sent
+    assert len(sent(services, receiver)) == 1
     [delivery] = services.store.deliveries(inst.app_id)
     assert (delivery["rule"], delivery["status"]) == ("RESTART_COUNT", "delivered")
+
+
+def test_an_alert_fires_again_only_after_the_condition_stopped_holding(
+        deployer: Deployer, services: Services, runtime: RecordingRuntime,
+        receiver: Receiver):
+    now = time.time()
+    inst = live_instance(deployer, receiver)
+    restarted(runtime, inst, now, 40, 30, 20, 10)
+    alerts = MetricAlerts(services)
+    alerts.evaluate(now)
+    alerts.evaluate(now + 600)  # those restarts left the window: the condition stopped
+    restarted(runtime, inst, now + 600, 4, 3, 2, 1)
+    alerts.evaluate(now + 600)
+    assert len(sent(services, receiver)) == 2
 
 
 def test_restarts_outside_the_window_and_at_the_threshold_do_not_alert(
         deployer: Deployer, services: Services, runtime: RecordingRuntime,
         receiver: Receiver):
+    now = time.time()
     inst = live_instance(deployer, receiver)
-    restarted(runtime, inst, 3600, 3500, 3400, 3300, 3200)  # an hour ago
-    restarted(runtime, inst, 30, 20, 10)  # exactly 3: not GREATER_THAN 3
-    RestartWatcher(services).check()
+    restarted(runtime, inst, now, 3600, 3500, 3400, 3300, 3200)  # an hour ago
+    restarted(runtime, inst, now, 30, 20, 10)  # exactly 3: not GREATER_THAN 3
+    MetricAlerts(services).evaluate(now)
     assert sent(services, receiver) == []
 
 
 def test_the_window_comes_from_the_rule(deployer: Deployer, services: Services,
                                         runtime: RecordingRuntime, receiver: Receiver):
+    now = time.time()
     inst = live_instance(deployer, receiver, rule={**RULE, "window": "ONE_HOUR", "value": 1})
-    restarted(runtime, inst, 3000, 2000)
-    RestartWatcher(services).check()
+    restarted(runtime, inst, now, 3000, 2000)
+    MetricAlerts(services).evaluate(now)
     [text] = sent(services, receiver)
-    assert "restarted 2 times in the last 60 minutes" in text
+    assert "restarted 2 times in the last 1 hour (> 1)" in text
 
 
 def test_only_live_deployments_are_watched(deployer: Deployer, services: Services,
                                            runtime: RecordingRuntime, receiver: Receiver):
+    now = time.time()
     inst = live_instance(deployer, receiver, phase="SUPERSEDED")
-    restarted(runtime, inst, 5, 4, 3, 2, 1)
-    RestartWatcher(services).check()
+    restarted(runtime, inst, now, 5, 4, 3, 2, 1)
+    MetricAlerts(services).evaluate(now)
     assert sent(services, receiver) == []
-
-
-def test_the_watcher_thread_checks_every_interval_until_stopped(
-        deployer: Deployer, services: Services, runtime: RecordingRuntime,
-        receiver: Receiver):
-    inst = live_instance(deployer, receiver)
-    watcher = RestartWatcher(services, interval=0.05)
-    watcher.start()
-    try:
-        restarted(runtime, inst, 4, 3, 2, 1)
-        wait_for(lambda: receiver.requests, "a RESTART_COUNT alert from the watcher thread")
-    finally:
-        watcher.stop()
-        watcher.thread.join(5)
-    assert not watcher.thread.is_alive()
 
 
 @pytest.mark.parametrize(("count", "alert", "fires"), [
