@@ -39,15 +39,22 @@ def sent(services: Services, receiver: Receiver) -> list[str]:
     return [str(r.body["message"]) for r in receiver.requests]
 
 
-def test_more_restarts_than_allowed_alert_once_while_it_holds(deployer: Deployer,
-                                                              services: Services,
-                                                              runtime: RecordingRuntime,
-                                                              receiver: Receiver):
+@pytest.fixture
+def firing(deployer: Deployer, services: Services, runtime: RecordingRuntime,
+           receiver: Receiver) -> tuple[MetricAlerts, Instance, float]:
+    """Four restarts in the last minute, evaluated once: one alert sent."""
     now = time.time()
     inst = live_instance(deployer, receiver)
-    restarted(runtime, inst, now, 60, 50, 40, 30)
+    restarted(runtime, inst, now, 40, 30, 20, 10)
     alerts = MetricAlerts(services)
     alerts.evaluate(now)
+    return alerts, inst, now
+
+
+def test_more_restarts_than_allowed_alert_once_while_it_holds(
+        firing: tuple[MetricAlerts, Instance, float], services: Services,
+        runtime: RecordingRuntime, receiver: Receiver):
+    alerts, inst, now = firing
     [text] = sent(services, receiver)
     assert "web-0 of tiny restarted 4 times in the last 5 minutes (> 3)" in text
     restarted(runtime, inst, now, 1)
@@ -59,13 +66,9 @@ def test_more_restarts_than_allowed_alert_once_while_it_holds(deployer: Deployer
 
 
 def test_an_alert_fires_again_only_after_the_condition_stopped_holding(
-        deployer: Deployer, services: Services, runtime: RecordingRuntime,
-        receiver: Receiver):
-    now = time.time()
-    inst = live_instance(deployer, receiver)
-    restarted(runtime, inst, now, 40, 30, 20, 10)
-    alerts = MetricAlerts(services)
-    alerts.evaluate(now)
+        firing: tuple[MetricAlerts, Instance, float], services: Services,
+        runtime: RecordingRuntime, receiver: Receiver):
+    alerts, inst, now = firing
     alerts.evaluate(now + 600)  # those restarts left the window: the condition stopped
     restarted(runtime, inst, now + 600, 4, 3, 2, 1)
     alerts.evaluate(now + 600)
