@@ -145,7 +145,7 @@ def test_adding_and_removing_other_apps_drops_no_request_of_this_one(running_rou
             other = web_app(router, f"other{n}")
             time.sleep(0.3)  # let requests flow between reloads
             router.remove(other.app_id)
-            time.sleep(0.3)
+            time.sleep(0.3)  # and between this reload and the next
         seen = load.total
         wait_for(lambda: load.total > seen + 200, "the load to go on after the reloads")
     assert load.failures == [], f"{len(load.failures)} failed: {load.failures[:5]}"
