@@ -110,6 +110,30 @@ def warm_home(root: Path) -> Path:
     return root
 
 
+def forget_installation(home: Path) -> None:
+    """What a test installation leaves outside its home (as root): its apps' users, its
+    published static sites, its cgroups. ``dockyard down`` keeps them, as it should for a
+    real installation."""
+    import contextlib
+    import shutil
+
+    from dockyard.isolation import cgroups, users
+    from dockyard.router.files import Layout
+
+    for name in users.of_installation(home):
+        subprocess.run(["userdel", name], capture_output=True)
+        subprocess.run(["groupdel", name], capture_output=True)
+    shutil.rmtree(Layout((home / "router").absolute()).sites, ignore_errors=True)
+    inst = cgroups.installation_id(home)
+    for base in Path("/sys/fs/cgroup").glob(f"*/dockyard/{inst}"):
+        for group in base.iterdir():
+            if group.is_dir():
+                with contextlib.suppress(OSError):
+                    group.rmdir()
+        with contextlib.suppress(OSError):
+            base.rmdir()
+
+
 def wait_for(check: Callable[[], Any], what: str, timeout: float = 30.0,
              interval: float = 0.05) -> Any:
     """Poll ``check`` until it returns something truthy; fail naming ``what`` and the last
@@ -131,6 +155,7 @@ def dockyard(tmp_path_factory: pytest.TempPathFactory):
     instance.cli("up")
     yield instance
     instance.cli("down", check=False)
+    forget_installation(instance.home)
 
 
 @pytest.fixture

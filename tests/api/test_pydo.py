@@ -22,7 +22,7 @@ from azure.core.exceptions import (  # installed with pydo
 )
 
 from tests.conftest import wait_for
-from tests.e2e.conftest import Platform, commit, get, make_repo, new_platform
+from tests.e2e.conftest import Platform, commit, get, make_repo, new_platform, stop
 
 pytestmark = pytest.mark.slow
 APP = Path(__file__).resolve().parents[1] / "apps" / "zero_downtime"
@@ -66,7 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platform,
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REQUESTS_CA_BUNDLE", str(platform.home / "tls" / "ca.pem"))
         yield platform, repo
-    platform.cli("down", check=False)
+    stop(platform)
 
 
 @pytest.fixture(scope="module")

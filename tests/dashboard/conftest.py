@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import Platform, make_repo, new_platform
+from tests.e2e.conftest import Platform, make_repo, new_platform, stop
 
 APP = ROOT / "tests" / "apps" / "zero_downtime"
 ARTIFACTS = ROOT / "test-artifacts" / "dashboard"
@@ -84,7 +84,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         platform.cli("apps", "create", "--spec", str(spec))
         yield Site(platform, repo, spec, platform.api_url, platform.admin_token)
     finally:
-        platform.cli("down", check=False)
+        stop(platform)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE, Dockyard, warm_home
+from tests.conftest import EXAMPLE, Dockyard, forget_installation, warm_home
 from tests.source.gitrepo import commit, git, make_repo  # noqa: F401 - re-exported for e2e
 
 EXAMPLE_URL = "https://github.com/example/profileapp.git"
@@ -113,9 +113,7 @@ def stop(instance: Platform) -> None:
     link = instance.home / "postgres" / "data"
     if link.is_symlink():
         shutil.rmtree(link.resolve().parent, ignore_errors=True)
-    from dockyard.router.files import Layout
-
-    shutil.rmtree(Layout((instance.home / "router").absolute()).sites, ignore_errors=True)
+    forget_installation(instance.home)
 
 
 @pytest.fixture(scope="session")

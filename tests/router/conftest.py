@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from dockyard.router import HAProxyRouter
+from dockyard.router.files import Layout
 from tests.conftest import wait_for
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -113,6 +114,7 @@ def short_home() -> Iterator[Path]:
     """A short router home (unix socket paths are limited to 107 bytes)."""
     root = Path(tempfile.mkdtemp(prefix="dyr-"))
     yield root / "router"
+    shutil.rmtree(Layout(root / "router").sites, ignore_errors=True)
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -21,7 +21,7 @@ from dockyard.release.secrets import SecretBox
 from dockyard.runtime import Instance, Launch, State
 from dockyard.runtime.local.instances import LocalRuntime
 from dockyard.runtime.local.supervisor import Supervisor
-from tests.conftest import wait_for
+from tests.conftest import forget_installation, wait_for
 
 # supervisord XML-RPC connections (runtime/local/supervisor.py) are closed only when
 # collected; the lead owns that module, so the warning is not ours to fix here.
@@ -39,6 +39,7 @@ def home() -> Iterator[Home]:
     sup.start(supervisor_env(home))
     yield home
     sup.shutdown()
+    forget_installation(home.root)  # the app users and cgroups it made outside the home
     shutil.rmtree(root, ignore_errors=True)
 
 
