@@ -190,6 +190,18 @@ class Deployer:
         self.contexts.append(ctx)
         return ctx
 
+    def live(self, spec: dict[str, Any], app: App | None = None) -> DeployContext:
+        """A deployment of hand-made releases that went through the swap and is ACTIVE:
+        what serves before the deployment a test is about (no build needed)."""
+        from dockyard.deploy import swap
+
+        ctx = self.prepared(spec, app=app)
+        new = start_new(ctx)
+        swap.gate(ctx, new)
+        swap.switch(ctx)
+        ctx.dep = transition(ctx.store, ctx.dep, Phase.ACTIVE)
+        return ctx
+
     def close(self) -> None:
         for ctx in self.contexts:
             ctx.log.close()

@@ -7,6 +7,8 @@ the router points.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from dockyard.deploy import swap
@@ -15,6 +17,7 @@ from dockyard.deploy.platform import Platform
 from dockyard.deploy.progress import leaves
 from dockyard.deploy.services import Services
 from dockyard.runtime import Instance
+from dockyard.store import App, Deployment
 from tests.deploy.conftest import (
     Deployer,
     get,
@@ -36,6 +39,13 @@ def quick_drain(monkeypatch: pytest.MonkeyPatch) -> None:
 
 HAPPY_PATH = [("PENDING_BUILD", "BUILDING"), ("BUILDING", "PENDING_DEPLOY"),
               ("PENDING_DEPLOY", "DEPLOYING"), ("DEPLOYING", "ACTIVE")]
+
+
+def serving(deployer: Deployer, spec: dict[str, Any]) -> tuple[App, Deployment]:
+    """What serves before the deployment a test is about: hand-made releases, live (the
+    deployment under test is the one that builds)."""
+    ctx = deployer.live(spec)
+    return ctx.app, ctx.dep
 
 
 def history(deployer: Deployer, dep_id: str) -> list[tuple[str, str]]:
@@ -101,9 +111,7 @@ def test_instance_count_starts_that_many_processes_and_switches_them_together(
 
 def test_a_failed_build_ends_in_error_and_the_live_release_keeps_serving(
         deployer: Deployer, router: RecordingRouter, runtime: RecordingRuntime):
-    spec = tiny_spec(deployer.repo)
-    app = deployer.create(spec)
-    first = deployer.deploy(app)
+    app, first = serving(deployer, tiny_spec(deployer.repo))
     app = deployer.update(app, tiny_spec(deployer.repo,
                                          build_command="echo compiling assets; exit 7"))
     failed = deployer.deploy(app)
@@ -124,8 +132,7 @@ def test_a_failed_build_ends_in_error_and_the_live_release_keeps_serving(
 def test_a_failing_pre_deploy_job_starts_nothing_and_runs_the_failed_deploy_jobs(
         deployer: Deployer, router: RecordingRouter, runtime: RecordingRuntime):
     repo = deployer.repo
-    app = deployer.create(tiny_spec(repo))
-    first = deployer.deploy(app)
+    app, first = serving(deployer, tiny_spec(repo))
     deployer.commit({"version.txt": "v2\n"})
     app = deployer.update(app, with_parts(tiny_spec(repo), jobs=[
         job(repo, "migrate", "PRE_DEPLOY", "echo migrating the schema; exit 4"),
@@ -173,9 +180,8 @@ def test_a_failing_post_deploy_job_is_reported_and_the_deployment_stays_live(
 
 def test_an_unhealthy_release_is_stopped_before_any_traffic_moves(
         deployer: Deployer, router: RecordingRouter, runtime: RecordingRuntime):
-    app = deployer.create(tiny_spec(deployer.repo, health_check={
+    app, first = serving(deployer, tiny_spec(deployer.repo, health_check={
         "http_path": "/health", "period_seconds": 1, "failure_threshold": 1}))
-    first = deployer.deploy(app)
     deployer.commit({"version.txt": "v2\n", "unhealthy": "yes\n"})
     failed = deployer.deploy(app)
     new_port = deployer.ports(failed)[0]
@@ -193,8 +199,7 @@ def test_an_unhealthy_release_is_stopped_before_any_traffic_moves(
 
 def test_a_crash_looping_instance_fails_the_gate_with_its_last_log_lines(
         deployer: Deployer, router: RecordingRouter, runtime: RecordingRuntime):
-    app = deployer.create(tiny_spec(deployer.repo))
-    first = deployer.deploy(app)
+    app, first = serving(deployer, tiny_spec(deployer.repo))
     deployer.commit({"version.txt": "v2\n", "crash": "yes\n"})
     failed = deployer.deploy(app)
     assert failed.phase == "ERROR" and failed.error_code == "deploy.instance_exited"
@@ -245,8 +250,7 @@ def test_a_running_worker_goes_live_with_the_services(deployer: Deployer,
 def test_canceling_during_the_gate_stops_the_new_instances_and_switches_nothing(
         services: Services, deployer: Deployer, router: RecordingRouter,
         runtime: RecordingRuntime):
-    app = deployer.create(tiny_spec(deployer.repo))
-    first = deployer.deploy(app)
+    app, first = serving(deployer, tiny_spec(deployer.repo))
     deployer.commit({"version.txt": "v2\n"})
     dep = deployer.queue(app)
     platform = Platform(services.home, services.settings, services.store)
@@ -293,8 +297,7 @@ def test_a_second_deployment_supersedes_the_first_and_stops_it_after_the_switch(
 
 def test_router_refusing_the_switch_fails_the_deployment_and_stops_the_new_release(
         deployer: Deployer, router: RecordingRouter, runtime: RecordingRuntime):
-    app = deployer.create(tiny_spec(deployer.repo))
-    first = deployer.deploy(app)
+    app, first = serving(deployer, tiny_spec(deployer.repo))
     router.refuse_switch = "HAProxy's runtime API failed during the switch: broken pipe"
     failed = deployer.deploy(app)
     assert failed.phase == "ERROR" and failed.error_code == "router.runtime_api"
@@ -355,8 +358,7 @@ def test_a_rollback_reuses_the_kept_release_without_building(deployer: Deployer,
                                                              runtime: RecordingRuntime):
     from dockyard.deploy import rollback
 
-    app = deployer.create(tiny_spec(deployer.repo))
-    first = deployer.deploy(app)
+    app, first = serving(deployer, tiny_spec(deployer.repo))
     deployer.commit({"version.txt": "v2\n"})
     deployer.deploy(app)
     back = deployer.run(rollback.rollback(deployer.services, app, first.id))
@@ -375,8 +377,7 @@ def test_rolling_back_to_a_pruned_release_fails_naming_it(deployer: Deployer,
 
     from dockyard.deploy import rollback
 
-    app = deployer.create(tiny_spec(deployer.repo))
-    first = deployer.deploy(app)
+    app, first = serving(deployer, tiny_spec(deployer.repo))
     deployer.deploy(app)
     shutil.rmtree(services.home.releases(app.id) / first.id)
     failed = deployer.run(rollback.rollback(services, app, first.id, skip_pin=True))

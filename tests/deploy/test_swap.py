@@ -11,24 +11,13 @@ import time
 import pytest
 
 from dockyard.deploy import swap
-from dockyard.deploy.context import DeployContext, deployment_instances
-from dockyard.deploy.phases import Phase, transition
+from dockyard.deploy.context import deployment_instances
 from dockyard.deploy.services import Services
 from dockyard.errors import DockyardError
 from dockyard.logs import Log
 from dockyard.runtime import Instance, State
 from tests.deploy.conftest import Deployer, get, source, start_new, tiny_spec, with_parts
 from tests.deploy.doubles import RecordingRouter, RecordingRuntime
-
-
-def live_deployment(deployer: Deployer, spec: dict, app=None) -> DeployContext:  # type: ignore[no-untyped-def]
-    """A deployment that went through the whole swap and is ACTIVE."""
-    ctx = deployer.prepared(spec, app=app)
-    new = start_new(ctx)
-    swap.gate(ctx, new)
-    swap.switch(ctx)
-    ctx.dep = transition(ctx.store, ctx.dep, Phase.ACTIVE)
-    return ctx
 
 
 # -- 1. start new ------------------------------------------------------------------------------
@@ -160,7 +149,7 @@ def test_switch_returns_what_served_before_and_points_every_service_at_the_new_p
     repo = deployer.repo
     spec = with_parts(tiny_spec(repo, instance_count=2), services=[
         source(repo, name="api", run_command="python app.py", routes=[{"path": "/api"}])])
-    first = live_deployment(deployer, spec)
+    first = deployer.live(spec)
     ctx = deployer.prepared(spec, app=first.app)
     new = start_new(ctx)
     old = swap.switch(ctx)
@@ -176,7 +165,7 @@ def test_the_routing_table_carries_every_other_app_at_its_live_spec(deployer: De
                                                                     router: RecordingRouter,
                                                                     services: Services):
     repo = deployer.repo
-    other = live_deployment(deployer, tiny_spec(repo, name="other"))
+    other = deployer.live(tiny_spec(repo, name="other"))
     never_live = deployer.create(tiny_spec(repo, name="draft"))
     ctx = deployer.prepared(tiny_spec(repo, name="mine"))
     table = swap.routing_table(services, ctx.app, ctx.spec)
@@ -210,8 +199,8 @@ def test_records_without_service_instances_never_count_as_switched(deployer: Dep
 def test_retire_supersedes_the_previous_deployment_and_stops_its_instances(
         deployer: Deployer, runtime: RecordingRuntime, services: Services):
     spec = tiny_spec(deployer.repo)
-    first = live_deployment(deployer, spec)
-    second = live_deployment(deployer, spec, app=first.app)
+    first = deployer.live(spec)
+    second = deployer.live(spec, app=first.app)
     old = deployment_instances(first.app.id, first.dep)
     began = time.monotonic()
     swap.retire(services, second.app, second.dep, old)
@@ -225,7 +214,7 @@ def test_retire_supersedes_the_previous_deployment_and_stops_its_instances(
 @pytest.fixture
 def old(deployer: Deployer) -> list[Instance]:
     """The instances of a live deployment, about to be drained."""
-    ctx = live_deployment(deployer, tiny_spec(deployer.repo))
+    ctx = deployer.live(tiny_spec(deployer.repo))
     return deployment_instances(ctx.app.id, ctx.dep)
 
 
@@ -253,8 +242,8 @@ def test_drain_stops_busy_instances_once_drain_seconds_pass(
 def test_retire_reads_drain_seconds_from_the_spec(deployer: Deployer, router: RecordingRouter,
                                                   runtime: RecordingRuntime, services: Services):
     spec = tiny_spec(deployer.repo, termination={"drain_seconds": 1})
-    first = live_deployment(deployer, spec)
-    second = live_deployment(deployer, spec, app=first.app)
+    first = deployer.live(spec)
+    second = deployer.live(spec, app=first.app)
     router.in_flight = lambda _app, _comp, _ports: 1
     began = time.monotonic()
     swap.retire(services, second.app, second.dep, deployment_instances(first.app.id, first.dep))
@@ -273,7 +262,7 @@ def test_drain_with_nothing_old_stops_nothing(services: Services, runtime: Recor
 def test_active_instances_are_those_of_active_deployments(deployer: Deployer,
                                                           services: Services):
     spec = tiny_spec(deployer.repo, instance_count=2)
-    first = live_deployment(deployer, spec)
+    first = deployer.live(spec)
     pending = deployer.prepared(spec, app=first.app)
     start_new(pending)
     active = swap.active_instances(services, first.app.id)

@@ -65,7 +65,7 @@ def test_rows_survive_redeploys_a_rollback_and_down_up(platform: Platform, notes
     assert notes(url) == ["first", "second", "third"]
     platform.cli("down")
     platform.cli("up")
-    wait_for(lambda: answers(url, "/health/"), f"{url} to answer after down and up", 20,
+    wait_for(lambda: answers(url, "/health/"), f"{url} to answer after down and up", 120,
              interval=0.2)
     assert notes(url) == ["first", "second", "third"]
     log = platform.cli("apps", "logs", "notesapp", "--type", "deploy").out

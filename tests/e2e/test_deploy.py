@@ -176,7 +176,7 @@ def test_apps_come_back_at_the_same_url_after_down_and_up(live: dict, platform: 
     url = platform.app("profileapp")["live_url"]
     platform.cli("down")
     platform.cli("up")
-    wait_for(lambda: answers(url, "/", b"ProfileApp"), f"{url} to serve after down and up", 20,
+    wait_for(lambda: answers(url, "/", b"ProfileApp"), f"{url} to serve after down and up", 120,
              interval=0.2)
     assert platform.app("profileapp")["live_url"] == url
     assert re.match(r"http://127\.0\.0\.1:\d+$", url)
