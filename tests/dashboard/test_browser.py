@@ -179,11 +179,11 @@ def test_cancel_shows_only_while_deploying_and_keeps_the_live_release(site: Site
     assert site.deployments()[0]["id"] == canceled
     wait_live(site, b"version=v0")  # what was live before still is
     # and stays: the app's deployments run one after another in one engine thread, so once
-    # a restart (of the live release) is live, nothing of the canceled one can still switch.
+    # a restart (of the live release) has ended, nothing of the canceled one can still switch.
     restart = site.platform.request("POST", f"/v2/apps/{site.app()['id']}/restart",
                                     {}).body["deployment"]
-    wait_for(lambda: site.deployment(restart["id"])["phase"] == "ACTIVE",
-             "the restart after the cancel to go live", 120, interval=0.2)
+    wait_for(lambda: site.deployment(restart["id"])["phase"] in TERMINAL,
+             "the restart after the cancel to end", 180, interval=0.2)
     assert site.deployment(canceled)["phase"] == "CANCELED"
     assert get(site.app()["live_url"])[1].startswith(b"version=v0")
 
