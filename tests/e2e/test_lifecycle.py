@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 APP = Path(__file__).resolve().parents[1] / "apps" / "zero_downtime"
 # The health gate is not what these tests are about: a loaded machine may start gunicorn in
 # its sandbox more slowly than zero_downtime's 4 s budget allows.
-SLOW_START = "failure_threshold: 60"
+SLOW_START = "failure_threshold: 30"
 
 
 @pytest.fixture(scope="module")
