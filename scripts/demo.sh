@@ -33,7 +33,7 @@ say "git: $GITHUB_URL -> $REPO (url.insteadOf in your global git config)"
 git config --global --replace-all "url.$REPO.insteadOf" "$GITHUB_URL"
 
 say "Deploying examples/profileapp/config/app.yaml"
-"$DOCKYARD" apps create --spec examples/profileapp/config/app.yaml --upsert --wait \
+"$DOCKYARD" apps create --spec examples/profileapp/config/app.yaml --upsert --update-sources --wait \
   --format ID,Spec.Name,DefaultIngress
 URL=$("$DOCKYARD" apps get profileapp --format DefaultIngress --no-header)
 say "ProfileApp is live at $URL  (static files: $URL/static/css/style.css)"

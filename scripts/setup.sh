@@ -32,6 +32,8 @@ declare -A PACKAGES=(
   [nginx]=nginx-light
   [wrk]=wrk           # load generator for bench/deploy.py
   [chromium]=chromium # the dashboard's browser tests (Playwright drives Debian's Chromium)
+  [node]=nodejs       # the Node.js buildpack (npm comes with it, or as Debian's npm below)
+  [go]=golang-go      # the Go buildpack
   [buildah]=buildah   # releases as OCI images (no Docker daemon; chroot isolation)
   [mmdebstrap]=mmdebstrap            # the Debian base image, made from the Debian mirror
   [docker-registry]=docker-registry  # a local registry for the image tests (127.0.0.1)
@@ -47,6 +49,9 @@ for bin in "${!PACKAGES[@]}"; do
 done
 # PostgreSQL's server binaries are not on PATH on Debian.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+# Debian's nodejs ships npm separately (NodeSource's includes it): only ask for it when
+# node is there without it, so the two packagings never conflict.
+if command -v node >/dev/null 2>&1 && ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "Installing Debian packages: ${missing[*]}"

@@ -35,12 +35,15 @@ class Conflict(DockyardError):
 
 
 class CommandFailed(DockyardError):
-    """A child process exited non-zero; ``tail`` holds its last output lines."""
+    """A child process exited non-zero; ``tail`` holds its last output lines, ``output`` all
+    of them (masked), for callers that look for a known message further up."""
 
     code = "command.failed"
 
     def __init__(self, message: str, *, code: str | None = None, returncode: int = 1,
-                 tail: list[str] | None = None, hint: str | None = None) -> None:
+                 tail: list[str] | None = None, hint: str | None = None,
+                 output: list[str] | None = None) -> None:
         super().__init__(message, code=code, hint=hint)
         self.returncode = returncode
         self.tail = tail or []
+        self.output = output if output is not None else self.tail

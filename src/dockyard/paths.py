@@ -50,6 +50,11 @@ class Home:
     def build_cache(self) -> Path:
         return self.root / "cache" / "builds"
 
+    def tool_cache(self, tool: str) -> Path:
+        """A package tool's own download cache (``npm``, ``corepack``, ``go``), shared by
+        every build: content-addressed, safe for concurrent use, never part of a release."""
+        return self.root / "cache" / tool
+
     @property
     def router(self) -> Path:
         return self.root / "router"

@@ -67,7 +67,7 @@ def run(
                             code=code, returncode=rc, tail=list(tail))
     if rc != 0:
         raise CommandFailed(f"{name} exited with status {rc}", code=code, returncode=rc,
-                            tail=list(tail))
+                            tail=list(tail), output=[log.mask(line) for line in lines])
     return lines
 
 

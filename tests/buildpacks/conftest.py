@@ -10,15 +10,24 @@ import pytest
 from tests.conftest import warm_home
 
 from dockyard.buildpacks import BuildRequest, BuildSettings
+from dockyard.buildpacks.nodetools import user_npm_cache
 from dockyard.logs import Log
 from dockyard.paths import Home
 
 APPS = Path(__file__).resolve().parent.parent / "apps"
 
 
+@pytest.fixture(scope="session")
+def npm_cache_dir() -> Path:
+    """npm's own cache (warm on a developer machine), shared like uv's."""
+    return user_npm_cache()
+
+
 @pytest.fixture
-def home(tmp_path: Path) -> Home:
-    return Home(warm_home(tmp_path / "home"))
+def home(tmp_path: Path, npm_cache_dir: Path) -> Home:
+    home = Home(warm_home(tmp_path / "home"))
+    home.tool_cache("npm").symlink_to(npm_cache_dir, target_is_directory=True)
+    return home
 
 
 @pytest.fixture

@@ -90,29 +90,45 @@ def test_environment_slug_html_wins_over_python_markers(tmp_path: Path, make_req
 def test_static_site_with_build_command_and_no_markers_uses_the_fallback(
         tmp_path: Path, make_request) -> None:
     pack, reason = select(make_request(tmp_path, kind="static_site", build_command="make"))
-    assert pack.name == "html" and "no Python markers" in reason
+    assert pack.name == "html" and "no language markers" in reason
 
 
-def test_static_site_with_python_markers_but_no_build_command_is_static(
+def test_static_site_in_a_python_repository_is_built_by_the_python_buildpack(
         tmp_path: Path, make_request) -> None:
-    (tmp_path / "requirements.txt").write_text("mkdocs\n")
+    """DigitalOcean builds a Django static component with the Python buildpack
+    (collectstatic), even without a build_command."""
+    (tmp_path / "requirements.txt").write_text("django\n")
+    pack, reason = select(make_request(tmp_path, kind="static_site"))
+    assert pack.name == "python" and "collectstatic" in reason
+
+
+def test_static_site_without_any_manifest_is_published_as_it_is(
+        tmp_path: Path, make_request) -> None:
+    (tmp_path / "index.html").write_text("<h1>hi</h1>")
     assert select(make_request(tmp_path, kind="static_site"))[0].name == "html"
 
 
 def test_unknown_environment_slug_lists_the_supported_ones(tmp_path: Path,
                                                           make_request) -> None:
     with pytest.raises(DockyardError) as err:
-        select(make_request(tmp_path, environment_slug="node-js"))
+        select(make_request(tmp_path, environment_slug="ruby"))
     assert err.value.code == "build.environment_unsupported"
-    assert "python, html" in err.value.message
+    assert "'ruby'" in err.value.message
+    assert "supported: python, node-js, go, html" in err.value.message
 
 
-def test_service_without_python_markers_is_not_guessed(tmp_path: Path, make_request) -> None:
-    (tmp_path / "index.js").write_text("")
+def test_service_without_a_manifest_says_what_was_looked_for_and_found(
+        tmp_path: Path, make_request) -> None:
+    app = tmp_path / "app"
+    (app / "lib").mkdir(parents=True)
+    (app / "index.js").write_text("")
     with pytest.raises(DockyardError) as err:
-        select(make_request(tmp_path))
+        select(make_request(app))
     assert err.value.code == "build.buildpack_not_detected"
-    assert "requirements.txt" in err.value.message
+    message = err.value.message
+    assert "looked for requirements.txt" in message and "(Python)" in message
+    assert "package.json (Node.js)" in message and "go.mod (Go)" in message
+    assert message.endswith("found index.js, lib/")
 
 
 def test_a_release_directory_is_never_built_twice(app_copy, make_request, log: Log) -> None:

@@ -1,67 +1,45 @@
-"""doctl-style output: tables with ``--format`` and ``--no-header``, JSON, and errors."""
+"""doctl's output habits, without a server: ``--format`` columns, values, computed columns."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from dockyard.cli.output import APP_COLUMNS, DEPLOYMENT_COLUMNS, emit, fail, field, progress_text
-
-APP = {"id": "a1", "spec": {"name": "shop"}, "default_ingress": "http://127.0.0.1:8123",
-       "active_deployment": {"id": "d1"}, "created_at": "2024-01-01T00:00:00Z",
-       "updated_at": "2024-01-02T00:00:00Z"}
-DEP = {"id": "d1", "cause": "manual", "phase": "ACTIVE", "created_at": "t1",
-       "updated_at": "t2", "progress": {"success_steps": 6, "total_steps": 6}}
+from dockyard.cli.alerts import trigger
+from dockyard.cli.catalog import human_bytes, tier_path
+from dockyard.cli.output import APP_COLUMNS, chosen_columns, emit, text
+from dockyard.errors import DockyardError
 
 
-@pytest.mark.parametrize(("column", "value"), [
-    ("ID", "a1"), ("Spec.Name", "shop"), ("DefaultIngress", "http://127.0.0.1:8123"),
-    ("ActiveDeployment.ID", "d1"), ("InProgressDeployment.ID", ""),
-    ("Created", "2024-01-01T00:00:00Z"), ("Spec.Name.Deeper", "")])
-def test_columns_are_read_the_way_doctl_names_them(column: str, value: str):
-    assert field(APP, column) == value
+def test_format_picks_doctl_columns_in_any_case():
+    assert chosen_columns("id, spec.name", APP_COLUMNS) == ["ID", "Spec.Name"]
+    assert chosen_columns(None, APP_COLUMNS) == APP_COLUMNS
 
 
-@pytest.mark.parametrize(("progress", "text"), [
-    ({"success_steps": 3, "total_steps": 6}, "3/6"),
-    ({"success_steps": 2, "total_steps": 6, "error_steps": 1}, "2/6 (errors: 1)"),
-    ({}, "0/0")])
-def test_progress_reads_as_steps_done(progress: dict, text: str):  # type: ignore[type-arg]
-    assert progress_text(progress) == text
+def test_an_unknown_column_is_an_error_listing_the_known_ones():
+    with pytest.raises(DockyardError) as err:
+        chosen_columns("ID,Colour,Size", APP_COLUMNS)
+    assert "'Colour', 'Size'" in err.value.message
+    assert "known columns: ID, Spec.Name, DefaultIngress" in err.value.message
 
 
-def test_a_table_has_doctls_headers_and_aligned_columns(capsys: pytest.CaptureFixture[str]):
-    emit([DEP, {**DEP, "id": "d22", "phase": "ERROR"}], DEPLOYMENT_COLUMNS, output="text",
-         fmt=None)
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["ID", "Cause", "Progress", "Phase", "Created", "At",
-                                "Updated", "At"]
-    assert lines[1].split() == ["d1", "manual", "6/6", "ACTIVE", "t1", "t2"]
-    assert lines[2].split()[0] == "d22" and lines[2].index("manual") == lines[1].index("manual")
+def test_an_unknown_column_fails_before_anything_is_printed(capsys):
+    with pytest.raises(DockyardError):
+        emit([{"id": "x"}], ["ID"], output="text", fmt="Nope")
+    assert capsys.readouterr().out == ""
 
 
-def test_format_picks_columns_and_no_header_drops_the_header(
-        capsys: pytest.CaptureFixture[str]):
-    emit([APP], APP_COLUMNS, output="text", fmt="Spec.Name, ID", no_header=True)
-    assert capsys.readouterr().out == "shop    a1\n"
+def test_values_print_as_doctl_prints_them():
+    assert (text(True), text(False), text(["nyc1", "nyc3"]), text(3)) == \
+        ("true", "false", "[nyc1 nyc3]", "3")
+    assert human_bytes("536870912") == "512.00 MiB" and human_bytes(34359738368) == "32.00 GiB"
 
 
-def test_json_output_is_the_whole_objects(capsys: pytest.CaptureFixture[str]):
-    emit([APP], APP_COLUMNS, output="json", fmt="ID")
-    assert json.loads(capsys.readouterr().out) == [APP]
-    emit([APP], APP_COLUMNS, output="json", fmt=None, raw={"apps": [APP]})
-    assert json.loads(capsys.readouterr().out) == {"apps": [APP]}
-
-
-def test_an_empty_table_prints_only_its_header(capsys: pytest.CaptureFixture[str]):
-    emit([], ["ID", "Name"], output="text", fmt=None)
-    assert capsys.readouterr().out == "ID    Name\n"
-
-
-def test_errors_go_to_stderr_with_the_hint_indented(capsys: pytest.CaptureFixture[str]):
-    fail("deployment d1 ERROR: build failed\nsecond line", "Fix the build\nthen deploy")
-    out = capsys.readouterr()
-    assert out.out == ""
-    assert out.err == (" !     deployment d1 ERROR: build failed\n !     second line\n"
-                       "       Fix the build\n       then deploy\n")
+def test_computed_columns():
+    assert tier_path({"slug": "basic-xs", "tier_upgrade_to": "professional-xs"}) == \
+        "basic-xs -> professional-xs"
+    assert tier_path({"slug": "professional-xs", "tier_downgrade_to": "basic-xs"}) == \
+        "basic-xs <- professional-xs"
+    assert trigger({"rule": "CPU_UTILIZATION", "operator": "GREATER_THAN", "value": 80,
+                    "window": "THIRTY_MINUTES"}) == "> 80.00 for 30M"
+    assert trigger({"rule": "DEPLOYMENT_LIVE"}) == "Event"
+    assert trigger({"rule": "DEPLOYMENT_STARTED"}) == "Unknown"

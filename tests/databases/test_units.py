@@ -9,6 +9,7 @@ import pytest
 
 from dockyard.databases import Connection, ExternalClusters, PostgresServer, check_engine
 from dockyard.databases.connection import check_name, default_name
+from dockyard.databases.engines import check_cluster_version, check_version
 from dockyard.databases.layout import RunAs
 from dockyard.errors import DockyardError
 from dockyard.paths import Home
@@ -34,14 +35,27 @@ def test_unset_engine_is_refused() -> None:
     assert err.value.code == "database.engine_unsupported"
 
 
-def test_version_mismatch_names_component_and_both_versions(tmp_path: Path) -> None:
+def test_newer_version_than_the_server_is_refused_naming_both(tmp_path: Path) -> None:
     server = PostgresServer(Home(tmp_path), 1)
     current = server.version()
     with pytest.raises(DockyardError) as err:
-        server.provision("id", "app", "reports", db_name=None, db_user=None, version="9")
+        server.provision("id", "app", "reports", db_name=None, db_user=None, version="99")
     assert err.value.code == "database.version_mismatch"
     assert "'reports'" in err.value.message
-    assert "version 9" in err.value.message and f"version {current}" in err.value.message
+    assert "version 99" in err.value.message and f"version {current}" in err.value.message
+
+
+def test_older_version_runs_on_the_servers_with_a_note() -> None:
+    note = check_version("db", "12", "15")
+    assert note is not None and "version 12" in note and "PostgreSQL 15" in note
+    assert check_version("db", "15", "15") is None and check_version("db", None, "15") is None
+
+
+def test_production_database_must_match_its_clusters_version() -> None:
+    check_cluster_version("db", "15", "main", "15")
+    with pytest.raises(DockyardError) as err:
+        check_cluster_version("db", "14", "main", "15")
+    assert "cluster 'main' runs PostgreSQL 15" in err.value.message
 
 
 def test_default_names_are_safe_identifiers() -> None:

@@ -33,8 +33,8 @@ class Platform(Dockyard):
                         f"url.{repo}.insteadOf", url], check=True)
 
     def deploy_spec(self, spec: Path, *, check: bool = True):  # type: ignore[no-untyped-def]
-        return self.cli("apps", "create", "--spec", str(spec), "--upsert", "--wait",
-                        "--output", "json", check=check)
+        return self.cli("apps", "create", "--spec", str(spec), "--upsert", "--update-sources",
+                        "--wait", "--output", "json", check=check)
 
     def app(self, name: str) -> dict:
         return self.cli("apps", "get", name, "--output", "json").json()[0]

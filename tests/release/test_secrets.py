@@ -105,8 +105,10 @@ def test_secret_values_decrypts_ours_and_skips_foreign(box: SecretBox) -> None:
     assert sorted(values) == ["django-plain", "kept-secret", "plain-api-key", "worker-pw"]
 
 
-def test_foreign_secrets_names_the_field_path(box: SecretBox) -> None:
-    assert foreign_secrets(spec_with(box), box) == ["envs[2].value"]
+def test_foreign_secrets_names_the_key_and_the_field_path(box: SecretBox) -> None:
+    spec = spec_with(box)
+    key = spec["envs"][2]["key"]
+    assert foreign_secrets(spec, box) == [f"{key} (envs[2].value)"]
 
 
 def test_decrypt_env_decrypts_only_listed_keys(tmp_path: Path, box: SecretBox) -> None:

@@ -237,3 +237,14 @@ def test_docs_name_every_router_method_and_program_flag(tmp_path: Path):
     for program in HAProxyRouter(tmp_path / "router").programs():
         flags = [a for a in program.argv if a.startswith("-")]
         assert program.name in doc and all(f" {f} " in doc for f in flags), program
+
+
+def test_websockets_get_long_lived_tunnels_that_outlive_a_reload(layout: Layout) -> None:
+    """After an Upgrade, HAProxy applies `timeout tunnel` (not client/server, 60 s) to the
+    connection, and an old worker keeps open tunnels for `hard-stop-after` after a reload."""
+    text = haproxy_text(layout)
+    defaults = text.split("defaults", 1)[1].split("\n\n", 1)[0]
+    assert "    timeout tunnel 1h\n" in defaults
+    assert "    timeout client 60s\n" in defaults and "    timeout server 60s\n" in defaults
+    assert "    hard-stop-after 10m\n" in text.split("defaults", 1)[0]
+    assert "option http-server-close" not in text and "httpclose" not in text

@@ -15,8 +15,10 @@ from dockyard.api import (
     routes_admin,
     routes_alerts,
     routes_apps,
+    routes_buildpacks,
     routes_databases,
     routes_deployments,
+    routes_events,
     routes_exec,
     routes_jobs,
     routes_logs,
@@ -53,8 +55,9 @@ def route_table() -> list[Route]:
     from dockyard.api import dashboard
 
     return [Route("/healthz", healthz, methods=["GET"]), *dashboard.routes, *routes_admin.routes,
-            *routes_apps.routes, *routes_deployments.routes,
-            *routes_logs.routes, *routes_alerts.routes, *routes_databases.routes,
+            *routes_buildpacks.literal_routes, *routes_apps.routes,
+            *routes_deployments.routes, *routes_logs.routes, *routes_events.routes,
+            *routes_buildpacks.routes, *routes_alerts.routes, *routes_databases.routes,
             *routes_jobs.routes, *routes_metrics.routes, *routes_exec.routes]
 
 

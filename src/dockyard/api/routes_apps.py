@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dockyard.api import routes_catalog
+from dockyard.api.deployment_view import deployment_view, spec_lookup
 from dockyard.api.errors import error_response
 from dockyard.api.shapes import app_json, page
 from dockyard.appspec.traffic import primary_domain_of
@@ -38,20 +39,24 @@ async def read_json(request: Request) -> dict[str, Any]:
     return data
 
 
-def spec_from_body(body: dict[str, Any]) -> dict[str, Any]:
+def spec_from_body(body: dict[str, Any], **options: bool) -> dict[str, Any]:
     """The checked spec of a request: from ``spec_yaml`` when the client sent the user's YAML
     text (so comments survive), else from DigitalOcean's ``spec`` object. Checking runs in a
-    child process (``deploy.specs.check``), so the API server stays small."""
+    child process (``deploy.specs.check``), so the API server stays small. ``options``:
+    ``inspect`` (propose: look into the repositories), ``gate`` (create, update: refuse what
+    will not deploy unless the body asks ``skip_undeployable``)."""
     from dockyard.offload import call
 
+    if options.get("gate"):
+        options["skip_undeployable"] = body.get("skip_undeployable") is True
     text = body.get("spec_yaml")
     if isinstance(text, str) and text.strip():
-        return call("spec.check", text=text)
+        return call("spec.check", text=text, **options)
     spec = body.get("spec")
     if not isinstance(spec, dict):
         raise DockyardError('request body needs "spec": an App Spec object',
                             code="bad_request")
-    return call("spec.check", data=spec)
+    return call("spec.check", data=spec, **options)
 
 
 def public_base(request: Request) -> str:
@@ -100,9 +105,11 @@ def the_app(request: Request) -> App:
 def app_body(plat: Any, app: App, states: dict[str, Any] | None = None) -> dict[str, Any]:
     """The App object; in public mode with its domains' phases (``app.domains[]``)."""
     settings = plat.settings
+    spec_of = spec_lookup(plat.store, app.id)
     body = app_json(app, plat.store.list_deployments(app.id),
                     settings.live_url(app.port, app.name, primary_domain_of(app.spec)),
-                    settings.default_ingress(app.port, app.name))
+                    settings.default_ingress(app.port, app.name),
+                    lambda dep: deployment_view(plat.store, dep, spec_of))
     body["dockyard"]["isolation"] = describe_app(app.id, app.spec, plat.services.isolation)
     if settings.public:
         from dockyard.ingress.shapes import app_domains_json, default_ingress_json
@@ -145,7 +152,7 @@ async def list_or_get_apps(request: Request) -> Response:
 
 async def create_app(request: Request) -> Response:
     body = await read_json(request)
-    checked = spec_from_body(body)
+    checked = spec_from_body(body, gate=True)
     public_problems(request, checked)
     app = platform(request).create_app(checked)
     return one_app(request, app)
@@ -158,9 +165,10 @@ async def get_app(request: Request) -> Response:
 async def update_app(request: Request) -> Response:
     body = await read_json(request)
     app = the_app(request)
-    checked = spec_from_body(body)
+    checked = spec_from_body(body, gate=True)
     public_problems(request, checked)
-    app = platform(request).update_app(app, checked)
+    app = platform(request).update_app(
+        app, checked, update_sources=bool(body.get("update_all_source_versions")))
     return one_app(request, app)
 
 
@@ -171,8 +179,13 @@ async def delete_app(request: Request) -> Response:
 
 
 async def propose(request: Request) -> Response:
+    """Validate on the server; a token that may write also has the repositories looked into
+    (a read-only token must not make the server fetch URLs of its choosing)."""
     body = await read_json(request)
-    return JSONResponse(platform(request).propose(spec_from_body(body), body.get("app_id")))
+    token = getattr(request.state, "token", None)
+    inspect = not getattr(token, "read_only", False)
+    return JSONResponse(platform(request).propose(spec_from_body(body, inspect=inspect),
+                                                  body.get("app_id")))
 
 
 async def not_found(request: Request) -> Response:

@@ -1,9 +1,9 @@
 """DigitalOcean's catalogue and per-app status endpoints.
 
-Regions and instance sizes list what a spec may name. Dockyard runs every app on this
-machine and applies no CPU or memory limit, so the only enabled region is ``local`` (DO's
-slugs are listed as disabled, yet a spec naming one is accepted and recorded) and every size
-costs ``"0.00"``. Instances and health read the active deployment and supervisord.
+Regions, instance sizes and the (deprecated) tiers list what a spec may name. Dockyard runs
+every app on this machine, so the only enabled region is ``local`` (DO's slugs are listed as
+disabled, yet a spec naming one is accepted and recorded) and every size costs ``"0.00"``.
+Instances and health read the active deployment and supervisord.
 
 ``routes_apps`` splices these routes in before ``/v2/apps/{app_id}``, so the literal paths
 ``/v2/apps/regions`` and ``/v2/apps/tiers/…`` win; this module therefore does not import
@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dockyard.api.shapes import REGION
-from dockyard.appspec.sizes import BY_SLUG, SIZES, InstanceSize
+from dockyard.appspec.sizes import BY_SLUG, GIB, SIZES, InstanceSize, tier_path
 from dockyard.deploy.context import instances_of
 from dockyard.deploy.metrics import latest_usage
 from dockyard.errors import NotFound
@@ -44,7 +44,8 @@ DO_REGIONS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
 DO_REGION_REASON = ("Dockyard runs every app on this machine (region \"local\"); a spec that "
                     "names this region is accepted, and the region is recorded only")
 
-SIZE_NOTE = "Dockyard applies no CPU or memory limit; the size is recorded only"
+SIZE_NOTE = ("free on Dockyard; its CPU and memory become the instance's cgroup limits where "
+             "this machine allows limits (`dockyard status` says)")
 PROBE_SECONDS = 0.5
 COMPONENT_TYPES = {"service": "SERVICE", "worker": "WORKER", "job": "JOB"}
 
@@ -60,19 +61,22 @@ def region_list() -> list[dict[str, Any]]:
 
 
 def size_json(size: InstanceSize) -> dict[str, Any]:
-    """One InstanceSize; DigitalOcean sends its numbers as strings."""
+    """One InstanceSize; DigitalOcean sends its numbers as strings. ``scalable`` follows
+    DigitalOcean's "manual scaling" column: every size but the single-instance ones."""
+    downgrade, upgrade = tier_path(size)
     body: dict[str, Any] = {
         "name": size.name, "slug": size.slug, "cpu_type": size.cpu_type,
         "cpus": str(size.cpus), "memory_bytes": str(size.memory_bytes), "usd_per_month": "0.00",
         "usd_per_second": "0.000000000000", "tier_slug": size.tier,
-        "scalable": size.cpu_type == "DEDICATED",
+        "scalable": not size.single_instance_only,
         "single_instance_only": size.single_instance_only,
-        "deprecation_intent": size.deprecated, "dockyard": {"note": SIZE_NOTE},
+        "deprecation_intent": size.deprecated,
+        "bandwidth_allowance_gib": str(size.bandwidth_gib), "dockyard": {"note": SIZE_NOTE},
     }
-    if size.upgrade_to:
-        body["tier_upgrade_to"] = size.upgrade_to
-    if size.downgrade_to:
-        body["tier_downgrade_to"] = size.downgrade_to
+    if upgrade:
+        body["tier_upgrade_to"] = upgrade
+    if downgrade:
+        body["tier_downgrade_to"] = downgrade
     return body
 
 
@@ -91,6 +95,30 @@ async def get_instance_size(request: Request) -> Response:
         return JSONResponse({"instance_size": size_json(BY_SLUG[slug])})
     raise NotFound(f"instance size {slug!r} not found; GET /v2/apps/tiers/instance_sizes "
                    f"lists the {len(SIZES)} sizes (e.g. apps-s-1vcpu-0.5gb, basic-xxs)")
+
+
+TIERS = (("basic", "Basic", 40), ("professional", "Professional", 100))
+"""DigitalOcean's (deprecated) app tiers: slug, name, egress GiB of their legacy sizes."""
+
+
+def tier_json(slug: str, name: str, egress_gib: int) -> dict[str, Any]:
+    """An AppTier. Dockyard meters neither egress nor build time; the numbers are
+    DigitalOcean's legacy allowances, kept so doctl's ``tier`` verbs have something true to
+    show about the slug."""
+    return {"name": name, "slug": slug, "egress_bandwidth_bytes": str(egress_gib * GIB),
+            "build_seconds": "0", "dockyard": {"note": "not metered on Dockyard"}}
+
+
+async def list_tiers(request: Request) -> Response:
+    return JSONResponse({"tiers": [tier_json(*tier) for tier in TIERS]})
+
+
+async def get_tier(request: Request) -> Response:
+    slug = request.path_params["slug"]
+    for tier in TIERS:
+        if tier[0] == slug:
+            return JSONResponse({"tier": tier_json(*tier)})
+    raise NotFound(f"tier {slug!r} not found; the tiers are basic and professional")
 
 
 def active_deployment(request: Request) -> tuple[Any, Any, Any]:
@@ -177,6 +205,8 @@ routes = [
     Route("/v2/apps/regions", list_regions, methods=["GET"]),
     Route("/v2/apps/tiers/instance_sizes", list_instance_sizes, methods=["GET"]),
     Route("/v2/apps/tiers/instance_sizes/{slug}", get_instance_size, methods=["GET"]),
+    Route("/v2/apps/tiers", list_tiers, methods=["GET"]),
+    Route("/v2/apps/tiers/{slug}", get_tier, methods=["GET"]),
     Route("/v2/apps/{app_id}/instances", get_instances, methods=["GET"]),
     Route("/v2/apps/{app_id}/health", get_health, methods=["GET"]),
 ]

@@ -6,9 +6,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from dockyard.api.deployment_view import deployment_view, spec_lookup
 from dockyard.api.routes_apps import paging, platform, read_json, the_app
-from dockyard.api.shapes import deployment_json, page
+from dockyard.api.shapes import page
 from dockyard.errors import DockyardError, NotFound
+from dockyard.store import Deployment
+
+
+def one(request: Request, dep: Deployment) -> Response:
+    """``{"deployment": …}`` with its progress, components and spec from the start."""
+    return JSONResponse({"deployment": deployment_view(platform(request).store, dep)})
 
 
 async def list_deployments(request: Request) -> Response:
@@ -19,7 +26,9 @@ async def list_deployments(request: Request) -> Response:
         deps = [d for d in deps if d.cause_type in types]
     page_no, per_page = paging(request)
     items, links, meta = page(str(request.url), deps, page_no, per_page)
-    return JSONResponse({"deployments": [deployment_json(d) for d in items],
+    store = platform(request).store
+    spec_of = spec_lookup(store, app.id)
+    return JSONResponse({"deployments": [deployment_view(store, d, spec_of) for d in items],
                          "links": links, "meta": meta})
 
 
@@ -28,7 +37,7 @@ async def create_deployment(request: Request) -> Response:
     body = await read_json(request)
     dep = platform(request).deploy(app, cause="manual", cause_type="MANUAL",
                                    force_build=bool(body.get("force_build")))
-    return JSONResponse({"deployment": deployment_json(dep)})
+    return one(request, dep)
 
 
 async def restart(request: Request) -> Response:
@@ -49,14 +58,14 @@ async def restart(request: Request) -> Response:
         raise NotFound(f"app {app.name} has no component {', '.join(map(repr, unknown))}; "
                        f"it has: {', '.join(sorted(known)) or 'none'}")
     dep = platform(request).restart(app)
-    return JSONResponse({"deployment": deployment_json(dep)})
+    return one(request, dep)
 
 
 async def get_deployment(request: Request) -> Response:
     app = the_app(request)
     store = platform(request).store
     dep = store.get_deployment(app.id, request.path_params["dep_id"])
-    body = deployment_json(dep, store.spec_version(app.id, dep.spec_version))
+    body = deployment_view(store, dep)
     body["log_tail"] = platform(request).log_tail(app, dep)
     return JSONResponse({"deployment": body})
 
@@ -64,7 +73,7 @@ async def get_deployment(request: Request) -> Response:
 async def cancel_deployment(request: Request) -> Response:
     app = the_app(request)
     dep = platform(request).cancel(app, request.path_params["dep_id"])
-    return JSONResponse({"deployment": deployment_json(dep)})
+    return one(request, dep)
 
 
 async def create_rollback(request: Request) -> Response:
@@ -72,7 +81,7 @@ async def create_rollback(request: Request) -> Response:
     body = await read_json(request)
     dep = platform(request).rollback(app, body.get("deployment_id") or None,
                                      bool(body.get("skip_pin")), bool(body.get("with_data")))
-    return JSONResponse({"deployment": deployment_json(dep)})
+    return one(request, dep)
 
 
 async def validate_rollback(request: Request) -> Response:
@@ -93,7 +102,7 @@ async def commit_rollback(request: Request) -> Response:
 
 async def revert_rollback(request: Request) -> Response:
     dep = platform(request).revert_rollback(the_app(request))
-    return JSONResponse({"deployment": deployment_json(dep)})
+    return one(request, dep)
 
 
 routes = [

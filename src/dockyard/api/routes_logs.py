@@ -18,8 +18,9 @@ from dockyard.api.errors import error_response
 from dockyard.api.routes_apps import platform, public_base, the_app
 from dockyard.api.signing import sign, signing_key, verify
 from dockyard.deploy.logfiles import log_files, normalize_type, read_lines
-from dockyard.errors import NotFound
+from dockyard.errors import DockyardError, NotFound
 
+LOG_TYPES = ("UNSPECIFIED", "BUILD", "DEPLOY", "RUN", "RUN_RESTARTED", "AUTOSCALE_EVENT")
 FOLLOW_IDLE_SECONDS = 600
 DONE = {"ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"}
 
@@ -41,20 +42,37 @@ async def get_logs(request: Request) -> Response:
     plat = platform(request)
     app = the_app(request)
     dep = pick_deployment(request, app)
-    component = request.path_params.get("component", "")
+    component = (request.path_params.get("component")
+                 or request.query_params.get("component_name", ""))  # godo's query form
     if component and component not in {c["name"] for c in dep.components} and \
             plat_spec_component(plat, app, dep, component) is None:
         raise NotFound(f"component {component!r} not found in deployment {dep.id}")
-    kind = normalize_type(request.query_params.get("type"))
+    return JSONResponse(log_urls(request, app.id, dep.id, component,
+                                 log_kind(request.query_params.get("type"))))
+
+
+def log_kind(value: str | None, default: str = "RUN") -> str:
+    """DigitalOcean's log types: BUILD, DEPLOY and RUN (RUN_RESTARTED reads RUN, UNSPECIFIED
+    the ``default``); AUTOSCALE_EVENT is accepted and always empty (Dockyard does not
+    autoscale)."""
+    kind = (value or "UNSPECIFIED").upper()
+    if kind not in LOG_TYPES:
+        raise DockyardError(f"log type must be one of {', '.join(LOG_TYPES)} (got {value!r})",
+                            code="bad_request")
+    return kind if kind == "AUTOSCALE_EVENT" else normalize_type(kind, default)
+
+
+def log_urls(request: Request, app_id: str, dep_id: str, component: str,
+             kind: str) -> dict[str, Any]:
+    """DigitalOcean's ``{live_url, historic_urls}``: signed URLs of one deployment's logs."""
     follow = request.query_params.get("follow") == "true"
     tail = request.query_params.get("tail_lines")
-    key = signing_key(plat.home)
+    key = signing_key(platform(request).home)
     base = public_base(request)
-    live = sign(key, base, app.id, dep.id, kind, component, follow=True,
+    live = sign(key, base, app_id, dep_id, kind, component, follow=True,
                 tail=int(tail) if tail and tail.lstrip("-").isdigit() else None)
-    historic = sign(key, base, app.id, dep.id, kind, component)
-    body = {"live_url": live, "historic_urls": [] if follow else [historic]}
-    return JSONResponse(body)
+    historic = sign(key, base, app_id, dep_id, kind, component)
+    return {"live_url": live, "historic_urls": [] if follow else [historic]}
 
 
 def plat_spec_component(plat: Any, app: Any, dep: Any, name: str) -> Any:
@@ -76,12 +94,15 @@ async def serve_log(request: Request) -> Response:
                   q.get("sig", "")):
         return error_response(403, "this log URL is not valid or has expired; ask the API "
                                    "for a new one")
+    if kind == "AUTOSCALE_EVENT":  # Dockyard does not autoscale: nothing to show, ever
+        return PlainTextResponse("")
     folder = plat.home.logs(app_id) / dep_id
     tail = int(q["tail"]) if q.get("tail", "").lstrip("-").isdigit() else None
+    prefix = q.get("prefix") != "false"  # doctl's --no-prefix
     if q.get("follow") != "true":
-        lines = read_lines(log_files(folder, kind, component or None), tail)
+        lines = read_labeled(folder, kind, component, prefix, tail)
         return PlainTextResponse("\n".join(lines) + ("\n" if lines else ""))
-    lines = follow_lines(plat, app_id, dep_id, folder, kind, component, tail)
+    lines = follow_lines(plat, app_id, dep_id, folder, kind, component, tail, prefix)
     if q.get("format") == "sse":  # the dashboard's EventSource
         return StreamingResponse(as_events(lines), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
@@ -96,11 +117,26 @@ async def as_events(lines):  # type: ignore[no-untyped-def]
     yield "event: end\ndata: end\n\n"
 
 
+def read_labeled(folder: Any, kind: str, component: str, prefix: bool,
+                 tail: int | None = None) -> list[str]:
+    """The lines of a deployment's ``kind`` logs; with several files each line starts with
+    its instance (``web-1 ``), unless ``prefix`` is false."""
+    files = log_files(folder, kind, component or None)
+    lines = read_lines(files, tail)
+    if prefix or len(files) < 2:
+        return lines
+    labels = tuple(path.stem.removeprefix("run-").removeprefix("build-") + " "
+                   for path in files)
+    return [line.removeprefix(next((lb for lb in labels if line.startswith(lb)), ""))
+            for line in lines]
+
+
 async def follow_lines(plat: Any, app_id: str, dep_id: str, folder: Any, kind: str,
-                       component: str, tail: int | None):  # type: ignore[no-untyped-def]
+                       component: str, tail: int | None,
+                       prefix: bool = True):  # type: ignore[no-untyped-def]
     """Yield what is there (or its tail), then new lines until the work is over."""
     sent = 0
-    lines = read_lines(log_files(folder, kind, component or None))
+    lines = read_labeled(folder, kind, component, prefix)
     start = max(0, len(lines) - tail) if tail and tail > 0 else 0
     for line in lines[start:]:
         yield line + "\n"
@@ -108,7 +144,7 @@ async def follow_lines(plat: Any, app_id: str, dep_id: str, folder: Any, kind: s
     idle = 0.0
     while idle < FOLLOW_IDLE_SECONDS:
         await asyncio.sleep(0.25)
-        lines = read_lines(log_files(folder, kind, component or None))
+        lines = read_labeled(folder, kind, component, prefix)
         if len(lines) > sent:
             for line in lines[sent:]:
                 yield line + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from dockyard.store import App, Deployment
@@ -9,6 +10,20 @@ from dockyard.store import App, Deployment
 REGION = {"slug": "local", "label": "This machine", "flag": "local", "continent": "Local",
           "data_centers": ["127.0.0.1"], "default": True, "disabled": False, "reason": ""}
 NOT_DONE = ("PENDING_BUILD", "BUILDING", "PENDING_DEPLOY", "DEPLOYING")
+USER_ACTIONS = (("restart", "RESTART"), ("rollback to", "ROLLBACK_APP"),
+                ("revert rollback", "REVERT_APP_ROLLBACK"),
+                ("upgrade buildpack", "UPGRADE_BUILDPACK"), ("app spec updated", "UPDATE_SPEC"),
+                ("initial deployment", "CREATE_DEPLOYMENT"), ("manual", "CREATE_DEPLOYMENT"))
+"""Deployment cause → DigitalOcean's ``cause_details.digitalocean_user_action.name``."""
+
+
+def cause_details(dep: Deployment) -> dict[str, Any]:
+    """DigitalOcean's ``cause_details``: the type, and the user action behind it."""
+    details: dict[str, Any] = {"type": dep.cause_type}
+    action = next((name for prefix, name in USER_ACTIONS if dep.cause.startswith(prefix)), None)
+    if action and dep.cause_type != "DEPLOY_ON_PUSH":
+        details["digitalocean_user_action"] = {"name": action}
+    return details
 
 
 def deployment_json(dep: Deployment, spec: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -19,7 +34,7 @@ def deployment_json(dep: Deployment, spec: dict[str, Any] | None = None) -> dict
         by_kind.setdefault(comp["kind"] + "s", []).append(entry)
     body: dict[str, Any] = {
         "id": dep.id, "cause": dep.cause, "cloned_from": dep.cloned_from,
-        "cause_details": {"type": dep.cause_type},
+        "cause_details": cause_details(dep),
         "phase": dep.phase, "phase_last_updated_at": dep.phase_last_updated_at,
         "created_at": dep.created_at, "updated_at": dep.updated_at,
         "progress": dep.progress, "tier_slug": "local", **by_kind,
@@ -36,34 +51,37 @@ def deployment_json(dep: Deployment, spec: dict[str, Any] | None = None) -> dict
 
 
 def app_json(app: App, deployments: list[Deployment], url: str,
-             default_ingress: str | None = None) -> dict[str, Any]:
+             default_ingress: str | None = None,
+             view: Callable[[Deployment], dict[str, Any]] = deployment_json) -> dict[str, Any]:
     """An App object with its active and in-progress deployments; ``url`` is its live URL
-    (the PRIMARY domain's in public mode), ``default_ingress`` its ``<app>.<domain>`` URL."""
+    (the PRIMARY domain's in public mode), ``default_ingress`` its ``<app>.<domain>`` URL;
+    ``view`` renders each deployment."""
     body: dict[str, Any] = {
         "id": app.id, "owner_uuid": "local", "spec": app.spec,
         "default_ingress": default_ingress or url, "live_url": url, "live_url_base": url,
         "live_domain": url.split("://", 1)[-1],
         "created_at": app.created_at, "updated_at": app.updated_at,
-        "region": {**REGION, "requested": app.spec.get("region", "")},
+        "region": dict(REGION),
         "tier_slug": "local",
         "dockyard": {"notes": app.notes, "spec_version": app.spec_version,
                      "spec_yaml": app.spec_yaml,
+                     "requested_region": app.spec.get("region", ""),
                      "hostnames": [f"{app.name}.localhost"]},
     }
     if deployments:
         body["last_deployment_created_at"] = deployments[0].created_at
     active = next((d for d in deployments if d.phase == "ACTIVE"), None)
     if active:
-        body["active_deployment"] = deployment_json(active)
+        body["active_deployment"] = view(active)
         body["last_deployment_active_at"] = active.updated_at
     pinned = next((d for d in deployments if d.id == app.pinned_deployment_id), None)
     if pinned:
-        body["pinned_deployment"] = deployment_json(pinned)
+        body["pinned_deployment"] = view(pinned)
     running = [d for d in deployments if d.phase in NOT_DONE]
     if running:
-        body["in_progress_deployment"] = deployment_json(running[-1])
+        body["in_progress_deployment"] = view(running[-1])
         if len(running) > 1:
-            body["pending_deployment"] = deployment_json(running[0])
+            body["pending_deployment"] = view(running[0])
     return body
 
 

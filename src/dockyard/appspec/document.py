@@ -91,9 +91,10 @@ class SpecDocument:
         for index, fn in enumerate(self.spec.functions):
             found.append((("functions", index), f'functions component "{fn.name}" is not yet '
                           "deployable by Dockyard; DigitalOcean runs it on its Functions service"))
-        return [self._issue(loc, message) for loc, message in found]
+        return [self.issue(loc, message) for loc, message in found]
 
-    def _issue(self, loc: Loc, message: str) -> SpecIssue:
+    def issue(self, loc: Loc, message: str) -> SpecIssue:
+        """A message at a field path, located at its line when the source has lines."""
         line, col = self.position(loc) or (None, None)
         return SpecIssue(format_path(loc), message, line, col, self.filename)
 

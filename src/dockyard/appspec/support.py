@@ -22,7 +22,8 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "static_sites": (USED, "served by nginx from an atomically swapped `current` symlink"),
     "workers": (USED, "one supervised process per instance, no route"),
     "jobs": (USED, "PRE_DEPLOY before traffic moves, POST_DEPLOY after, FAILED_DEPLOY on failure"),
-    "functions": (VALIDATED, "reported as not yet deployable"),
+    "functions": (VALIDATED, "listed by propose/validate as not deployable; create refuses the "
+                  "spec unless --skip-undeployable; a functions-only app is refused"),
     "databases": (USED, "PG: a database and role of its own on Dockyard's PostgreSQL"),
     "envs": (USED, "scopes, app/component override, bindables; SECRET encrypted and masked"),
     "alerts": (USED, "deployment, domain and JOB_INVOCATION_FAILED rules; CPU_UTILIZATION, "
@@ -31,7 +32,7 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "ingress": (USED, "rules with path prefixes, preserve_path_prefix, rewrite and "
                       "redirects (with authority.exact); on every domain"),
     "egress": (RECORDED, "traffic leaves from this machine"),
-    "features": (RECORDED, "buildpack stacks do not apply; uv builds on the host"),
+    "features": (RECORDED, "buildpack stacks do not apply; builds use the host's tools"),
     "maintenance": (RECORDED, ""),
     "vpc": (RECORDED, ""),
     "disable_edge_cache": (RECORDED, "there is no CDN"),
@@ -41,12 +42,17 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "github": (USED, "https://github.com/<repo>.git through the system git (insteadOf applies)"),
     "gitlab": (USED, "https://gitlab.com/<repo>.git"),
     "bitbucket": (USED, "https://bitbucket.org/<repo>.git"),
-    "image": (VALIDATED, "reported as not yet deployable"),
-    "source_dir": (USED, "resolved inside the checkout; a missing one lists what exists"),
-    "dockerfile_path": (VALIDATED, "Docker builds are not supported; buildpacks are used"),
-    "build_command": (USED, "runs with BUILD_TIME envs and the release's virtualenv"),
+    "image": (VALIDATED, "listed by propose/validate as not deployable yet; create refuses "
+              "the spec unless --skip-undeployable"),
+    "source_dir": (USED, "resolved inside the checkout (submodules included); a missing one "
+                   "lists what exists"),
+    "dockerfile_path": (VALIDATED, "Dockerfile builds are not supported yet: listed by "
+                        "propose/validate, refused by create unless --skip-undeployable"),
+    "build_command": (USED, "runs with BUILD_TIME envs after the buildpack's install; for "
+                      "Node it replaces the build script"),
     "run_command": (USED, "bash -c, every line runs, failing lines reported"),
-    "environment_slug": (USED, "python and html"),
+    "environment_slug": (USED, "python, node-js, go, html; others are listed as not "
+                         "deployable, with the supported ones"),
     "envs.scope": (USED, ""),
     "instance_count": (USED, "that many processes behind the route"),
     "instance_size_slug": (RECORDED, "no CPU/memory limit is applied"),
@@ -61,7 +67,8 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "termination": (USED, "drain_seconds before stopping old instances; grace_period_seconds"),
     "log_destinations": (RECORDED, "logs stay on this machine"),
     "inactivity_sleep": (RECORDED, ""),
-    "output_dir": (USED, "after build_command; _static, dist, public, build scanned"),
+    "output_dir": (USED, "after the build; unset: _static, dist, public, build scanned, a "
+                   "folder the build made first"),
     "index_document": (USED, ""),
     "error_document": (USED, "a plain 404 page is supplied when missing"),
     "catchall_document": (USED, "single-page apps"),
@@ -70,7 +77,8 @@ SUPPORT: dict[str, tuple[str, str]] = {
                            "release, one invocation at a time"),
     "job.timeout": (USED, "the job is stopped after it (default 30m)"),
     "database.engine": (USED, "PG; other engines fail the deployment: not supported yet"),
-    "database.version": (USED, "must match the server's major version"),
+    "database.version": (USED, "dev: an older major runs on the server's (noted), a newer "
+                         "one is refused at validation; production: must be the cluster's"),
     "database.production": (USED, "true needs cluster_name (an external cluster)"),
     "database.cluster_name": (USED, "`dockyard databases clusters add NAME --url …`"),
     "database.db_name": (USED, ""),

@@ -18,12 +18,15 @@ import functools
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
 
 from dockyard.buildpacks.deps import DepsPlan
 from dockyard.buildpacks.interpreters import Interpreter
@@ -35,6 +38,11 @@ from dockyard.paths import Home
 from dockyard.proc import base_env, capture
 
 MARKER = ".dockyard-env.json"
+# heroku-buildpack-python (DigitalOcean's Python buildpack) installs these before the app's
+# requirements on Python 3.9-3.12. This setuptools still ships pkg_resources, which old
+# gunicorn (< 21) and many older packages import at run time.
+SEED = (("setuptools", "70.3.0"), ("wheel", "0.44.0"))
+SEED_MAX_MINOR = (3, 12)
 _PIP_TO_UV = {"PIP_INDEX_URL": "UV_INDEX_URL", "PIP_EXTRA_INDEX_URL": "UV_EXTRA_INDEX_URL",
               "PIP_FIND_LINKS": "UV_FIND_LINKS"}
 
@@ -110,7 +118,34 @@ def env_state(req: EnvRequest) -> dict[str, object]:
                 if k.startswith(("UV_", "PIP_"))}
     return {"python": req.interpreter.text, "python_path": str(req.interpreter.path),
             "uv": uv_version(uv_bin()), "manager": req.plan.manager, "files": files,
-            "settings": settings}
+            "settings": settings, "seed": [f"{n}=={v}" for n, v in seed_packages(req)]}
+
+
+def seed_packages(req: EnvRequest) -> list[tuple[str, str]]:
+    """What to seed: none for uv.lock (``uv sync`` keeps exactly the lock) or Python 3.13+;
+    never a package the requirements name themselves (their pin wins)."""
+    if req.plan.manager == "uv.lock" or req.interpreter.minor > SEED_MAX_MINOR:
+        return []
+    named = set(named_requirements(req.app, req.plan.files))
+    return [(name, version) for name, version in SEED if name not in named]
+
+
+def named_requirements(app: Path, files: tuple[str, ...]) -> list[str]:
+    """Normalised project names the dependency files mention (best effort, for seeding)."""
+    names = []
+    for rel in files:
+        path = app / rel
+        if not path.is_file() or not rel.endswith(".txt"):
+            continue
+        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            line = raw.split(" #", 1)[0].strip()
+            if not line or line.startswith(("#", "-")):
+                continue
+            try:
+                names.append(re.sub(r"[-_.]+", "-", Requirement(line).name).lower())
+            except InvalidRequirement:
+                continue
+    return names
 
 
 def state_key(state: Mapping[str, object]) -> str:
@@ -151,12 +186,34 @@ def _create(req: EnvRequest, state: Mapping[str, object], final: Path, log: Log)
                      exc, f"uv could not create a virtualenv with {req.interpreter.path}",
                      "Check that this interpreter runs and has its standard library."))
         python = req.interpreter.path if req.plan.manager == "uv.lock" else venv / "bin" / "python"
+        _seed(req, uv, venv, env, log)
         _install(req, req.plan.install_argv(uv, python), {**env, "UV_PROJECT_ENVIRONMENT":
                                                           str(venv)}, log)
         (venv / MARKER).write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
         _swap_into_place(venv, final, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _seed(req: EnvRequest, uv: str, venv: Path, env: dict[str, str], log: Log) -> None:
+    seed = seed_packages(req)
+    if req.plan.manager == "uv.lock":
+        return
+    pinned = [n for n, _v in SEED if n not in dict(seed)]
+    if pinned:
+        log.child(f"{req.plan.manager} names {', '.join(pinned)}: its own version is installed")
+    if req.interpreter.minor > SEED_MAX_MINOR:
+        log.child(f"Python {req.interpreter.text}: setuptools and wheel are not pre-installed "
+                  "(DigitalOcean's buildpack seeds them only up to 3.12)")
+    if not seed:
+        return
+    text = " and ".join(f"{n} {v}" for n, v in seed)
+    log.step(f"Installing {text} (as DigitalOcean's Python buildpack does)")
+    run_step([uv, "pip", "install", "--python", str(venv / "bin" / "python"),
+              *(f"{n}=={v}" for n, v in seed)], log=log, env=env, cwd=req.app,
+             code="build.dependencies_failed", what="uv pip install (seed)",
+             on_fail=lambda exc: failed(exc, f"could not install {text}",
+                                        "Check that this host can reach the package index."))
 
 
 def _install(req: EnvRequest, argv: list[str], env: dict[str, str], log: Log) -> None:

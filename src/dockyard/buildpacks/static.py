@@ -2,7 +2,9 @@
 
 ``output_dir`` is relative to the source_dir (a leading "/" is allowed, ".." may not leave it).
 When a build ran and ``output_dir`` is unset we scan ``_static``, ``dist``, ``public``, ``build``
-as App Platform does; without a build the source_dir itself is the document root.
+as App Platform does, preferring a folder the build created: a React or Vite project keeps its
+*input* in ``public/`` and writes ``build/`` or ``dist/``. Without a build the source_dir itself
+is the document root.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from dockyard.buildpacks.steps import build_env, copy_app, run_build_command
-from dockyard.buildpacks.types import BuildRequest, BuildResult
+from dockyard.buildpacks.types import BuildRequest, BuildResult, Probe
 from dockyard.errors import DockyardError
 from dockyard.logs import Log
 from dockyard.paths import inside
@@ -23,10 +25,12 @@ class StaticBuildpack:
     """Files served by the router's nginx; no processes, no interpreter."""
 
     name = "html"
+    title = "static site"
     slugs: tuple[str, ...] = ("html",)
+    looks_for = ("a static_site component",)
 
-    def detect(self, req: BuildRequest) -> str | None:
-        if req.kind == "static_site" and not req.build_command:
+    def detect(self, probe: Probe) -> str | None:
+        if probe.kind == "static_site" and not probe.build_command:
             return "static_site with no build_command: publishing its files as they are"
         return None
 
@@ -64,10 +68,13 @@ def _output_dir(req: BuildRequest, root: Path, built: bool, notes: list[str]) ->
         return _resolve(root, req.output_dir, req.component)
     if not built:
         return root
-    for name in SCAN:
-        if (root / name).is_dir():
-            notes.append(f"output_dir unset: using '{name}' (scanned {', '.join(SCAN)})")
-            return root / name
+    source = {p.name for p in req.src.iterdir()} if req.src.is_dir() else set()
+    found = [name for name in SCAN if (root / name).is_dir()]
+    created = [name for name in found if name not in source]
+    for name in created or found:
+        made = " (made by the build)" if name in created else ""
+        notes.append(f"output_dir unset: using '{name}'{made} (scanned {', '.join(SCAN)})")
+        return root / name
     notes.append(f"output_dir unset and none of {', '.join(SCAN)} exists after the build: "
                  "publishing the whole source_dir")
     return root

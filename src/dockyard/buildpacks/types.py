@@ -18,6 +18,57 @@ from dockyard.logs import Log
 from dockyard.paths import Home
 
 RELEASE_JSON = "release.json"
+READ_LIMIT = 1 << 20  # detection reads small manifests only (package.json, go.mod …)
+
+
+class SourceFiles(Protocol):
+    """A component's source_dir as detection sees it: on disk, or in a git tree (propose).
+
+    Detection reads only the top level and a few small manifests, so the same code answers
+    before a build (from the branch head, without a checkout) and during it.
+    """
+
+    def names(self) -> frozenset[str]:
+        """Entries at the top of source_dir; directories end with ``/``."""
+        ...
+
+    def read(self, rel: str) -> str | None:
+        """A small text file's contents, or None when it does not exist."""
+        ...
+
+
+@dataclass(frozen=True)
+class DirFiles:
+    """``SourceFiles`` of a directory on disk (a checkout)."""
+
+    root: Path
+
+    def names(self) -> frozenset[str]:
+        try:
+            return frozenset(p.name + ("/" if p.is_dir() else "") for p in self.root.iterdir())
+        except OSError:
+            return frozenset()
+
+    def read(self, rel: str) -> str | None:
+        path = self.root / rel
+        try:
+            if not path.is_file():
+                return None
+            with path.open("rb") as fh:
+                return fh.read(READ_LIMIT).decode("utf-8", errors="replace")
+        except OSError:
+            return None
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What detection needs to know about one component (no paths to write, no secrets)."""
+
+    component: str
+    kind: str  # "service", "worker", "job", "static_site"
+    files: SourceFiles
+    environment_slug: str | None = None
+    build_command: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,40 +95,50 @@ class BuildRequest:
     force_rebuild: bool = False
     settings: BuildSettings = field(default_factory=BuildSettings)
 
+    def probe(self) -> Probe:
+        return Probe(self.component, self.kind, DirFiles(self.src), self.environment_slug,
+                     self.build_command)
+
 
 @dataclass(frozen=True)
 class BuildResult:
-    buildpack: str  # "python", "html"
+    buildpack: str  # "python", "node-js", "go", "html"
     release: Path
     app_dir: Path | None  # release/app (services, workers, jobs)
     site_dir: Path | None  # release/site (static sites)
     python: str | None  # e.g. "3.11.7"
     venv: Path | None  # shared, read-only environment: run with PATH=<venv>/bin:…
-    env_cache_hit: bool
+    env_cache_hit: bool  # the dependency cache (venv, node_modules, Go modules) was reused
     default_run_command: str | None
     notes: list[str] = field(default_factory=list)
     interpreter: str | None = None  # the Python the venv was made with (its prefix is read)
+    runtime: str | None = None  # what runs the app, e.g. "Node.js 20.20.2", "go1.19.8"
+    extra_env: dict[str, str] = field(default_factory=dict)  # defaults (NODE_ENV=production)
+    extra_path: list[str] = field(default_factory=list)  # e.g. <node_modules>/.bin
+    caches: list[str] = field(default_factory=list)  # shared dirs it reads (node_modules)
 
     @property
     def run_env(self) -> dict[str, str]:
-        """What an instance's environment gets from the build (besides ``run_path``)."""
-        return {"VIRTUAL_ENV": str(self.venv)} if self.venv else {}
+        """What an instance's environment gets from the build (besides ``run_path``); the
+        spec's own variables override it."""
+        return {**self.extra_env, **({"VIRTUAL_ENV": str(self.venv)} if self.venv else {})}
 
     @property
     def run_path(self) -> list[str]:
         """Directories an instance finds its programs in, before the system's PATH."""
-        return [str(self.venv / "bin")] if self.venv else []
+        return ([str(self.venv / "bin")] if self.venv else []) + list(self.extra_path)
 
     @property
     def run_mounts(self) -> list[str]:
         """Host paths an instance reads at run time, outside its release: the virtualenv
-        and the interpreter it was made with (when that is not the system's)."""
+        and the interpreter it was made with (when that is not the system's), and the shared
+        caches the release links to (node_modules)."""
         paths = [str(self.venv)] if self.venv else []
         if self.interpreter:
             prefix = Path(self.interpreter).parent.parent
             if not str(prefix).startswith("/usr"):
                 paths.append(str(prefix))
-        return paths
+        return paths + [str(c) for c in self.caches]
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {}
@@ -93,10 +154,12 @@ class Buildpack(Protocol):
     """One way of turning a source tree into a release (docs/conventions.md §8)."""
 
     name: str
+    title: str  # how the build log names it, e.g. "Node.js"
     slugs: tuple[str, ...]  # environment_slug values that select it
+    looks_for: tuple[str, ...]  # the files detect() looks at, for "nothing detected" errors
 
-    def detect(self, req: BuildRequest) -> str | None:
-        """Why this buildpack applies to ``req`` (shown in the log), or None."""
+    def detect(self, probe: Probe) -> str | None:
+        """Why this buildpack applies (shown in the log and by propose), or None."""
         ...
 
     def build(self, req: BuildRequest, log: Log) -> BuildResult: ...

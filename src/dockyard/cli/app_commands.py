@@ -75,27 +75,45 @@ def status(output: str) -> None:
 
 
 # -- apps ---------------------------------------------------------------------------------
+SKIP_OPTION = click.option(
+    "--skip-undeployable", "skip", is_flag=True,
+    help="Deploy the components Dockyard can build and leave out the others (functions, "
+         "Dockerfile builds, image sources, unsupported environment_slug); without it such "
+         "a spec is refused.")
+UPDATE_SOURCES = click.option(
+    "--update-sources", is_flag=True,
+    help="Deploy each component's newest commit (DigitalOcean's update_all_source_versions); "
+         "without it, components whose source did not change keep the commit they run.")
+
+
 @apps.command("create")
 @spec_option
 @wait_option
 @click.option("--upsert", is_flag=True, help="Update the app if one with this name exists.")
+@UPDATE_SOURCES
+@SKIP_OPTION
+@click.option("--project-id", default=None, metavar="ID",
+              help="DigitalOcean project (accepted; Dockyard has no projects).")
 @table_options
-def apps_create(spec_file: str, wait: bool, upsert: bool, output: str, fmt: str | None,
-                no_header: bool) -> None:
+def apps_create(spec_file: str, wait: bool, upsert: bool, update_sources: bool, skip: bool,
+                project_id: str | None, output: str, fmt: str | None, no_header: bool) -> None:
     """Create an app from an App Spec and deploy it."""
     from dockyard.cli import apps as impl
 
     impl.create(spec_file, wait=wait, upsert=upsert, output=output, fmt=fmt,
-                no_header=no_header)
+                no_header=no_header, update_sources=update_sources, project_id=project_id,
+                skip=skip)
 
 
 @apps.command("list")
+@click.option("--with-projects", is_flag=True,
+              help="DigitalOcean's project ids (accepted; Dockyard has no projects).")
 @table_options
-def apps_list(output: str, fmt: str | None, no_header: bool) -> None:
+def apps_list(with_projects: bool, output: str, fmt: str | None, no_header: bool) -> None:
     """List apps."""
     from dockyard.cli import apps as impl
 
-    impl.list_(output, fmt, no_header)
+    impl.list_(output, fmt, no_header, with_projects=with_projects)
 
 
 @apps.command("get")
@@ -112,13 +130,17 @@ def apps_get(app_ref: str, output: str, fmt: str | None, no_header: bool) -> Non
 @app_argument
 @spec_option
 @wait_option
+@UPDATE_SOURCES
+@SKIP_OPTION
 @table_options
-def apps_update(app_ref: str, spec_file: str, wait: bool, output: str, fmt: str | None,
-                no_header: bool) -> None:
+def apps_update(app_ref: str, spec_file: str, wait: bool, update_sources: bool, skip: bool,
+                output: str,
+                fmt: str | None, no_header: bool) -> None:
     """Replace an app's spec and deploy it."""
     from dockyard.cli import apps as impl
 
-    impl.update(app_ref, spec_file, wait=wait, output=output, fmt=fmt, no_header=no_header)
+    impl.update(app_ref, spec_file, wait=wait, output=output, fmt=fmt, no_header=no_header,
+                update_sources=update_sources, skip=skip)
 
 
 @apps.command("delete")
@@ -255,38 +277,52 @@ def apps_update_alert_destinations(app_ref: str, alert_id: str, destinations: st
 @apps.command("logs")
 @app_argument
 @click.argument("component", required=False)
-@click.option("--type", "kind", type=click.Choice(["build", "deploy", "run"],
-              case_sensitive=False), default="run", show_default=True)
+@click.option("--type", "kind", type=click.Choice(
+    ["build", "deploy", "run", "run_restarted", "autoscale_event"], case_sensitive=False),
+    default="run", show_default=True)
 @click.option("--follow", "-f", is_flag=True, help="Keep printing new lines.")
-@click.option("--tail", type=int, default=-1, help="Only the last N lines (-1: all).")
+@click.option("--tail", type=int, default=-1,
+              help="Only the last N lines (-1: all); with --follow, then new ones.")
 @click.option("--deployment", default=None, help="Deployment id (default: the active one).")
+@click.option("--no-prefix", is_flag=True, help="Leave out each line's instance name.")
+@click.option("--event-id", "event", default=None, help="An event's logs (list-events).")
+@click.option("--job-invocation", "invocation", default=None,
+              help="One invocation's logs of the scheduled job named as COMPONENT.")
 def apps_logs(app_ref: str, component: str | None, kind: str, follow: bool, tail: int,
-              deployment: str | None) -> None:
-    """Print an app's build, deploy or run logs."""
+              deployment: str | None, no_prefix: bool, event: str | None,
+              invocation: str | None) -> None:
+    """Print an app's build, deploy or run logs (or a job invocation's, or an event's)."""
     from dockyard.cli import deployments as impl
 
-    impl.logs(app_ref, component, kind=kind, follow=follow, tail=tail, deployment=deployment)
+    impl.logs(app_ref, component, kind=kind, follow=follow, tail=tail, deployment=deployment,
+              no_prefix=no_prefix, event=event, invocation=invocation)
 
 
 @spec.command("get")
 @app_argument
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
               show_default=True)
-def spec_get(app_ref: str, fmt: str) -> None:
+@click.option("--deployment", default=None, help="The spec a deployment ran.")
+def spec_get(app_ref: str, fmt: str, deployment: str | None) -> None:
     """Print an app's spec as stored (YAML keeps your comments)."""
     from dockyard.cli import apps as impl
 
-    impl.spec_get(app_ref, fmt)
+    impl.spec_get(app_ref, fmt, deployment)
 
 
 @spec.command("validate")
 @click.argument("path", metavar="FILE")
+@click.option("--schema-only", is_flag=True,
+              help="Check offline only (no server); otherwise the server checks it too.")
 @output_option
-def spec_validate(path: str, output: str) -> None:
-    """Validate an App Spec offline (no server needed) and print it; FILE - reads stdin."""
+def spec_validate(path: str, schema_only: bool, output: str) -> None:
+    """Validate an App Spec and print it; FILE - reads stdin. Every error is reported with
+    file, line and field, and every component that will not deploy; the server's check (as
+    `propose`: which buildpack builds each component from its branch head) follows when
+    Dockyard runs."""
     from dockyard.cli import apps as impl
 
-    impl.spec_validate(path, output)
+    impl.spec_validate(path, output, schema_only)
 
 
 @apps.command("console", context_settings={"ignore_unknown_options": True})

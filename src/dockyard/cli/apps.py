@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import redirect_stdout
 from typing import Any
 
 from dockyard.cli.client import ApiError, Client, app_path
@@ -29,8 +30,15 @@ def show_apps(items: list[dict[str, Any]], output: str, fmt: str | None, no_head
 
 
 def create(spec_file: str, *, wait: bool, upsert: bool, output: str, fmt: str | None,
-           no_header: bool) -> None:
+           no_header: bool, update_sources: bool = False, project_id: str | None = None,
+           skip: bool = False) -> None:
     body = read_spec(spec_file)
+    if skip:
+        body["skip_undeployable"] = True
+    if update_sources:
+        body["update_all_source_versions"] = True  # used when --upsert updates the app
+    if project_id:
+        body["project_id"] = project_id
     client = Client()
     try:
         app = client.post("/v2/apps", body)["app"]
@@ -54,12 +62,13 @@ def finish(client: Client, app: dict[str, Any], *, wait: bool, output: str, fmt:
     show_apps([app], output, fmt, no_header, raw=[app])
 
 
-def list_(output: str, fmt: str | None, no_header: bool) -> None:
+def list_(output: str, fmt: str | None, no_header: bool, with_projects: bool = False) -> None:
     client = Client()
     items: list[dict[str, Any]] = []
     page = 1
     while True:
-        body = client.get("/v2/apps", page=page, per_page=200)
+        body = client.get("/v2/apps", page=page, per_page=200,
+                          with_projects="true" if with_projects else None)
         items += body["apps"]
         if "next" not in body.get("links", {}).get("pages", {}):
             break
@@ -99,9 +108,13 @@ def show_domains(app: dict[str, Any]) -> None:
 
 
 def update(ref: str, spec_file: str, *, wait: bool, output: str, fmt: str | None,
-           no_header: bool) -> None:
+           no_header: bool, update_sources: bool = False, skip: bool = False) -> None:
     client = Client()
-    app = client.put(app_path(ref), read_spec(spec_file))["app"]
+    body = read_spec(spec_file)
+    body["update_all_source_versions"] = update_sources
+    if skip:
+        body["skip_undeployable"] = True
+    app = client.put(app_path(ref), body)["app"]
     finish(client, app, wait=wait, output=output, fmt=fmt, no_header=no_header)
 
 
@@ -134,28 +147,103 @@ def propose(spec_file: str, app_id: str | None, output: str) -> None:
         print(f"App Name Suggestion   {result['app_name_suggestion']}")
     print(f"App Is Static         {'yes' if result['app_is_static'] else 'no'}")
     print(f"App Cost              {result['app_cost']}")
-    for note in result.get("notes", []):
+    show_plan(result)
+
+
+def offline_blockers(doc: Any) -> list[str]:
+    """What the spec alone says will not deploy; a spec with nothing to run is an error."""
+    from dockyard.buildpacks import plan
+
+    blocked = [str(i) for i in doc.undeployable()]
+    blocked += [str(doc.issue(f.loc, f.reason)) for f in plan.blockers(doc.spec)]
+    if plan.nothing_to_run(doc.spec):
+        raise DockyardError("this app has nothing Dockyard can run:\n" + "\n".join(blocked),
+                            code="spec.nothing_to_deploy",
+                            hint="Deploy its functions on DigitalOcean, or add a service, "
+                                 "worker, job or static site built from git.")
+    return blocked
+
+
+def show_plan(result: dict[str, Any], notes: bool = True) -> None:
+    """Which buildpack builds each component, what will not deploy, and the notes."""
+    for build in result.get("builds", []):
+        if build.get("deployable"):
+            print(f"Builds                {build['path']} '{build['component']}': "
+                  f"{build['buildpack']} ({build['reason']})")
+    for item in result.get("undeployable", []):
+        print(f"Will Not Deploy       {item}")
+    for note in result.get("notes", []) if notes else []:
         print(f"Note                  {note}")
+    unbuilt = [b["component"] for b in result.get("builds", []) if not b.get("deployable")]
+    if unbuilt:
+        fail(f"the build of {', '.join(unbuilt)} will fail at its branch head as it is: fix "
+             "source_dir or add the manifest (--skip-undeployable does not leave it out)")
+    if len(result.get("undeployable", [])) > len(unbuilt):
+        fail("apps create refuses this spec as it is; fix the components above or pass "
+             "--skip-undeployable to deploy the rest")
 
 
-def spec_get(ref: str, fmt: str) -> None:
-    app = Client().get(app_path(ref))["app"]
-    if fmt == "json":
-        print(json.dumps(app["spec"], indent=2))
-    elif fmt == "yaml":
-        sys.stdout.write(app["dockyard"]["spec_yaml"])
-    else:
+def spec_get(ref: str, fmt: str, deployment: str | None = None) -> None:
+    """The app's spec as stored (YAML keeps the user's comments), or with ``--deployment``
+    the spec that deployment ran."""
+    if fmt not in ("yaml", "json"):
         raise DockyardError(f"--format must be yaml or json, not {fmt!r}")
+    client = Client()
+    app = client.get(app_path(ref))["app"]
+    if deployment:
+        spec = client.get(app_path(app["id"], f"/deployments/{deployment}"))["deployment"]["spec"]
+        print_spec(spec, fmt)
+    elif fmt == "json":
+        print(json.dumps(app["spec"], indent=2))
+    else:
+        sys.stdout.write(app["dockyard"]["spec_yaml"])
 
 
-def spec_validate(path: str, output: str) -> None:
-    """Offline validation (like doctl's --schema-only): print the spec or every error."""
+def print_spec(spec: dict[str, Any], fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(spec, indent=2))
+        return
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.dump(spec, sys.stdout)
+
+
+def spec_validate(path: str, output: str, schema_only: bool = False) -> None:
+    """doctl's ``spec validate``: checked here first (every error, with file and line); then,
+    unless ``--schema-only``, on the server as ``propose`` does, printing the spec the server
+    would store. Without a running server the offline check stands, and says so."""
     from dockyard.appspec import load_spec_file
 
     doc = load_spec_file(path)
-    if output == "json":
-        print(json.dumps(doc.to_dict(), indent=2))
+    blocked = offline_blockers(doc)
+    checked = None if schema_only else server_check(doc)
+    if checked is None:
+        if output == "json":
+            print(json.dumps(doc.to_dict(), indent=2))
+        else:
+            sys.stdout.write(doc.to_yaml())
     else:
-        sys.stdout.write(doc.to_yaml())
-    for note in doc.notes:
+        print_spec(checked["spec"], "json" if output == "json" else "yaml")
+    for note in (checked or {}).get("notes", doc.notes):
         sys.stderr.write(f"       note: {note}\n")
+    if checked is None:
+        for item in blocked:
+            sys.stderr.write(f" !     will not deploy: {item}\n")
+    else:
+        with redirect_stdout(sys.stderr):
+            show_plan(checked, notes=False)
+
+
+def server_check(doc: Any) -> dict[str, Any] | None:
+    """The server's ``propose`` answer for a spec; None when Dockyard is not running."""
+    try:
+        client = Client()
+        return client.post("/v2/apps/propose", {"spec": doc.to_dict(), "spec_yaml": doc.to_yaml()})
+    except DockyardError as exc:
+        if exc.code != "cli.not_running":
+            raise
+    sys.stderr.write("       note: Dockyard is not running: checked offline only (as "
+                     "--schema-only)\n")
+    return None

@@ -11,6 +11,7 @@ from dockyard.cli import (  # noqa: F401 - each adds its commands to `cli`
     data_commands,
     job_commands,
     k8s_commands,
+    parity_commands,
     service,
 )
 from dockyard.cli.groups import cli

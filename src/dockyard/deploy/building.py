@@ -30,12 +30,25 @@ def source_of(component: Any) -> tuple[str, dict[str, Any]]:
 
 def fetch_all(ctx: DeployContext) -> dict[str, tuple[Any, str]]:
     """Fetch every distinct source once; component name -> (SourceRef, commit)."""
+    from dockyard.buildpacks.plan import nothing_to_run, skipped
+    from dockyard.errors import DockyardError
     from dockyard.source import fetch, source_ref
 
+    for name, why in skipped(ctx.spec):
+        ctx.log.step(f"Not deploying '{name}': {why}")
+    if nothing_to_run(ctx.spec):  # a spec stored before create refused such specs
+        raise DockyardError("this app has nothing Dockyard can run", code="spec.nothing_to_deploy",
+                            hint="Add a service, worker, job or static site built from git.")
     fetched: dict[tuple[str, str], str] = {}
     result: dict[str, tuple[Any, str]] = {}
+    pinned: dict[str, str] = ctx.dep.options.get("commits") or {}
     for _kind, comp in ctx.built():
         ref = source_ref(*source_of(comp))
+        if comp.name in pinned:
+            ctx.log.step(f"Keeping '{comp.name}' at {pinned[comp.name][:12]}: its source did "
+                         "not change (update_all_source_versions is false)")
+            result[comp.name] = (ref, pinned[comp.name])
+            continue
         key = (ref.url, ref.branch)
         if key not in fetched:
             ctx.log.step(f"Fetching {ref.label} ({ref.branch})")
@@ -59,7 +72,7 @@ def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: 
     release = ctx.home.release(ctx.app.id, ctx.dep.id, comp.name)
     log = ctx.build_log(comp.name)
     try:
-        src = checkout(ctx.home, ctx.app.id, ref, commit, work, comp.source_dir)
+        src = checkout(ctx.home, ctx.app.id, ref, commit, work, comp.source_dir, log)
         jail = build_jail(ctx, comp.name, [work, release, app_home / "cache"])
         settings = BuildSettings(allow_python_downloads=ctx.settings.allow_python_downloads,
                                  strict_python=ctx.settings.strict_python)

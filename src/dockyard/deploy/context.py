@@ -75,8 +75,13 @@ class DeployContext(ServicesView):
         self.save(components=[r.to_dict() for r in self.components.values()])
 
     def built(self) -> list[tuple[str, Any]]:
-        """``(kind, component)`` pairs that Dockyard builds, in godo order."""
-        return [(k, c) for k, c in self.spec.components() if k in BUILT_KINDS]
+        """``(kind, component)`` pairs that Dockyard builds, in godo order (without those
+        ``apps create`` accepted as not deployable: ``buildpacks.plan.skipped``)."""
+        from dockyard.buildpacks.plan import skipped
+
+        skip = {name for name, _why in skipped(self.spec)}
+        return [(k, c) for k, c in self.spec.components() if k in BUILT_KINDS
+                and c.name not in skip]
 
 
 def open_context(services: Services, app_id: str, dep_id: str, *,
@@ -107,3 +112,4 @@ def deployment_instances(app_id: str, dep: Deployment) -> list[Instance]:
     """Every instance a deployment started (from its stored records)."""
     return [inst for record in records_of(dep.components)
             for inst in instances_of(app_id, dep.id, record)]
+

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from dockyard.databases.engines import check_version
 from dockyard.deploy.context import DeployContext
 from dockyard.deploy.services import Services
 from dockyard.errors import DockyardError, NotFound
@@ -77,6 +78,10 @@ def provision_all(ctx: DeployContext) -> dict[str, dict[str, str]]:
         conn = connection_for(ctx.services, ctx.app, comp, index)
         ctx.mask([conn.password, conn.url])
         where = "external cluster " + comp.cluster_name if comp.cluster_name else "dev database"
+        note = None if comp.cluster_name else check_version(comp.name, comp.version,
+                                                            server(ctx.services).version())
+        if note:  # an older major runs on the server's version, as DigitalOcean upgrades
+            ctx.log.step(note)
         ctx.log.step(f"Database '{comp.name}': {where} {conn.database} on "
                      f"{conn.host}:{conn.port} (user {conn.username})")
         out[comp.name] = conn.bindables()

@@ -73,7 +73,8 @@ class Platform(ServicesView):
                 "app_is_static": checked["is_static"], "existing_static_apps": "0",
                 "max_free_static_apps": "unlimited", "app_cost": 0,
                 "app_tier_downgrade_cost": 0, "spec": checked["spec"],
-                "notes": checked["notes"], "undeployable": checked["undeployable"]}
+                "notes": checked["notes"], "undeployable": checked["undeployable"],
+                "builds": checked.get("builds", [])}
 
     # -- apps ------------------------------------------------------------------------------
     def create_app(self, checked: dict[str, Any]) -> App:
@@ -86,11 +87,19 @@ class Platform(ServicesView):
         self.deploy(app, cause="initial deployment", cause_type="MANUAL")
         return self.store.get_app(app.id)
 
-    def update_app(self, app: App, checked: dict[str, Any]) -> App:
+    def update_app(self, app: App, checked: dict[str, Any], *,
+                   update_sources: bool = False) -> App:
+        """A new spec version and its deployment. As on DigitalOcean, components whose source
+        did not change keep the commit they run unless ``update_sources``
+        (``update_all_source_versions``): scaling a component does not ship new code."""
         self.refuse_if_pinned(app)
+        pins = {} if update_sources else kept_commits(self.store, app, checked["spec"])
         app = self.store.update_spec(app.id, checked["spec"], checked["yaml"],
                                      checked["notes"])
-        self.deploy(app, cause="app spec updated", cause_type="MANUAL")
+        dep = self.store.create_deployment(app, phase="PENDING_BUILD", cause="app spec updated",
+                                           cause_type="MANUAL",
+                                           options={"commits": pins} if pins else None)
+        self.engine.submit(dep.app_id)
         return app
 
     def delete_app(self, app: App) -> None:
@@ -201,6 +210,27 @@ class Platform(ServicesView):
 
     def status(self) -> dict[str, Any]:
         return {"apps": len(self.store.list_apps()), "api_url": self.settings.api_url}
+
+
+def kept_commits(store: Store, app: App, new_spec: dict[str, Any]) -> dict[str, str]:
+    """Component -> commit of the live release, for components whose source is unchanged."""
+    live = store.list_deployments(app.id, phases=(Phase.ACTIVE.value,))
+    if not live:
+        return {}
+    old = store.spec_version(app.id, live[0].spec_version)
+    commits = {r.name: r.commit for r in records_of(live[0].components) if r.commit}
+    return {name: commits[name] for name, source in sources(new_spec).items()
+            if name in commits and sources(old).get(name) == source}
+
+
+def sources(spec: dict[str, Any]) -> dict[str, Any]:
+    """Component -> its source fields (git/github/gitlab/bitbucket, source_dir)."""
+    out = {}
+    for group in ("services", "workers", "jobs", "static_sites"):
+        for comp in spec.get(group, []) or []:
+            out[comp["name"]] = {k: comp.get(k) for k in ("git", "github", "gitlab",
+                                                          "bitbucket", "source_dir")}
+    return out
 
 
 def keep_backups(home: Home, app: App) -> None:

@@ -1,8 +1,9 @@
 """Keep the last N releases (``keep_releases``, default 10) and drop the rest.
 
 Releases of deployments that never went live are useless and go at once; their logs stay.
-Virtualenvs (each app has its own cache of them) that no kept release uses are removed too,
-but only while no deployment is in progress anywhere (a build may be about to use one).
+Virtualenvs and node_modules (each app has its own cache of them) that no kept release uses
+are removed too, but only while no deployment is in progress anywhere (a build may be about
+to use one).
 """
 
 from __future__ import annotations
@@ -47,11 +48,12 @@ def used_environments(services: Services) -> set[str]:
     used: set[str] = set()
     for release_json in services.home.root.glob("apps/*/releases/*/*/release.json"):
         try:
-            venv = json.loads(release_json.read_text()).get("venv")
+            data = json.loads(release_json.read_text())
         except (OSError, ValueError):
             continue
-        if venv:
-            used.add(str(Path(venv)))
+        if data.get("venv"):
+            used.add(str(Path(data["venv"])))
+        used |= {str(Path(c).parent) for c in data.get("caches") or []}  # node_modules' dir
     return used
 
 
@@ -63,12 +65,12 @@ def collect_environments(services: Services, log: Log) -> None:
     used = used_environments(services)
     recent = time.time() - RECENT_SECONDS
     roots = [services.home.root, *(services.home.app(a.id) for a in store.list_apps())]
-    for env in (e for root in roots if (Home(root).build_cache / "envs").is_dir()
-                for e in (Home(root).build_cache / "envs").iterdir()):
+    kept = [Home(root).build_cache / kind for root in roots for kind in ("envs", "node")]
+    for env in (e for folder in kept if folder.is_dir() for e in folder.iterdir()):
         if env.name.startswith(".") or not env.is_dir() or str(env) in used:
             continue
         if env.stat().st_mtime > recent or any(p.stat().st_mtime > recent
-                                               for p in env.glob(".dockyard-env*")):
+                                               for p in env.glob(".dockyard-*")):
             continue  # just made or just reused: a build may be about to record it
         shutil.rmtree(env, ignore_errors=True)
         log.step(f"Removed unused environment {env.name[:12]}")

@@ -139,8 +139,20 @@ def secret_values(spec: dict[str, Any], box: SecretBox) -> list[str]:
 
 
 def foreign_secrets(spec: dict[str, Any], box: SecretBox) -> list[str]:
-    """Field paths (``services[0].envs[2]``) of SECRET values we cannot decrypt, to report early."""
-    return [f"{path}.value" for path, env in _secret_envs(spec)
+    """``KEY (services[0].envs[2].value)`` for each SECRET value we cannot decrypt: the
+    variable's name first (what the user looks for), then where it is."""
+    return [f"{env.get('key') or '?'} ({path}.value)" for path, env in _secret_envs(spec)
+            if is_encrypted(env["value"]) and not box.is_ours(env["value"])]
+
+
+def foreign_secret_problems(spec: dict[str, Any], box: SecretBox
+                            ) -> list[tuple[str, str, str]]:
+    """``(field path, key, message)`` per foreign value, for validation on the server."""
+    return [(f"{path}.value", str(env.get("key") or "?"),
+             f"{env.get('key') or '?'}: this SECRET value is encrypted (EV[…]) but not by this "
+             "Dockyard installation (for example, it was exported from DigitalOcean), so it "
+             f"cannot be decrypted; {REENTER}")
+            for path, env in _secret_envs(spec)
             if is_encrypted(env["value"]) and not box.is_ours(env["value"])]
 
 

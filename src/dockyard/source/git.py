@@ -101,6 +101,47 @@ def fetch(home: Home, app_id: str, ref: SourceRef, log: Log) -> str:
     return sha
 
 
+def fetch_all(home: Home, app_id: str, ref: SourceRef, log: Log, want: str) -> None:
+    """Bring the mirror of ``ref`` up to date until it has commit ``want`` (submodules: the
+    recorded commit need not be a branch head, so it is asked for by name if missing)."""
+    mirror = mirror_path(home, app_id, ref)
+    _mask_credentials(ref.url, log)
+    mirror.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(mirror.with_name(mirror.name + ".lock")):
+        if (mirror / "HEAD").is_file():
+            if has_commit(mirror, want):
+                return
+            _git(["fetch", "--prune", "origin"], mirror, log, ref)
+        else:
+            _clone(ref, mirror, log)
+        if not has_commit(mirror, want):
+            _git(["fetch", "origin", want], mirror, log, ref)
+    if not has_commit(mirror, want):
+        raise DockyardError(f"{ref.label}: commit {want[:12]} is not in the repository",
+                            code="source.commit_missing",
+                            hint="Push the submodule's commit, or update the submodule.")
+
+
+def has_commit(mirror: Path, sha: str) -> bool:
+    try:
+        capture(["git", "--git-dir", str(mirror), "cat-file", "-e", f"{sha}^{{commit}}"],
+                env=git_env())
+        return True
+    except CommandFailed:
+        return False
+
+
+def export_tree(mirror: Path, commit: str, dest: Path) -> None:
+    """Write the files of ``commit`` into ``dest`` (no ``.git``), through a throw-away index
+    so the mirror is never touched and ``export-ignore`` drops nothing."""
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="dockyard-index-") as tmp:
+        env = git_env({"GIT_INDEX_FILE": str(Path(tmp) / "index")})
+        git = ["git", "--git-dir", str(mirror), "--work-tree", str(dest)]
+        capture([*git, "read-tree", commit], cwd=dest, env=env)
+        capture([*git, "checkout-index", "--all", "--force"], cwd=dest, env=env)
+
+
 def git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The user's git setup (config, ssh agent) and never an interactive prompt."""
     env = base_env()

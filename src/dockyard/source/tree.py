@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import difflib
 import shutil
-import tempfile
 from pathlib import Path, PurePosixPath
 
 from dockyard.errors import CommandFailed, DockyardError
+from dockyard.logs import Log, null_log
 from dockyard.paths import Home, inside
 from dockyard.proc import capture
-from dockyard.source.git import SourceRef, git_env, mirror_path
+from dockyard.source import submodules
+from dockyard.source.git import SourceRef, export_tree, git_env, mirror_path
 
 
 def checkout(home: Home, app_id: str, ref: SourceRef, commit: str, dest: Path,
-             source_dir: str | None) -> Path:
-    """Write the tree at ``commit`` into ``dest`` and return the resolved ``source_dir``."""
+             source_dir: str | None, log: Log | None = None) -> Path:
+    """Write the tree at ``commit`` (and its submodules) into ``dest`` and return the
+    resolved ``source_dir``."""
     mirror = mirror_path(home, app_id, ref)
     where = f"{ref.label} at {commit[:7]}"
     _require_commit(mirror, commit, where, ref)
@@ -30,13 +32,11 @@ def checkout(home: Home, app_id: str, ref: SourceRef, commit: str, dest: Path,
         raise DockyardError(f"checkout destination {dest} is not empty",
                             code="source.dest_not_empty",
                             hint="Export each deployment into a new, empty directory.")
-    dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="dockyard-index-") as tmp:
-        env = git_env({"GIT_INDEX_FILE": str(Path(tmp) / "index")})
-        git = ["git", "--git-dir", str(mirror), "--work-tree", str(dest)]
-        capture([*git, "read-tree", commit], cwd=dest, env=env)
-        capture([*git, "checkout-index", "--all", "--force"], cwd=dest, env=env)
     try:
+        export_tree(mirror, commit, dest)
+        count = submodules.export(home, app_id, ref, commit, dest, log or null_log())
+        if count and log is not None:
+            log.step(f"Exported {count} submodule(s) with {ref.label}")
         return resolve_source_dir(dest, source_dir, where)
     except DockyardError:
         shutil.rmtree(dest, ignore_errors=True)  # leave no half-prepared release behind

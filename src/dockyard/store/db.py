@@ -21,7 +21,8 @@ from dockyard.store.migrations import MIGRATIONS
 from dockyard.store.records import App, Deployment, Token
 
 # App ids must never collide with the literal routes under /v2/apps.
-RESERVED_NAMES = {"propose", "regions", "tiers", "metrics", "instance_sizes", "detect"}
+RESERVED_NAMES = {"propose", "regions", "tiers", "metrics", "instance_sizes", "detect",
+                  "buildpacks"}
 
 
 def hash_token(token: str) -> str:

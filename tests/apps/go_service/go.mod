@@ -1,0 +1,3 @@
+module github.com/example/greeter
+
+go 1.19
