@@ -41,8 +41,9 @@ def test_a_deployment_groups_commits_by_kind_and_lists_its_instances(store: Stor
     assert body["dockyard"]["instances"] == [
         {"component": "web", "index": 0, "port": 9001, "program": "i-web-0"},
         {"component": "web", "index": 1, "port": 9002, "program": "i-web-1"}]
-    assert (body["phase"], body["cause_details"], body["spec"]) == (
-        "ACTIVE", {"type": "MANUAL"}, {"name": "shop"})
+    assert (body["phase"], body["spec"]) == ("ACTIVE", {"name": "shop"})
+    assert body["cause_details"] == {"type": "MANUAL",
+                                     "digitalocean_user_action": {"name": "CREATE_DEPLOYMENT"}}
     assert "error" not in body and "workers" not in body
 
 
@@ -64,7 +65,7 @@ def test_an_app_shows_its_live_url_region_and_deployments_by_role(store: Store, 
     body = app_json(app, deps, URL)
     assert (body["live_url"], body["default_ingress"], body["live_domain"]) == (
         URL, URL, "127.0.0.1:8123")
-    assert body["region"]["slug"] == "local" and body["region"]["requested"] == "ams"
+    assert body["region"]["slug"] == "local" and body["dockyard"]["requested_region"] == "ams"
     assert body["active_deployment"]["id"] == live.id
     assert body["in_progress_deployment"]["id"] == running.id
     assert body["pending_deployment"]["id"] == queued.id

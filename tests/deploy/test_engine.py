@@ -23,7 +23,7 @@ def failing_app(deployer: Deployer) -> App:
     """An app whose deployments fail in the worker before anything is built or started."""
     spec = tiny_spec(deployer.repo)
     spec["envs"] = [{"key": "TOKEN", "type": "SECRET", "value": FOREIGN}]
-    return deployer.create(spec)
+    return deployer.create_unchecked(spec)
 
 
 def run_engine(services: Services, app: App) -> Engine:

@@ -78,7 +78,7 @@ def test_a_first_deployment_goes_live_through_every_phase(deployer: Deployer,
                  f"-----> Deployment is live at http://127.0.0.1:{app.port}",
                  "-----> Phase ACTIVE (was DEPLOYING)"):
         assert line in log, line
-    assert "python buildpack for service 'web'" in deployer.log(dep, "build-web.log")
+    assert "Python buildpack for service 'web'" in deployer.log(dep, "build-web.log")
 
 
 def test_progress_is_stored_as_each_step_runs(deployer: Deployer, runtime: RecordingRuntime):
@@ -307,15 +307,15 @@ def test_router_refusing_the_switch_fails_the_deployment_and_stops_the_new_relea
     assert router.active(app.id) == {"web": deployer.ports(first)}
 
 
-def test_a_value_encrypted_elsewhere_fails_before_building(deployer: Deployer,
+def test_a_stored_value_encrypted_elsewhere_fails_before_building(deployer: Deployer,
                                                           runtime: RecordingRuntime):
     spec = tiny_spec(deployer.repo)
     spec["envs"] = [{"key": "STRIPE_KEY", "type": "SECRET",
                      "value": "EV[1:do-key-id:c2VjcmV0IGZyb20gZGlnaXRhbG9jZWFu]"}]
-    failed = deployer.deploy(deployer.create(spec))
+    failed = deployer.deploy(deployer.create_unchecked(spec))
     assert failed.phase == "ERROR" and failed.error_code == "secrets.foreign_value"
-    assert failed.error_message.startswith("envs[0].value: this SECRET value was encrypted "
-                                           "elsewhere")  # the field path names it
+    assert failed.error_message.startswith("STRIPE_KEY (envs[0].value): this SECRET value was "
+                                           "encrypted elsewhere")
     assert deployer.log(failed, "build-web.log") == "" and runtime.calls == []
     assert history(deployer, failed.id) == [("PENDING_BUILD", "BUILDING"),
                                             ("BUILDING", "ERROR")]

@@ -50,3 +50,12 @@ def test_an_invalid_spec_names_the_file_and_field(home: Home):
     assert [(i.path, i.line) for i in err.value.issues] == [("name", 1)]  # type: ignore[attr-defined]
     assert 'app.yaml:1:1: name: must be 2–32 characters' in str(err.value)
     assert '(found "Bad_Name")' in str(err.value)
+
+
+def test_a_value_encrypted_elsewhere_is_refused_naming_the_variable(home: Home):
+    text = YAML.replace("plain-secret-value", "EV[1:do-key-id:c2VjcmV0]")
+    with pytest.raises(DockyardError) as err:
+        check(text=text, filename="app.yaml")
+    assert "API_KEY: this SECRET value is encrypted (EV[…]) but not by this Dockyard " \
+           "installation" in str(err.value)
+    assert "EV[1:do-key-id" not in str(err.value)
