@@ -1,5 +1,7 @@
 """The dashboard in a real browser against a real Dockyard: sign in, watch a deployment go
 live, roll back, follow logs, edit the spec, read-only tokens, and a phone-sized screen.
+(``test_operate.py`` has the rest: create, env editor, console, metrics, instances, pinned
+rollbacks, jobs.)
 
 The tests share one app and run in file order (the deploy test changes what is live).
 """
@@ -15,50 +17,18 @@ import pytest
 from dockyard.cli.progress import running_steps
 from dockyard.deploy.progress import mark, new_progress
 from tests.conftest import wait_for
-from tests.dashboard.conftest import SECRET_PLAINTEXT, Site, sign_in
+from tests.dashboard.conftest import SECRET_PLAINTEXT, Site, app_page, sign_in
+from tests.dashboard.pages import (
+    TERMINAL,
+    open_app,
+    open_tab,
+    roll_back,
+    top_row,
+    watch_phases,
+)
 from tests.e2e.conftest import commit, get, git
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
-TERMINAL = {"ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"}
-
-
-def open_app(page: Any, site: Site) -> None:
-    page.click("a.app-link:text('dashdemo')")
-    page.wait_for_url(re.compile(r"/dashboard/apps/"))
-    page.wait_for_selector("#deployments tr[data-deployment]")
-
-
-def app_page(new_page: Any, site: Site, token: str | None = None) -> Any:
-    """A new browser page, signed in (with the admin token by default), on the app's page."""
-    page = new_page()
-    sign_in(page, site, token)
-    open_app(page, site)
-    return page
-
-
-def top_row(page: Any) -> dict[str, str] | None:
-    """The newest deployment row as the page shows it (id and phase)."""
-    return page.evaluate("""() => {
-        const row = document.querySelector('#deployments tr[data-deployment]');
-        return row ? {id: row.dataset.deployment, phase: row.dataset.phase} : null; }""")
-
-
-def watch_phases(page: Any, after: str | None, timeout: float = 180) -> tuple[str, list[str]]:
-    """Phases the page shows for the first deployment newer than ``after``, until it ends."""
-    seen: list[str] = []
-
-    def ended() -> str | None:
-        row = top_row(page)
-        if not row or row["id"] == after:
-            return None
-        if not seen or seen[-1] != row["phase"]:
-            seen.append(row["phase"])
-        return row["id"] if row["phase"] in TERMINAL else None
-
-    try:
-        return wait_for(ended, f"the deployment after {after} to end", timeout, 0.1), seen
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; the page showed {seen}") from None
 
 
 def wait_logs_have(page: Any, text: str = "") -> None:
@@ -118,15 +88,20 @@ def test_app_page_shows_components_envs_and_masks_secrets(site: Site, new_page, 
     page.wait_for_selector("#components tr")
     components = page.inner_text("#components")
     assert "service" in components and "web" in components and "2" in components
-    key = page.locator("#envs tr[data-key='API_KEY']")
-    assert "••••" in key.inner_text()
-    assert "••••" in page.locator("#envs tr[data-key='DB_PASSWORD']").inner_text()
-    assert "hello" in page.locator("#envs tr[data-key='GREETING']").inner_text()
+    shot(page, "app")
+    open_tab(page, "env")
+    key = page.locator("#env-scopes tr[data-key='API_KEY']")
+    key.wait_for()
+    assert "secret · set" in key.inner_text()
+    assert "secret · set" in page.locator("tr[data-key='DB_PASSWORD']").inner_text()
+    assert "hello" in page.locator("tr[data-key='GREETING']").inner_text()
+    assert SECRET_PLAINTEXT not in page.content()
+    assert "EV[" not in page.content()  # not even the ciphertext
+    shot(page, "env")
+    open_tab(page, "spec")
     wait_spec_has(page, "dashdemo")
     assert SECRET_PLAINTEXT not in page.content()
     assert SECRET_PLAINTEXT not in page.input_value("#spec-text")
-    assert "EV[" not in page.inner_text("#envs")
-    shot(page, "app")
 
 
 def test_deploy_watch_phases_see_new_content_then_roll_back(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
@@ -152,7 +127,7 @@ def test_deploy_watch_phases_see_new_content_then_roll_back(site: Site, new_page
     wait_logs_have(page)
     shot(page, "build-logs")
 
-    page.click("#rollback")  # the confirm() dialog is accepted by the fixture
+    roll_back(page, pin=False)  # unpinned: the next tests deploy again
     page.locator("#flash:has-text('Rollback started')").wait_for()
     back, phases = watch_phases(page, new)
     assert phases[-1] == "ACTIVE", phases
@@ -225,6 +200,7 @@ def test_logs_panel_follows_the_selected_deployment(site: Site, new_page, shot):
 
 def test_validate_shows_spec_errors_with_field_paths(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
     page = app_page(new_page, site)
+    open_tab(page, "spec")
     wait_spec_has(page, "dashdemo")
     good = page.input_value("#spec-text")
     page.fill("#spec-text", good.replace("instance_count: 2", "instance_count: many"))
@@ -247,10 +223,12 @@ def test_read_only_token_cannot_deploy_and_buttons_are_disabled(site: Site, new_
     token = site.platform.cli("tokens", "create", "dash-viewer", "--read-only",
                               "-o", "json").json()["token"]
     before = [d["id"] for d in site.deployments()]
-    page = app_page(new_page, site, token)
+    page = app_page(new_page, site, token=token)
     # whoami at sign-in says the token is read-only: writes are disabled before any click
-    for button in ("#deploy", "#rollback", "#spec-save"):
+    for button in ("#deploy", "#rollback"):
         assert page.is_disabled(button), button
+    open_tab(page, "spec")
+    assert page.is_disabled("#spec-save")
     assert page.is_visible("#readonly-badge")
     assert [d["id"] for d in site.deployments()] == before  # nothing was deployed
     shot(page, "read-only")
@@ -277,16 +255,20 @@ def test_phone_viewport_reads_without_sideways_scrolling(site: Site, new_page, s
 
 def test_save_spec_starts_a_deployment(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
     page = app_page(new_page, site)
-    wait_spec_has(page, "value: demo")
     latest = top_row(page)
+    open_tab(page, "spec")
+    wait_spec_has(page, "value: demo")
     text = page.input_value("#spec-text").replace("value: demo", "value: edited-in-dashboard")
     page.fill("#spec-text", text)
     page.click("#spec-save")
     page.wait_for_selector("#spec-result.spec-ok")
     assert "Saved as spec version 2" in page.inner_text("#spec-result")
-    page.locator("#envs tr[data-key='MODE']:has-text('edited-in-dashboard')").wait_for()
+    open_tab(page, "")
     dep_id, phases = watch_phases(page, latest["id"] if latest else None)
     assert phases[-1] == "ACTIVE", phases
+    open_tab(page, "env")
+    page.wait_for_function("() => (document.querySelector(\"tr[data-key='MODE'] .env-value\") "
+                           "|| {}).textContent === 'edited-in-dashboard'")
     deps = site.deployments()
     assert deps[0]["id"] == dep_id and deps[0]["cause"] == "app spec updated"
     assert "edited-in-dashboard" in site.app()["dockyard"]["spec_yaml"]

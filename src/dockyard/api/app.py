@@ -18,6 +18,7 @@ from dockyard.api import (
     routes_buildpacks,
     routes_databases,
     routes_deployments,
+    routes_envs,
     routes_events,
     routes_exec,
     routes_jobs,
@@ -58,7 +59,8 @@ def route_table() -> list[Route]:
             *routes_buildpacks.literal_routes, *routes_apps.routes,
             *routes_deployments.routes, *routes_logs.routes, *routes_events.routes,
             *routes_buildpacks.routes, *routes_alerts.routes, *routes_databases.routes,
-            *routes_jobs.routes, *routes_metrics.routes, *routes_exec.routes]
+            *routes_jobs.routes, *routes_metrics.routes, *routes_exec.routes,
+            *routes_envs.routes]
 
 
 def create_app(platform) -> Starlette:  # type: ignore[no-untyped-def]

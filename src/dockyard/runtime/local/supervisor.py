@@ -108,12 +108,15 @@ class Supervisor:
         return [dict(info) for info in self.rpc().supervisor.getAllProcessInfo()]
 
     def pid(self) -> int | None:
+        """The pid in supervisord's pid file, if that process is this installation's
+        supervisord: not a killed one that init has yet to reap (a zombie still answers
+        ``kill(pid, 0)``; some inits reap after seconds), nor a stranger that reused the pid."""
         try:
             pid = int(self.pidfile.read_text().strip())
-            os.kill(pid, 0)
-            return pid
-        except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
             return None
+        return pid if str(self.conf).encode() in argv else None
 
     def running(self) -> bool:
         if self.pid() is None or not self.sock.exists():
