@@ -3,7 +3,8 @@
 Regions, instance sizes and the (deprecated) tiers list what a spec may name. Dockyard runs
 every app on this machine, so the only enabled region is ``local`` (DO's slugs are listed as
 disabled, yet a spec naming one is accepted and recorded) and every size costs ``"0.00"``.
-Instances and health read the active deployment and supervisord.
+Instances and health read the active deployment and supervisord (on a cluster: the app's
+pods).
 
 ``routes_apps`` splices these routes in before ``/v2/apps/{app_id}``, so the literal paths
 ``/v2/apps/regions`` and ``/v2/apps/tiers/…`` win; this module therefore does not import
@@ -22,6 +23,7 @@ from starlette.routing import Route
 
 from dockyard.api.shapes import REGION
 from dockyard.appspec.sizes import BY_SLUG, GIB, SIZES, InstanceSize, tier_path
+from dockyard.deploy import pods
 from dockyard.deploy.context import instances_of
 from dockyard.deploy.metrics import latest_usage
 from dockyard.errors import NotFound
@@ -138,7 +140,14 @@ def instance_records(app: Any, dep: Any) -> list[tuple[ComponentRecord, Instance
 
 
 async def get_instances(request: Request) -> Response:
-    _plat, app, dep = active_deployment(request)
+    plat, app, dep = active_deployment(request)
+    if plat.services.rolls_releases:  # on a cluster: the pods
+        rows = await run_in_threadpool(pods.instances, plat.services, app, dep)
+        return JSONResponse({"instances": [
+            {"component_name": inst.component,
+             "component_type": COMPONENT_TYPES.get(kind, "UNSPECIFIED"),
+             "instance_name": inst.program, "instance_alias": inst.alias}
+            for kind, inst, _state in rows]})
     return JSONResponse({"instances": [
         {"component_name": comp.name,
          "component_type": COMPONENT_TYPES.get(comp.kind, "UNSPECIFIED"),
@@ -196,7 +205,10 @@ def component_health(plat: Any, app: Any, dep: Any) -> list[dict[str, Any]]:
 
 async def get_health(request: Request) -> Response:
     plat, app, dep = active_deployment(request)
-    components = await run_in_threadpool(component_health, plat, app, dep)
+    if plat.services.rolls_releases:  # on a cluster: the pods
+        components = await run_in_threadpool(pods.health, plat.services, app, dep)
+    else:
+        components = await run_in_threadpool(component_health, plat, app, dep)
     return JSONResponse({"app_health": {"components": components,
                                         "functions_components": []}})
 

@@ -43,8 +43,9 @@ async def create_deployment(request: Request) -> Response:
 async def restart(request: Request) -> Response:
     """DigitalOcean's restart: a new deployment (cause ``restart``) of the live release, no
     rebuild and no new commit. pydo sends an empty body with a JSON Content-Type when no
-    components are named. Every component restarts, since a deployment swaps the whole
-    release; named components are checked against the spec."""
+    components are named. On this machine every component restarts, since a deployment
+    swaps the whole release; on a cluster only the named ones (a rollout restart each).
+    Named components are checked against the spec."""
     app = the_app(request)
     body = await read_json(request)
     names = body.get("components") or []
@@ -57,7 +58,7 @@ async def restart(request: Request) -> Response:
     if unknown:
         raise NotFound(f"app {app.name} has no component {', '.join(map(repr, unknown))}; "
                        f"it has: {', '.join(sorted(known)) or 'none'}")
-    dep = platform(request).restart(app)
+    dep = platform(request).restart(app, names)
     return one(request, dep)
 
 

@@ -2,14 +2,17 @@
 
 ``live_url`` streams new lines while the deployment (or, for RUN logs, the app) goes on;
 ``historic_urls`` give the whole file. Both work without the API token (pydo fetches them
-that way), are signed, expire after an hour, and name one deployment's logs only.
+that way), are signed, expire after an hour, and name one deployment's logs only. On a
+cluster, RUN logs come from the pods (``deploy/pods.py``); build and deploy logs stay files.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -17,11 +20,13 @@ from starlette.routing import Route
 from dockyard.api.errors import error_response
 from dockyard.api.routes_apps import platform, public_base, the_app
 from dockyard.api.signing import sign, signing_key, verify
+from dockyard.deploy import pods
 from dockyard.deploy.logfiles import log_files, normalize_type, read_lines
 from dockyard.errors import DockyardError, NotFound
 
 LOG_TYPES = ("UNSPECIFIED", "BUILD", "DEPLOY", "RUN", "RUN_RESTARTED", "AUTOSCALE_EVENT")
 FOLLOW_IDLE_SECONDS = 600
+POD_POLL_SECONDS = 1.0   # following a RUN log on a cluster asks the API server this often
 DONE = {"ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"}
 
 
@@ -96,13 +101,15 @@ async def serve_log(request: Request) -> Response:
                                    "for a new one")
     if kind == "AUTOSCALE_EVENT":  # Dockyard does not autoscale: nothing to show, ever
         return PlainTextResponse("")
-    folder = plat.home.logs(app_id) / dep_id
     tail = int(q["tail"]) if q.get("tail", "").lstrip("-").isdigit() else None
     prefix = q.get("prefix") != "false"  # doctl's --no-prefix
+    read = lines_reader(plat, app_id, dep_id, kind, component, prefix)
     if q.get("follow") != "true":
-        lines = read_labeled(folder, kind, component, prefix, tail)
+        lines = await read()
+        lines = lines[-tail:] if tail and tail > 0 else lines
         return PlainTextResponse("\n".join(lines) + ("\n" if lines else ""))
-    lines = follow_lines(plat, app_id, dep_id, folder, kind, component, tail, prefix)
+    every = POD_POLL_SECONDS if kind == "RUN" and plat.services.rolls_releases else 0.25
+    lines = follow_lines(plat, app_id, dep_id, read, kind, component, tail, every)
     if q.get("format") == "sse":  # the dashboard's EventSource
         return StreamingResponse(as_events(lines), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
@@ -131,26 +138,46 @@ def read_labeled(folder: Any, kind: str, component: str, prefix: bool,
             for line in lines]
 
 
-async def follow_lines(plat: Any, app_id: str, dep_id: str, folder: Any, kind: str,
-                       component: str, tail: int | None,
-                       prefix: bool = True):  # type: ignore[no-untyped-def]
+def lines_reader(plat: Any, app_id: str, dep_id: str, kind: str, component: str,
+                 prefix: bool) -> Callable[[], Awaitable[list[str]]]:
+    """How to read the log's lines now: its files, or on a cluster a RUN log from the pods
+    (asked of the runtime; there are no run log files there)."""
+    folder = plat.home.logs(app_id) / dep_id
+
+    async def from_files() -> list[str]:
+        return read_labeled(folder, kind, component, prefix)
+
+    async def from_pods() -> list[str]:
+        def read() -> list[str]:
+            store = plat.store
+            return pods.run_log(plat.services, store.get_app(app_id),
+                                store.get_deployment(app_id, dep_id), component or None,
+                                None, prefix=prefix)
+        return await run_in_threadpool(read)
+
+    return from_pods if kind == "RUN" and plat.services.rolls_releases else from_files
+
+
+async def follow_lines(plat: Any, app_id: str, dep_id: str,
+                       read: Callable[[], Awaitable[list[str]]], kind: str, component: str,
+                       tail: int | None, every: float = 0.25):  # type: ignore[no-untyped-def]
     """Yield what is there (or its tail), then new lines until the work is over."""
     sent = 0
-    lines = read_labeled(folder, kind, component, prefix)
+    lines = await read()
     start = max(0, len(lines) - tail) if tail and tail > 0 else 0
     for line in lines[start:]:
         yield line + "\n"
     sent = len(lines)
     idle = 0.0
     while idle < FOLLOW_IDLE_SECONDS:
-        await asyncio.sleep(0.25)
-        lines = read_labeled(folder, kind, component, prefix)
+        await asyncio.sleep(every)
+        lines = await read()
         if len(lines) > sent:
             for line in lines[sent:]:
                 yield line + "\n"
             sent, idle = len(lines), 0.0
             continue
-        idle += 0.25
+        idle += every
         if finished(plat, app_id, dep_id, kind, component):
             return
 

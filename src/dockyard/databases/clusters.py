@@ -14,6 +14,7 @@ from pathlib import Path
 from dockyard.databases.connection import Connection
 from dockyard.errors import DockyardError, NotFound
 from dockyard.files import write_private
+from dockyard.paths import Home
 from dockyard.release.secrets import SecretBox
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$")
@@ -25,6 +26,12 @@ class ExternalClusters:
     def __init__(self, path: Path, box: SecretBox) -> None:
         self.path = path
         self.box = box
+
+    @classmethod
+    def for_home(cls, home: Home, box: SecretBox) -> ExternalClusters:
+        """The installation's registry, read without starting the managed PostgreSQL (a
+        cluster installation runs none)."""
+        return cls(home.root / "postgres" / "clusters.json", box)
 
     def _load(self) -> dict[str, str]:
         try:

@@ -49,9 +49,7 @@ class DeployContext(ServicesView):
 
     def reveal(self, value: str) -> str:
         """A SECRET's plaintext (a value we encrypted; plaintext passes through)."""
-        from dockyard.release.secrets import is_encrypted
-
-        return self.services.secret_box.decrypt(value) if is_encrypted(value) else value
+        return self.services.reveal(value)
 
     def seal(self, value: str) -> str:
         return self.services.secret_box.encrypt(value)
