@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from dockyard.api.app import route_table
 from dockyard.api.auth import PUBLIC_PREFIXES, is_write
-from tests.api.test_apps_api import assert_do_error, minimal_spec
+from tests.api.conftest import assert_do_error, minimal_spec
 from tests.conftest import Dockyard
 
 PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")

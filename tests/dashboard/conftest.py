@@ -60,6 +60,11 @@ class Site:
         app_id = self.app()["id"]
         return self.platform.request("GET", f"/v2/apps/{app_id}/deployments").body["deployments"]
 
+    def deployment(self, dep_id: str) -> dict[str, Any]:
+        app_id = self.app()["id"]
+        return self.platform.request("GET", f"/v2/apps/{app_id}/deployments/{dep_id}"
+                                     ).body["deployment"]
+
 
 def demo_spec() -> str:
     """zero_downtime's spec as app ``dashdemo``, plus app and component env vars (2 SECRET)."""
@@ -200,3 +205,15 @@ def sign_in(page: Any, site: Site, token: str | None = None, path: str = "/") ->
     page.fill("#token", token or site.token)
     page.click("#signin-submit")
     page.wait_for_url(re.compile(r"/dashboard/(apps/.+)?$"))
+
+
+def app_page(new_page: Any, site: Site, tab: str = "", token: str | None = None) -> Any:
+    """A new browser page, signed in (the admin token by default), on the app's ``tab``."""
+    from tests.dashboard.pages import open_app, open_tab
+
+    page = new_page()
+    sign_in(page, site, token)
+    open_app(page, site)
+    if tab:
+        open_tab(page, tab)
+    return page

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from typing import Any
 
 import pytest
@@ -18,8 +17,15 @@ import pytest
 from dockyard.cli.progress import running_steps
 from dockyard.deploy.progress import mark, new_progress
 from tests.conftest import wait_for
-from tests.dashboard.conftest import SECRET_PLAINTEXT, Site, sign_in
-from tests.dashboard.pages import open_app, open_tab, roll_back, top_row, watch_phases
+from tests.dashboard.conftest import SECRET_PLAINTEXT, Site, app_page, sign_in
+from tests.dashboard.pages import (
+    TERMINAL,
+    open_app,
+    open_tab,
+    roll_back,
+    top_row,
+    watch_phases,
+)
 from tests.e2e.conftest import commit, get, git
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
@@ -78,9 +84,7 @@ def test_sign_in_lists_apps_with_live_status_and_sign_out(site: Site, new_page, 
 
 
 def test_app_page_shows_components_envs_and_masks_secrets(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     page.wait_for_selector("#components tr")
     components = page.inner_text("#components")
     assert "service" in components and "web" in components and "2" in components
@@ -101,9 +105,7 @@ def test_app_page_shows_components_envs_and_masks_secrets(site: Site, new_page, 
 
 
 def test_deploy_watch_phases_see_new_content_then_roll_back(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     first, _ = watch_phases(page, None)  # the initial deployment, from `apps create`
     assert first and site.deployments()[0]["phase"] == "ACTIVE", site.deployments()[0]
     wait_live(site, b"version=v0")
@@ -136,9 +138,7 @@ def test_deploy_watch_phases_see_new_content_then_roll_back(site: Site, new_page
 
 
 def test_cancel_shows_only_while_deploying_and_keeps_the_live_release(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     latest, _ = watch_phases(page, None)
     assert page.is_hidden("#cancel")
     commit(site.repo, {"version.txt": "never-live\n"})
@@ -153,14 +153,18 @@ def test_cancel_shows_only_while_deploying_and_keeps_the_live_release(site: Site
     shot(page, "canceled")
     assert site.deployments()[0]["id"] == canceled
     wait_live(site, b"version=v0")  # what was live before still is
-    time.sleep(2)
+    # and stays: the app's deployments run one after another in one engine thread, so once
+    # a restart (of the live release) has ended, nothing of the canceled one can still switch.
+    restart = site.platform.request("POST", f"/v2/apps/{site.app()['id']}/restart",
+                                    {}).body["deployment"]
+    wait_for(lambda: site.deployment(restart["id"])["phase"] in TERMINAL,
+             "the restart after the cancel to end", 180, interval=0.2)
+    assert site.deployment(canceled)["phase"] == "CANCELED"
     assert get(site.app()["live_url"])[1].startswith(b"version=v0")
 
 
 def test_a_failed_deployment_shows_why_and_the_old_one_serves(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     latest, _ = watch_phases(page, None)
     live_before = get(site.app()["live_url"])[1].split(b" ")[0]
     commit(site.repo, {"unhealthy": "the health check answers 500\n"})
@@ -180,9 +184,7 @@ def test_a_failed_deployment_shows_why_and_the_old_one_serves(site: Site, new_pa
 
 
 def test_logs_panel_follows_the_selected_deployment(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     wait_logs_have(page)
     assert page.get_attribute("#log-status", "data-state") == "live"  # RUN logs keep going
     page.select_option("#log-type", "DEPLOY")
@@ -197,9 +199,7 @@ def test_logs_panel_follows_the_selected_deployment(site: Site, new_page, shot):
 
 
 def test_validate_shows_spec_errors_with_field_paths(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     open_tab(page, "spec")
     wait_spec_has(page, "dashdemo")
     good = page.input_value("#spec-text")
@@ -223,9 +223,7 @@ def test_read_only_token_cannot_deploy_and_buttons_are_disabled(site: Site, new_
     token = site.platform.cli("tokens", "create", "dash-viewer", "--read-only",
                               "-o", "json").json()["token"]
     before = [d["id"] for d in site.deployments()]
-    page = new_page()
-    sign_in(page, site, token)
-    open_app(page, site)
+    page = app_page(new_page, site, token=token)
     # whoami at sign-in says the token is read-only: writes are disabled before any click
     for button in ("#deploy", "#rollback"):
         assert page.is_disabled(button), button
@@ -256,9 +254,7 @@ def test_phone_viewport_reads_without_sideways_scrolling(site: Site, new_page, s
 
 
 def test_save_spec_starts_a_deployment(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     latest = top_row(page)
     open_tab(page, "spec")
     wait_spec_has(page, "value: demo")

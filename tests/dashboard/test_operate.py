@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import wait_for
-from tests.dashboard.conftest import APP, SECRET_PLAINTEXT, Site, sign_in
+from tests.dashboard.conftest import APP, SECRET_PLAINTEXT, Site, app_page, sign_in
 from tests.dashboard.pages import open_app, open_tab, roll_back, watch_phases
 from tests.e2e.conftest import commit, get, make_repo
 from tests.e2e.load import LoadLoop
@@ -29,15 +29,6 @@ BREAKS_ON_MODE = """
 if os.environ.get("MODE") == "never-live":  # a bad setting: the health check fails
     HEALTHY = False
 """
-
-
-def app_page(new_page: Any, site: Site, tab: str = "", token: str | None = None) -> Any:
-    page = new_page()
-    sign_in(page, site, token)
-    open_app(page, site)
-    if tab:
-        open_tab(page, tab)
-    return page
 
 
 def live_value(page: Any, key: str) -> str | None:

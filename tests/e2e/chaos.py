@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import wait_for
 from tests.e2e import procs
 from tests.e2e.load import LoadLoop, Sample
 from tests.source.gitrepo import commit
@@ -210,18 +211,7 @@ class Chaos:
     def samples(self, start: float, end: float) -> list[tuple[str, Sample]]:
         return [(path, s) for path, loop in self.loops.items() for s in loop.window(start, end)]
 
-    @staticmethod
-    def wait(check: Callable[[], Any], what: str, timeout: float,
-             interval: float = 0.05) -> Any:
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            last = check()
-            if last:
-                return last
-            time.sleep(interval)
-        raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what} "
-                             f"(last: {last!r})")
+    wait = staticmethod(wait_for)
 
     def active_deployment(self) -> str:
         got = self.target.api(f"/v2/apps/{self.app_id}")
@@ -270,15 +260,18 @@ class Chaos:
                 return f"pid {victim.pid} still runs"
             return victim.ready() or self.serving()
 
-        deadline = time.monotonic() + self.recover_timeout
-        last = ""
-        while time.monotonic() < deadline:
-            last = check() or ""
-            if not last:
-                return time.perf_counter() - killed
-            time.sleep(0.05)
-        raise AssertionError(f"{victim.what} not back by itself within "
-                             f"{self.recover_timeout:.0f} s: {last}")
+        last = [""]
+
+        def is_back() -> bool:
+            last[0] = check() or ""
+            return not last[0]
+
+        try:
+            wait_for(is_back, f"{victim.what} to be back by itself", self.recover_timeout)
+        except AssertionError:
+            raise AssertionError(f"{victim.what} not back by itself within "
+                                 f"{self.recover_timeout:.0f} s: {last[0]}") from None
+        return time.perf_counter() - killed
 
     def serving(self, version: str | None = None) -> str | None:
         """None when the app (``/`` writes a row), its static site and the API answer."""

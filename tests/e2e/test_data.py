@@ -15,18 +15,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import EXAMPLE
-from tests.e2e.conftest import Platform, commit, get, make_repo
+from tests.conftest import EXAMPLE, wait_for
+from tests.e2e.conftest import Platform, answers, commit, example_spec, get, make_repo
 
 pytestmark = pytest.mark.slow
-
-
-def spec_named(tmp_path: Path, name: str, text: str | None = None) -> Path:
-    body = (text or (EXAMPLE / "config" / "app.yaml").read_text()).replace(
-        "name: profileapp", f"name: {name}", 1)
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(body)
-    return path
 
 
 def post_note(url: str, text: str) -> dict:
@@ -54,7 +46,7 @@ def db_connection(platform: Platform, app_id: str):  # type: ignore[no-untyped-d
 
 @pytest.fixture(scope="module")
 def notes_app(platform: Platform, profile_repo: Path, tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
-    platform.deploy_spec(spec_named(tmp_path_factory.mktemp("notes"), "notesapp"))
+    platform.deploy_spec(example_spec(tmp_path_factory.mktemp("notes"), "notesapp"))
     return platform.app("notesapp")
 
 
@@ -75,15 +67,8 @@ def test_rows_survive_redeploys_a_rollback_and_down_up(platform: Platform, notes
     assert notes(url) == ["first", "second", "third"]
     platform.cli("down")
     platform.cli("up")
-    for _ in range(100):
-        try:
-            if get(url, "/health/")[0] == 200:
-                break
-        except OSError:
-            pass
-        import time
-
-        time.sleep(0.2)
+    wait_for(lambda: answers(url, "/health/"), f"{url} to answer after down and up", 120,
+             interval=0.2)
     assert notes(url) == ["first", "second", "third"]
     log = platform.cli("apps", "logs", "notesapp", "--type", "deploy").out
     assert "dev database" in log and "WARNING" not in log
@@ -91,7 +76,7 @@ def test_rows_survive_redeploys_a_rollback_and_down_up(platform: Platform, notes
 
 def test_two_apps_get_separate_databases_that_cannot_read_each_other(
         platform: Platform, notes_app: dict, tmp_path: Path):
-    platform.deploy_spec(spec_named(tmp_path, "otherapp"))
+    platform.deploy_spec(example_spec(tmp_path, "otherapp"))
     other = platform.app("otherapp")
     post_note(other["live_url"], "other's note")
     assert "other's note" not in notes(notes_app["live_url"])
@@ -180,7 +165,7 @@ def test_production_database_uses_a_registered_external_cluster(platform: Platfo
     text = (EXAMPLE / "config" / "app.yaml").read_text().replace(
         "  - name: db\n    engine: PG\n",
         "  - name: db\n    engine: PG\n    production: true\n    cluster_name: ext\n")
-    platform.deploy_spec(spec_named(tmp_path, "extapp", text))
+    platform.deploy_spec(example_spec(tmp_path, "extapp", text=text))
     url_live = platform.app("extapp")["live_url"]
     post_note(url_live, "kept outside")
     with psycopg.connect(url.replace("postgres://", "postgresql://")) as conn:
@@ -194,7 +179,7 @@ def test_other_engines_are_refused_at_create_naming_the_field(platform: Platform
     text = (EXAMPLE / "config" / "app.yaml").read_text().replace(
         "  - name: db\n    engine: PG\n", "  - name: db\n    engine: PG\n"
         "  - name: cache\n    engine: REDIS\n")
-    spec = spec_named(tmp_path, "redisapp", text)
+    spec = example_spec(tmp_path, "redisapp", text=text)
     offline = platform.cli("apps", "spec", "validate", "--schema-only", str(spec))
     assert offline.code == 0  # valid on DigitalOcean
     server = platform.cli("apps", "spec", "validate", str(spec), check=False)
@@ -223,7 +208,7 @@ def test_rollback_with_data_restores_the_backup_taken_before_migrations(
         "    run_command: python manage.py migrate --noinput\n"
         "    envs:\n      - key: DATABASE_URL\n        scope: RUN_TIME\n"
         "        value: ${db.DATABASE_URL}\n")
-    spec = spec_named(tmp_path, "dataroll", text)
+    spec = example_spec(tmp_path, "dataroll", text=text)
     platform.deploy_spec(spec)
     url = platform.app("dataroll")["live_url"]
     first = platform.app("dataroll")["active_deployment"]["id"]
@@ -238,7 +223,7 @@ def test_rollback_with_data_restores_the_backup_taken_before_migrations(
 
 def test_deleting_an_app_keeps_a_final_backup(platform: Platform, profile_repo: Path,
                                               tmp_path: Path):
-    platform.deploy_spec(spec_named(tmp_path, "goner"))
+    platform.deploy_spec(example_spec(tmp_path, "goner"))
     app = platform.app("goner")
     post_note(app["live_url"], "keep me")
     platform.cli("apps", "delete", "goner", "--force")

@@ -56,7 +56,7 @@ class DeployContext(ServicesView):
 
     def mask(self, values: list[str]) -> None:
         """Hide these values (database passwords …) in every log from now on."""
-        self.secrets += [v for v in values if v and v not in self.secrets]
+        self.secrets += [v for v in dict.fromkeys(values) if v and v not in self.secrets]
         self.log.add_secrets(values)
 
     def build_log(self, component: str) -> Log:
