@@ -94,6 +94,22 @@ class Dockyard:
         return Response(status, json.loads(payload) if payload.strip() else None, hdrs)
 
 
+def shared_uv_cache() -> Path:
+    """uv's own cache (warm on a developer machine) unless DOCKYARD_TEST_UV_CACHE says else."""
+    from dockyard.buildpacks.envcache import user_uv_cache
+
+    path = Path(os.environ.get("DOCKYARD_TEST_UV_CACHE") or user_uv_cache())
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def warm_home(root: Path) -> Path:
+    """A DOCKYARD_HOME folder whose package cache is the warm one (builds skip downloads)."""
+    (root / "cache").mkdir(parents=True)
+    (root / "cache" / "uv").symlink_to(shared_uv_cache(), target_is_directory=True)
+    return root
+
+
 def forget_installation(home: Path) -> None:
     """What a test installation leaves outside its home (as root): its apps' users, its
     published static sites, its cgroups. ``dockyard down`` keeps them, as it should for a

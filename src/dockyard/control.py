@@ -205,7 +205,8 @@ def apply_options(home: Home, settings: Settings, changes: dict[str, Any]) -> Se
 
     changes = dict(changes)
     hmac_key = changes.pop("acme_eab_hmac_key", None)
-    runtime = {k: changes.pop(k, None) for k in ("runtime", "kubeconfig", "image_registry")}
+    runtime = {k: changes.pop(k, None) for k in ("runtime", "kubeconfig", "image_registry",
+                                                 "insecure_registry")}
     unknown = sorted(set(changes) - set(OPTION_TYPES))
     if unknown:
         raise DockyardError(f"unknown setting(s): {', '.join(unknown)}", code="settings.unknown")
@@ -217,7 +218,8 @@ def apply_options(home: Home, settings: Settings, changes: dict[str, Any]) -> Se
                                            for k, v in given.items()})
     check_public_settings(home, new, hmac_given=bool(hmac_key))
     if any(v is not None for v in runtime.values()):
-        choose_runtime(new, runtime["runtime"], runtime["kubeconfig"], runtime["image_registry"])
+        choose_runtime(new, runtime["runtime"], runtime["kubeconfig"], runtime["image_registry"],
+                       runtime["insecure_registry"])
         check_runtime(new)
     if hmac_key:
         from dockyard.files import write_private

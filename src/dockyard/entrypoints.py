@@ -26,6 +26,7 @@ MODULES = (API_SERVER, BUILD_CHILD, CONTROL, DEPLOY_WORKER, INGRESS, JOB_WORKER,
 # Functions the API server runs in a short-lived child (``dockyard.offload.call``), by name.
 OFFLOADED = {
     "spec.check": "dockyard.deploy.specs:check",
+    "spec.replace_envs": "dockyard.appspec.envedit:replace_envs",
     "console.prepare": "dockyard.deploy.offloaded:api_prepare",
     "databases.backup": "dockyard.deploy.offloaded:api_backup",
     "databases.restore": "dockyard.deploy.offloaded:api_restore",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import subprocess
 import sys
 from typing import Any
@@ -47,8 +48,13 @@ def call(entry: str, /, timeout: float = 600, **kwargs: Any) -> Any:
     try:
         out = json.loads(lines[-1])
     except (IndexError, ValueError) as exc:
-        raise DockyardError(f"{target} failed (exit {res.returncode}): "
-                            f"{res.stderr.strip()[-500:]}", code="internal_error") from exc
+        # A crash, not a refusal: its traceback goes to the log, never into an answer.
+        logging.getLogger("dockyard.offload").error("%s failed (exit %s):\n%s", target,
+                                                    res.returncode, res.stderr.strip())
+        err = DockyardError(f"{entry} failed inside Dockyard (exit {res.returncode}); the "
+                            "API server's log has the details", code="internal_error")
+        err.status = 500
+        raise err from exc
     if "error" in out:
         raise OffloadedError(out["error"])
     return out["result"]

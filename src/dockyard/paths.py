@@ -56,6 +56,12 @@ class Home:
         return self.root / "cache" / tool
 
     @property
+    def images(self) -> Path:
+        """On a cluster: buildah's storage (``storage/``, ``run/``) and the base image's root
+        filesystem (``rootfs/``); ``image_store`` in config.json may put it elsewhere."""
+        return self.root / "images"
+
+    @property
     def router(self) -> Path:
         return self.root / "router"
 

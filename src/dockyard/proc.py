@@ -63,7 +63,7 @@ def run(
                 timer.cancel()
     name = what or Path(argv[0]).name
     if expired.is_set():
-        raise CommandFailed(f"{name} did not finish within {timeout:.0f} s and was stopped",
+        raise CommandFailed(f"{name} did not finish within {timeout:g} s and was stopped",
                             code=code, returncode=rc, tail=list(tail))
     if rc != 0:
         raise CommandFailed(f"{name} exited with status {rc}", code=code, returncode=rc,

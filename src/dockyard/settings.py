@@ -52,6 +52,14 @@ class Settings:
     runtime: str = "local"                  # where apps run: local, or kubernetes
     kubeconfig: str = ""                    # kubernetes: the cluster (a file kubectl can use)
     image_registry: str = ""                # kubernetes: where release images are pushed
+    image_registry_insecure: bool = False   # kubernetes: push over plain HTTP (no TLS check)
+    image_store: str = ""                   # kubernetes: buildah storage, base images
+                                            # (default DOCKYARD_HOME/images)
+    kube_context: str = ""                  # kubernetes: a context of the kubeconfig
+    kube_base_domain: str = ""              # kubernetes: apps without domains at <app>.<this>
+    kube_ingress_class: str = "nginx"
+    kube_cluster_issuer: str = "letsencrypt"  # cert-manager ClusterIssuer; "" = plain HTTP
+    kube_rollout_timeout: float = 600       # kubernetes: one Deployment's rollout, at most
     docr_registry: str = ""                 # image sources of registry_type DOCR come from
     #                                         here, e.g. registry.digitalocean.com/my-team
     # -- public mode (docs/design.md "Public mode") -------------------------------------------
@@ -104,13 +112,21 @@ class Settings:
         Local mode: each app has a port of its own on 127.0.0.1 for its whole life. Public
         mode: ``https://<primary domain>`` when the spec has one, else the default ingress
         ``https://<app>.<domain>`` (the way DigitalOcean uses ``<app>.ondigitalocean.app``).
+        On a cluster: the Ingress's first host, the primary domain or ``<app>.<base
+        domain>`` (none without either: the Ingress then answers any host).
         """
+        if self.runtime == "kubernetes":
+            host = self.live_host(port, name, primary)
+            return f"{'https' if self.kube_cluster_issuer else 'http'}://{host}" if host else ""
         if self.public:
             return f"https://{self.live_host(port, name, primary)}"
         return f"http://{self.live_host(port, name, primary)}" if port else ""
 
     def live_host(self, port: int | None, name: str, primary: str | None = None) -> str:
         """The live URL's host, which health checks send as ``Host`` (Django checks it)."""
+        if self.runtime == "kubernetes":
+            base = self.kube_base_domain.strip(".")
+            return (primary or (f"{name}.{base}" if base else "")).lower()
         if self.public:
             return self._with_port((primary or self.app_host(name)).lower())
         return f"127.0.0.1:{port}"
@@ -138,7 +154,8 @@ def load_settings(home: Home) -> Settings:
                        ("smtp_host", str), ("smtp_port", int),
                        ("smtp_sender", str), ("keep_releases", int),
                        ("renew_before_seconds", float), ("cert_retry_seconds", float),
-                       ("ingress_poll_seconds", float), ("isolation", str)):
+                       ("ingress_poll_seconds", float), ("isolation", str),
+                       ("image_store", str)):
         value = os.environ.get(f"DOCKYARD_{name.upper()}")
         if value:
             setattr(settings, name, cast(value))
@@ -149,7 +166,7 @@ RUNTIMES = ("local", "kubernetes")
 
 
 def choose_runtime(settings: Settings, runtime: str | None, kubeconfig: str | None,
-                   image_registry: str | None) -> None:
+                   image_registry: str | None, insecure_registry: bool | None = None) -> None:
     """Apply ``dockyard up --runtime … --kubeconfig … --image-registry …`` (kept in
     config.json); a Kubernetes installation needs both a kubeconfig and a registry."""
     from dockyard.errors import DockyardError
@@ -163,6 +180,8 @@ def choose_runtime(settings: Settings, runtime: str | None, kubeconfig: str | No
         settings.kubeconfig = str(Path(kubeconfig).expanduser().resolve())
     if image_registry is not None:
         settings.image_registry = image_registry.rstrip("/")
+    if insecure_registry is not None:
+        settings.image_registry_insecure = insecure_registry
     if settings.runtime != "kubernetes":
         return
     missing = [flag for flag, value in (("--kubeconfig FILE", settings.kubeconfig),

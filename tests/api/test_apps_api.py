@@ -6,24 +6,12 @@ import uuid
 
 import pytest
 
+from tests.api.conftest import assert_do_error, minimal_spec
 from tests.conftest import Dockyard
-
-
-def minimal_spec(name: str) -> dict:
-    return {"name": name, "static_sites": [{
-        "name": "site", "git": {"repo_clone_url": "https://example.invalid/r.git",
-                                "branch": "main"}, "routes": [{"path": "/"}]}]}
 
 
 def unique(prefix: str = "app") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def assert_do_error(resp, status: int, error_id: str) -> None:
-    assert resp.status == status, resp.body
-    assert resp.body["id"] == error_id
-    assert resp.body["message"]
-    assert resp.body["request_id"]
 
 
 @pytest.mark.parametrize("token", [None, "not-a-real-token"])

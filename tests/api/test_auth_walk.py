@@ -10,8 +10,8 @@ import pytest
 from starlette.routing import Route
 
 from dockyard.api.app import route_table
-from dockyard.api.auth import PUBLIC_PREFIXES, READ_METHODS, is_read_only_post
-from tests.api.test_apps_api import assert_do_error, minimal_spec
+from dockyard.api.auth import PUBLIC_PREFIXES, is_write
+from tests.api.conftest import assert_do_error, minimal_spec
 from tests.conftest import Dockyard
 
 PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")
@@ -30,8 +30,7 @@ def guarded() -> list[tuple[str, str]]:
 
 
 ROUTES = guarded()
-WRITES = [(m, p) for m, p in ROUTES
-          if m not in READ_METHODS and not (m == "POST" and is_read_only_post(p))]
+WRITES = [(m, p) for m, p in ROUTES if is_write(m, p)]
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +55,8 @@ def test_the_walk_sees_the_api():
             "/v2/dockyard/whoami"} <= paths
     assert ("POST", "/v2/apps/propose") not in WRITES
     assert ("DELETE", "/v2/apps/{app_id}") in WRITES
+    # a console URL opens a shell with the component's secrets: it needs a writing token
+    assert ("GET", "/v2/apps/{app_id}/components/{component}/exec") in WRITES
 
 
 @pytest.mark.parametrize(("method", "template"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])

@@ -13,7 +13,7 @@ import pytest
 
 from dockyard.api.routes_catalog import DO_REGIONS, SIZES
 from dockyard.appspec.enums import Region
-from tests.api.test_apps_api import assert_do_error, minimal_spec
+from tests.api.conftest import assert_do_error, minimal_spec
 from tests.conftest import Dockyard, Response
 
 

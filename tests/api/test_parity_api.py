@@ -16,7 +16,8 @@ from dockyard.api.deployment_view import deployment_view
 from dockyard.api.routes_events import event_id
 from dockyard.appspec.sizes import SIZES, tier_path
 from dockyard.store import Store
-from tests.api.test_apps_api import assert_do_error, minimal_spec, unique
+from tests.api.conftest import assert_do_error, minimal_spec
+from tests.api.test_apps_api import unique
 from tests.conftest import Dockyard
 
 SERVICE_SPEC = {"name": "viewed", "services": [{"name": "web", "git": {

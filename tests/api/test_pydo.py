@@ -8,7 +8,6 @@ every response is checked against pydo's transport contract (reference do-apps-a
 from __future__ import annotations
 
 import ssl
-import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from azure.core.exceptions import (  # installed with pydo
     HttpResponseError,
 )
 
+from tests.conftest import wait_for
 from tests.e2e.conftest import Platform, commit, get, make_repo, new_platform, stop
 
 pytestmark = pytest.mark.slow
@@ -97,16 +97,12 @@ def transport_contract(recorder: Recorder) -> Iterator[None]:
 
 def wait_phase(client: Any, app_id: str, dep_id: str, phase: str = "ACTIVE",
                timeout: float = ACTIVE_TIMEOUT) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    dep: dict[str, Any] = {}
-    while time.monotonic() < deadline:
+    def reached() -> dict[str, Any] | None:
         dep = client.apps.get_deployment(app_id, dep_id)["deployment"]
-        if dep["phase"] == phase:
-            return dep
         assert dep["phase"] not in ("ERROR", "CANCELED"), dep
-        time.sleep(0.3)
-    raise AssertionError(f"Timed out waiting for deployment {dep_id} to be {phase} "
-                         f"(last: {dep.get('phase')})")
+        return dep if dep["phase"] == phase else None
+
+    return wait_for(reached, f"deployment {dep_id} to be {phase}", timeout, interval=0.3)
 
 
 def served(app: dict[str, Any]) -> bytes:

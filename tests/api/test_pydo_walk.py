@@ -39,7 +39,8 @@ EXTENSIONS = (
     r".*\.spec\.jobs\[\d+\]\.(schedule|kind=SCHEDULED)",  # scheduled jobs: in godo and
     # DigitalOcean's spec reference, not yet in pydo 0.44's schema
     r".*\.deployment\.(error|log_tail)",  # why a deployment failed, and its last log lines
-    r"\.(notes|undeployable|max_free_static_apps)",  # propose: what Dockyard will not run
+    r"\.(notes|undeployable|max_free_static_apps|builds)",  # propose: what Dockyard
+    # will not run, and what each component would be built with
     r"\.app\.last_deployment_active_at",  # DigitalOcean's App has it; pydo's doc leaves it out
     r"\.apps\[\d+\]\.last_deployment_active_at",
     r"\.meta",  # list_events: DigitalOcean's pagination meta

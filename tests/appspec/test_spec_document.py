@@ -119,7 +119,7 @@ def test_component_envs_override_app_envs_by_key_within_scope():
 
 
 def test_databases_get_no_envs_of_their_own():
-    data = spec(envs=[{"key": "A", "value": "1"}], databases=[{"name": "db"}])
+    data = spec(envs=[{"key": "A", "value": "1"}], databases=[{"name": "db", "engine": "PG"}])
     app = parse_spec_data(data).spec
     assert [v.key for v in merged_envs(app, app.component("db"), build=False)] == ["A"]
 

@@ -110,7 +110,8 @@ def test_json_syntax_errors_have_line_and_column():
 
 
 def test_json_specs_get_line_numbers_too():
-    issue = only_issue('{\n  "name": "app",\n  "region": "mars",\n  "services": []\n}')
+    issue = only_issue('{\n  "name": "app",\n  "region": "mars",\n  "databases": [{"name": "db", '
+                       '"engine": "PG"}]\n}')
     assert (issue.path, issue.line) == ("region", 3)
 
 
@@ -144,8 +145,8 @@ def test_wrapper_template_loads_and_round_trips():
 
 
 def test_keys_beside_the_wrapped_spec_are_rejected():
-    issue = only_issue("spec:\n  name: app\nproject_id: x\n")
-    assert (issue.path, issue.line) == ("project_id", 3)
+    issue = only_issue("spec:\n  name: app\n  databases: [{name: db, engine: PG}]\nproject_id: x\n")
+    assert (issue.path, issue.line) == ("project_id", 4)
 
 
 def test_json_file_and_api_dict_give_the_same_spec():
@@ -158,7 +159,8 @@ def test_json_file_and_api_dict_give_the_same_spec():
 
 
 def test_api_dicts_have_no_line_numbers():
-    issue = only_issue({"name": "app", "region": "mars"})
+    issue = only_issue({"name": "app", "region": "mars",
+                        "databases": [{"name": "db", "engine": "PG"}]})
     assert (issue.line, issue.column, issue.file) == (None, None, "<request>")
 
 
@@ -181,12 +183,13 @@ def test_json_and_dicts_emit_plain_yaml():
 
 
 def test_stdin_is_read_for_dash(monkeypatch):
-    monkeypatch.setattr("sys.stdin", io.StringIO("name: from-stdin\nservices: []\n"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(
+        b"name: from-stdin\nservices:\n- name: web\n  github: {repo: a/b}\n")))
     assert load_spec_file("-").spec.name == "from-stdin"
 
 
 def test_stdin_issues_name_stdin(monkeypatch):
-    monkeypatch.setattr("sys.stdin", io.StringIO("name: X\n"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"name: X\n")))
     with pytest.raises(SpecError) as caught:
         load_spec_file("-")
     assert caught.value.issues[0].file == "<stdin>"

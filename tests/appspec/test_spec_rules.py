@@ -30,7 +30,8 @@ def test_component_names_follow_the_same_rule():
 
 
 def test_component_names_are_unique_across_all_kinds_databases_included():
-    data = spec(databases=[{"name": "web"}], workers=[{"name": "web", "github": GH}])
+    data = spec(databases=[{"name": "web", "engine": "PG"}],
+                workers=[{"name": "web", "github": GH}])
     issues = issues_of(data)
     assert paths(issues) == ["workers[0].name", "databases[0].name"]
     assert 'services[0] ("web") already uses it' in issues[0].message
@@ -61,7 +62,7 @@ def test_static_sites_and_functions_cannot_use_an_image(kind):
 
 
 def test_databases_take_no_source():
-    issue = only_issue(spec(databases=[{"name": "db", "github": GH}]))
+    issue = only_issue(spec(databases=[{"name": "db", "engine": "PG", "github": GH}]))
     assert issue.path == "databases[0].github" and "unknown field" in issue.message
 
 
@@ -224,24 +225,21 @@ def test_ingress_prefixes_start_with_a_slash():
     assert only_issue(data).path == "ingress.rules[0].match.path.prefix"
 
 
-def test_two_components_cannot_claim_one_route_path():
+@pytest.mark.parametrize(("site", "ingress", "path", "other"), [
+    ({"routes": [{"path": "/"}]}, None, "static_sites[0].routes[0].path",
+     'static_sites[0] ("site") routes[0]'),
+    ({}, {"rules": [{"component": {"name": "site"}, "match": {"path": {"prefix": "/"}}}]},
+     "ingress.rules[0].match.path.prefix", 'ingress.rules[0] (to "site")'),
+], ids=["two-routes", "route-and-ingress-rule"])
+def test_two_components_cannot_claim_one_route_path(site: dict, ingress: dict | None,  # type: ignore[type-arg]
+                                                    path: str, other: str):
     data = service(routes=[{"path": "/"}])
-    data["static_sites"] = [{"name": "site", "github": GH, "routes": [{"path": "/"}]}]
+    data["static_sites"] = [{"name": "site", "github": GH, **site}]
+    if ingress:
+        data["ingress"] = ingress
     issue = only_issue(data)
-    assert issue.path == "static_sites[0].routes[0].path"
-    assert 'services[0] ("web") routes[0]' in issue.message
-    assert 'static_sites[0] ("site") routes[0]' in issue.message
-
-
-def test_a_route_and_an_ingress_rule_for_different_components_conflict():
-    data = service(routes=[{"path": "/static"}])
-    data["static_sites"] = [{"name": "site", "github": GH}]
-    data["ingress"] = {"rules": [{"component": {"name": "site"},
-                                  "match": {"path": {"prefix": "/static"}}}]}
-    issue = only_issue(data)
-    assert issue.path == "ingress.rules[0].match.path.prefix"
-    assert 'services[0] ("web") routes[0]' in issue.message
-    assert 'ingress.rules[0] (to "site")' in issue.message
+    assert issue.path == path
+    assert 'services[0] ("web") routes[0]' in issue.message and other in issue.message
 
 
 def test_an_ingress_rule_restating_a_components_route_is_accepted():

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from tests.conftest import warm_home
 
 from dockyard.buildpacks import BuildRequest, BuildSettings
-from dockyard.buildpacks.envcache import user_uv_cache
 from dockyard.buildpacks.nodetools import user_npm_cache
 from dockyard.logs import Log
 from dockyard.paths import Home
 
 APPS = Path(__file__).resolve().parent.parent / "apps"
-
-
-@pytest.fixture(scope="session")
-def uv_cache_dir() -> Path:
-    """uv's own cache (warm on a developer machine) unless DOCKYARD_TEST_UV_CACHE says else."""
-    chosen = os.environ.get("DOCKYARD_TEST_UV_CACHE")
-    if not chosen:
-        chosen = str(user_uv_cache())
-    path = Path(chosen)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -36,10 +24,8 @@ def npm_cache_dir() -> Path:
 
 
 @pytest.fixture
-def home(tmp_path: Path, uv_cache_dir: Path, npm_cache_dir: Path) -> Home:
-    home = Home(tmp_path / "home")
-    (home.root / "cache").mkdir(parents=True)
-    (home.root / "cache" / "uv").symlink_to(uv_cache_dir, target_is_directory=True)
+def home(tmp_path: Path, npm_cache_dir: Path) -> Home:
+    home = Home(warm_home(tmp_path / "home"))
     home.tool_cache("npm").symlink_to(npm_cache_dir, target_is_directory=True)
     return home
 

@@ -1,10 +1,12 @@
 """Dashboard fixtures: a Dockyard with one small app, and a headless Debian Chromium driven by
-Playwright. Every step writes a screenshot to ``test-artifacts/dashboard/``."""
+Playwright. Every step writes a screenshot to ``test-artifacts/dashboard/`` (``both`` takes it
+at desktop width, 1280×800, and at phone width, 390×844)."""
 
 from __future__ import annotations
 
 import re
 import shutil
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 WAIT_MS = 15_000  # every Playwright wait gives up after this, so nothing hangs
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
 SECRET_PLAINTEXT = "hunter2-dashboard-secret"
 SPEC_ENVS = f"""envs:
   - key: GREETING
@@ -56,20 +60,42 @@ class Site:
         app_id = self.app()["id"]
         return self.platform.request("GET", f"/v2/apps/{app_id}/deployments").body["deployments"]
 
+    def deployment(self, dep_id: str) -> dict[str, Any]:
+        app_id = self.app()["id"]
+        return self.platform.request("GET", f"/v2/apps/{app_id}/deployments/{dep_id}"
+                                     ).body["deployment"]
+
 
 def demo_spec() -> str:
     """zero_downtime's spec as app ``dashdemo``, plus app and component env vars (2 SECRET)."""
     text = (APP / "app.yaml").read_text().replace("name: zerodown", "name: dashdemo")
     text = text.replace("repo: example/zerodown", "repo: example/dashdemo")
     text = text.replace("alerts:\n", SPEC_ENVS + "alerts:\n", 1)
-    return text.replace("    instance_count: 2\n", "    instance_count: 2\n" + COMPONENT_ENVS)
+    text = text.replace("    instance_count: 2\n", "    instance_count: 2\n" + COMPONENT_ENVS)
+    # the test app's health gate (15 attempts) is long enough that the page shows its
+    # failed attempts while it waits
+    return text + JOB
+
+
+# A scheduled job of the same repository: each minute, 40 s of work (one to cancel, a log).
+JOB = """jobs:
+  - name: tick
+    kind: SCHEDULED
+    schedule:
+      cron: "* * * * *"
+    environment_slug: python
+    github:
+      repo: example/dashdemo
+      branch: main
+    run_command: echo "tick at $(date +%H:%M:%S)"; sleep 40; echo done
+"""
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """Dockyard up with ``dashdemo`` created; its first deployment may still be running."""
     root = tmp_path_factory.mktemp("dashboard")
-    platform = new_platform(root, DOCKYARD_PUSH_POLL_SECONDS="0")
+    platform = new_platform(root, DOCKYARD_PUSH_POLL_SECONDS="0", DOCKYARD_METRICS_SECONDS="5")
     repo = make_repo(root / "dashdemo", APP)
     platform.map_url("https://github.com/example/dashdemo.git", repo)
     spec = root / "app.yaml"
@@ -103,11 +129,16 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def new_page(browser: Any) -> Iterator[Any]:
     """``new_page(width, height)``: a fresh context (own sessionStorage) per call; JS errors
-    on the page fail the test."""
+    on the page, and any request to another host, fail the test."""
     contexts: list[Any] = []
     errors: list[str] = []
+    elsewhere: list[str] = []
 
-    def make(width: int = 1280, height: int = 900) -> Any:
+    def local(url: str) -> bool:
+        parts = urllib.parse.urlsplit(url)
+        return parts.scheme in ("data", "blob") or parts.hostname in ("127.0.0.1", "localhost")
+
+    def make(width: int = DESKTOP["width"], height: int = DESKTOP["height"]) -> Any:
         context = browser.new_context(ignore_https_errors=True,
                                       viewport={"width": width, "height": height})
         contexts.append(context)
@@ -116,12 +147,15 @@ def new_page(browser: Any) -> Iterator[Any]:
         page.set_default_navigation_timeout(WAIT_MS)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("dialog", lambda dialog: dialog.accept())
+        page.on("request", lambda req: None if local(req.url) else elsewhere.append(req.url))
+        page.on("websocket", lambda ws: None if local(ws.url) else elsewhere.append(ws.url))
         return page
 
     yield make
     for context in contexts:
         context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+    assert elsewhere == [], f"the page reached another host: {elsewhere}"
 
 
 @pytest.fixture(scope="session")
@@ -146,6 +180,24 @@ def shot(artifacts: Path, request: pytest.FixtureRequest):  # type: ignore[no-un
     return take
 
 
+@pytest.fixture
+def both(shot):  # type: ignore[no-untyped-def]
+    """``both(page, "step")``: the page at desktop width, then at phone width (where nothing
+    may scroll sideways), then back to desktop."""
+
+    def take(page: Any, step: str) -> None:
+        for name, size in (("desktop", DESKTOP), ("phone", PHONE)):
+            page.set_viewport_size(size)
+            page.wait_for_timeout(300)  # charts follow their box on the next frame
+            if name == "phone":
+                width = page.evaluate("document.documentElement.scrollWidth")
+                assert width <= PHONE["width"], f"{step}: {width}px wide on a 390px screen"
+            shot(page, f"{step}-{name}")
+        page.set_viewport_size(DESKTOP)
+
+    return take
+
+
 def sign_in(page: Any, site: Site, token: str | None = None, path: str = "/") -> None:
     """Open ``path``, land on the sign-in page, and sign in (the admin token by default)."""
     page.goto(site.url + path)
@@ -153,3 +205,15 @@ def sign_in(page: Any, site: Site, token: str | None = None, path: str = "/") ->
     page.fill("#token", token or site.token)
     page.click("#signin-submit")
     page.wait_for_url(re.compile(r"/dashboard/(apps/.+)?$"))
+
+
+def app_page(new_page: Any, site: Site, tab: str = "", token: str | None = None) -> Any:
+    """A new browser page, signed in (the admin token by default), on the app's ``tab``."""
+    from tests.dashboard.pages import open_app, open_tab
+
+    page = new_page()
+    sign_in(page, site, token)
+    open_app(page, site)
+    if tab:
+        open_tab(page, tab)
+    return page

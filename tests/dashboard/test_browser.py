@@ -1,5 +1,7 @@
 """The dashboard in a real browser against a real Dockyard: sign in, watch a deployment go
 live, roll back, follow logs, edit the spec, read-only tokens, and a phone-sized screen.
+(``test_operate.py`` has the rest: create, env editor, console, metrics, instances, pinned
+rollbacks, jobs.)
 
 The tests share one app and run in file order (the deploy test changes what is live).
 """
@@ -8,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from typing import Any
 
 import pytest
@@ -16,39 +17,18 @@ import pytest
 from dockyard.cli.progress import running_steps
 from dockyard.deploy.progress import mark, new_progress
 from tests.conftest import wait_for
-from tests.dashboard.conftest import SECRET_PLAINTEXT, Site, sign_in
+from tests.dashboard.conftest import SECRET_PLAINTEXT, Site, app_page, sign_in
+from tests.dashboard.pages import (
+    TERMINAL,
+    open_app,
+    open_tab,
+    roll_back,
+    top_row,
+    watch_phases,
+)
 from tests.e2e.conftest import commit, get, git
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
-TERMINAL = {"ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"}
-
-
-def open_app(page: Any, site: Site) -> None:
-    page.click("a.app-link:text('dashdemo')")
-    page.wait_for_url(re.compile(r"/dashboard/apps/"))
-    page.wait_for_selector("#deployments tr[data-deployment]")
-
-
-def top_row(page: Any) -> dict[str, str] | None:
-    """The newest deployment row as the page shows it (id and phase)."""
-    return page.evaluate("""() => {
-        const row = document.querySelector('#deployments tr[data-deployment]');
-        return row ? {id: row.dataset.deployment, phase: row.dataset.phase} : null; }""")
-
-
-def watch_phases(page: Any, after: str | None, timeout: float = 180) -> tuple[str, list[str]]:
-    """Phases the page shows for the first deployment newer than ``after``, until it ends."""
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        row = top_row(page)
-        if row and row["id"] != after:
-            if not seen or seen[-1] != row["phase"]:
-                seen.append(row["phase"])
-            if row["phase"] in TERMINAL:
-                return row["id"], seen
-        time.sleep(0.1)
-    raise AssertionError(f"Timed out watching the deployment after {after}: saw {seen}")
 
 
 def wait_logs_have(page: Any, text: str = "") -> None:
@@ -104,27 +84,28 @@ def test_sign_in_lists_apps_with_live_status_and_sign_out(site: Site, new_page, 
 
 
 def test_app_page_shows_components_envs_and_masks_secrets(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     page.wait_for_selector("#components tr")
     components = page.inner_text("#components")
     assert "service" in components and "web" in components and "2" in components
-    key = page.locator("#envs tr[data-key='API_KEY']")
-    assert "••••" in key.inner_text()
-    assert "••••" in page.locator("#envs tr[data-key='DB_PASSWORD']").inner_text()
-    assert "hello" in page.locator("#envs tr[data-key='GREETING']").inner_text()
+    shot(page, "app")
+    open_tab(page, "env")
+    key = page.locator("#env-scopes tr[data-key='API_KEY']")
+    key.wait_for()
+    assert "secret · set" in key.inner_text()
+    assert "secret · set" in page.locator("tr[data-key='DB_PASSWORD']").inner_text()
+    assert "hello" in page.locator("tr[data-key='GREETING']").inner_text()
+    assert SECRET_PLAINTEXT not in page.content()
+    assert "EV[" not in page.content()  # not even the ciphertext
+    shot(page, "env")
+    open_tab(page, "spec")
     wait_spec_has(page, "dashdemo")
     assert SECRET_PLAINTEXT not in page.content()
     assert SECRET_PLAINTEXT not in page.input_value("#spec-text")
-    assert "EV[" not in page.inner_text("#envs")
-    shot(page, "app")
 
 
 def test_deploy_watch_phases_see_new_content_then_roll_back(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     first, _ = watch_phases(page, None)  # the initial deployment, from `apps create`
     assert first and site.deployments()[0]["phase"] == "ACTIVE", site.deployments()[0]
     wait_live(site, b"version=v0")
@@ -146,7 +127,7 @@ def test_deploy_watch_phases_see_new_content_then_roll_back(site: Site, new_page
     wait_logs_have(page)
     shot(page, "build-logs")
 
-    page.click("#rollback")  # the confirm() dialog is accepted by the fixture
+    roll_back(page, pin=False)  # unpinned: the next tests deploy again
     page.locator("#flash:has-text('Rollback started')").wait_for()
     back, phases = watch_phases(page, new)
     assert phases[-1] == "ACTIVE", phases
@@ -157,9 +138,7 @@ def test_deploy_watch_phases_see_new_content_then_roll_back(site: Site, new_page
 
 
 def test_cancel_shows_only_while_deploying_and_keeps_the_live_release(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     latest, _ = watch_phases(page, None)
     assert page.is_hidden("#cancel")
     commit(site.repo, {"version.txt": "never-live\n"})
@@ -174,14 +153,18 @@ def test_cancel_shows_only_while_deploying_and_keeps_the_live_release(site: Site
     shot(page, "canceled")
     assert site.deployments()[0]["id"] == canceled
     wait_live(site, b"version=v0")  # what was live before still is
-    time.sleep(2)
+    # and stays: the app's deployments run one after another in one engine thread, so once
+    # a restart (of the live release) has ended, nothing of the canceled one can still switch.
+    restart = site.platform.request("POST", f"/v2/apps/{site.app()['id']}/restart",
+                                    {}).body["deployment"]
+    wait_for(lambda: site.deployment(restart["id"])["phase"] in TERMINAL,
+             "the restart after the cancel to end", 180, interval=0.2)
+    assert site.deployment(canceled)["phase"] == "CANCELED"
     assert get(site.app()["live_url"])[1].startswith(b"version=v0")
 
 
 def test_a_failed_deployment_shows_why_and_the_old_one_serves(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     latest, _ = watch_phases(page, None)
     live_before = get(site.app()["live_url"])[1].split(b" ")[0]
     commit(site.repo, {"unhealthy": "the health check answers 500\n"})
@@ -201,9 +184,7 @@ def test_a_failed_deployment_shows_why_and_the_old_one_serves(site: Site, new_pa
 
 
 def test_logs_panel_follows_the_selected_deployment(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
     wait_logs_have(page)
     assert page.get_attribute("#log-status", "data-state") == "live"  # RUN logs keep going
     page.select_option("#log-type", "DEPLOY")
@@ -218,9 +199,8 @@ def test_logs_panel_follows_the_selected_deployment(site: Site, new_page, shot):
 
 
 def test_validate_shows_spec_errors_with_field_paths(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
+    page = app_page(new_page, site)
+    open_tab(page, "spec")
     wait_spec_has(page, "dashdemo")
     good = page.input_value("#spec-text")
     page.fill("#spec-text", good.replace("instance_count: 2", "instance_count: many"))
@@ -243,12 +223,12 @@ def test_read_only_token_cannot_deploy_and_buttons_are_disabled(site: Site, new_
     token = site.platform.cli("tokens", "create", "dash-viewer", "--read-only",
                               "-o", "json").json()["token"]
     before = [d["id"] for d in site.deployments()]
-    page = new_page()
-    sign_in(page, site, token)
-    open_app(page, site)
+    page = app_page(new_page, site, token=token)
     # whoami at sign-in says the token is read-only: writes are disabled before any click
-    for button in ("#deploy", "#rollback", "#spec-save"):
+    for button in ("#deploy", "#rollback"):
         assert page.is_disabled(button), button
+    open_tab(page, "spec")
+    assert page.is_disabled("#spec-save")
     assert page.is_visible("#readonly-badge")
     assert [d["id"] for d in site.deployments()] == before  # nothing was deployed
     shot(page, "read-only")
@@ -274,19 +254,21 @@ def test_phone_viewport_reads_without_sideways_scrolling(site: Site, new_page, s
 
 
 def test_save_spec_starts_a_deployment(site: Site, new_page, shot):  # type: ignore[no-untyped-def]
-    page = new_page()
-    sign_in(page, site)
-    open_app(page, site)
-    wait_spec_has(page, "value: demo")
+    page = app_page(new_page, site)
     latest = top_row(page)
+    open_tab(page, "spec")
+    wait_spec_has(page, "value: demo")
     text = page.input_value("#spec-text").replace("value: demo", "value: edited-in-dashboard")
     page.fill("#spec-text", text)
     page.click("#spec-save")
     page.wait_for_selector("#spec-result.spec-ok")
     assert "Saved as spec version 2" in page.inner_text("#spec-result")
-    page.locator("#envs tr[data-key='MODE']:has-text('edited-in-dashboard')").wait_for()
+    open_tab(page, "")
     dep_id, phases = watch_phases(page, latest["id"] if latest else None)
     assert phases[-1] == "ACTIVE", phases
+    open_tab(page, "env")
+    page.wait_for_function("() => (document.querySelector(\"tr[data-key='MODE'] .env-value\") "
+                           "|| {}).textContent === 'edited-in-dashboard'")
     deps = site.deployments()
     assert deps[0]["id"] == dep_id and deps[0]["cause"] == "app spec updated"
     assert "edited-in-dashboard" in site.app()["dockyard"]["spec_yaml"]

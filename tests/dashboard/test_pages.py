@@ -4,6 +4,7 @@ served with the right types, nothing loaded from another host, and the size budg
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import ssl
 import urllib.error
@@ -20,10 +21,15 @@ from dockyard.api.app import on_http_error
 from tests.conftest import Dockyard
 
 PACKAGE = Path(dashboard.__file__).resolve().parent
+# Files copied unchanged from an npm package (VENDORED.md): checked by hash, not by our rules.
+VENDORED = dict(re.findall(r"^\| `static/([^`]+)` \|.*\| `([0-9a-f]{64})` \|$",
+                           (PACKAGE / "VENDORED.md").read_text(), re.M))
 ASSETS = sorted(p for p in PACKAGE.rglob("*") if p.is_file() and p.suffix in
-                {".html", ".js", ".css"})
+                {".html", ".js", ".css"} and p.name not in VENDORED)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
-PAGES = ["/dashboard/", "/dashboard/signin", "/dashboard/apps/3f0c-some-app-id"]
+TABS = ["", "/env", "/metrics", "/instances", "/console", "/jobs", "/spec"]
+PAGES = ["/dashboard/", "/dashboard/signin", "/dashboard/new",
+         *(f"/dashboard/apps/3f0c-some-app-id{tab}" for tab in TABS)]
 
 
 class Client:
@@ -55,7 +61,7 @@ def test_pages_are_public_html_shells_for_phones_with_a_strict_csp(client: Clien
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("text/html")
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in resp.text
-    assert re.search(r'<script type="module" src="/dashboard/static/\w+\.js\?v=', resp.text)
+    assert re.search(r'<script type="module" src="/dashboard/static/[\w-]+\.js\?v=', resp.text)
     csp = resp.headers["content-security-policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
 
@@ -65,6 +71,28 @@ def test_the_app_id_in_the_url_is_escaped_into_the_page(client: Client):
     assert resp.status_code == 200
     assert "<img" not in resp.text
     assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in resp.text
+
+
+def test_an_unknown_app_page_is_a_404_naming_the_pages(client: Client):
+    resp = client.get("/dashboard/apps/some-app/settings")
+    assert resp.status_code == 404
+    assert "'settings'" in resp.json()["message"] and "metrics" in resp.json()["message"]
+
+
+def test_every_app_page_links_every_tab_and_marks_its_own(client: Client):
+    for tab in TABS:
+        html = client.get(f"/dashboard/apps/a1{tab}").text
+        assert all(f'href="/dashboard/apps/a1{t}"' in html for t in TABS)
+        active = rf'href="/dashboard/apps/a1{tab}" data-tab="[a-z]*"\s+class="active"'
+        assert re.search(active, html), tab
+
+
+def test_vendored_files_are_the_npm_packages_files_named_in_vendored_md():
+    assert set(VENDORED) == {"uplot.js", "uplot.css"}
+    for name, digest in VENDORED.items():
+        assert hashlib.sha256((PACKAGE / "static" / name).read_bytes()).hexdigest() == digest, name
+    assert "uPlot.js (μPlot)" in (PACKAGE / "static" / "uplot.js").read_text()[:400]
+    assert "1.6.32" in (PACKAGE / "VENDORED.md").read_text()
 
 
 @pytest.mark.parametrize("path", ["/", "/dashboard"])

@@ -87,3 +87,15 @@ def test_each_failed_attempt_is_reported_once_per_period(server):  # type: ignor
     assert err.value.code == "deploy.health_check_failed"
     assert [(n, m) for n, m, _ in attempts] == [(1, 3), (2, 3), (3, 3)]
     assert all(why == "HTTP 400" for _, _, why in attempts)
+
+
+def test_a_probe_that_outlasts_the_budget_is_not_an_attempt_beyond_the_threshold():
+    """The last probe starts inside the budget and ends after it (a loaded machine): the
+    deploy log must not say "attempt 4 of 3"."""
+    times = iter([0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 2.0, 2.9, 3.5, 3.6])
+    attempts: list[tuple[int, int]] = []
+    check = Check(port=closed_port(), period_seconds=1, failure_threshold=3)
+    with pytest.raises(DockyardError):
+        wait_healthy(check, lambda: None, clock=lambda: next(times),
+                     on_attempt=lambda n, of, _why: attempts.append((n, of)))
+    assert attempts == [(1, 3), (2, 3), (3, 3)]

@@ -6,9 +6,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 from dockyard.runtime.local.procfs import descendants, tree_usage
+from tests.conftest import wait_for
 
 BURN = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\n" \
        "time.sleep(30)\n"
@@ -19,13 +19,9 @@ def test_a_process_tree_counts_its_children_cpu_and_memory() -> None:
                                f"import subprocess, sys; subprocess.run([sys.executable, "
                                f"'-c', {BURN!r}])"])
     try:
-        deadline = time.monotonic() + 60
-        usage = tree_usage(parent.pid)
-        while usage is not None and usage.cpu_seconds < 0.6 and time.monotonic() < deadline:
-            time.sleep(0.1)
-            usage = tree_usage(parent.pid)
+        usage = wait_for(lambda: (u := tree_usage(parent.pid)) and u.cpu_seconds >= 0.6 and u,
+                         "the tree to have burnt 0.6 s of CPU", 60, interval=0.1)
         assert len(descendants(parent.pid)) == 2
-        assert usage is not None and usage.cpu_seconds >= 0.6
         assert usage.memory_bytes > 1_000_000
     finally:
         children = descendants(parent.pid) - {parent.pid}

@@ -9,26 +9,15 @@ import http.client
 import shutil
 import subprocess
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from dockyard.buildpacks.envcache import user_uv_cache
-from tests.conftest import EXAMPLE, Dockyard, forget_installation
-from tests.source.gitrepo import commit, git  # noqa: F401 - commit is re-exported for e2e tests
+from tests.conftest import EXAMPLE, Dockyard, forget_installation, warm_home
+from tests.source.gitrepo import commit, git, make_repo  # noqa: F401 - re-exported for e2e
 
 EXAMPLE_URL = "https://github.com/example/profileapp.git"
-
-
-def make_repo(path: Path, source: Path, *, ignore: tuple[str, ...] = ()) -> Path:
-    """A git repository (branch main) holding a copy of ``source``."""
-    shutil.copytree(source, path, ignore=shutil.ignore_patterns(
-        "db.sqlite3", "staticfiles", "__pycache__", "*.pyc", ".venv", *ignore))
-    git(path, "init", "-q", "-b", "main")
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "initial")
-    return path
 
 
 class Platform(Dockyard):
@@ -66,11 +55,38 @@ def get(url: str, path: str = "/", host: str | None = None,
         conn.close()
 
 
+def example_spec(tmp_path: Path, name: str, edit: Callable[[str], str] = lambda s: s,
+                 text: str | None = None) -> Path:
+    """The example's app.yaml (or ``text``) renamed to ``name`` and edited, as a file."""
+    body = (text or (EXAMPLE / "config" / "app.yaml").read_text()).replace(
+        "name: profileapp", f"name: {name}", 1)
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(edit(body))
+    return path
+
+
+def own_example(platform: Platform, tmp_path: Path, name: str) -> tuple[dict, Path]:
+    """The example deployed as app ``name`` from a repository of its own (which a test may
+    commit to without changing what other tests see)."""
+    repo = make_repo(tmp_path / name, EXAMPLE)
+    platform.map_url(f"https://github.com/example/{name}.git", repo)
+    platform.deploy_spec(example_spec(tmp_path, name, lambda s: s.replace(
+        "example/profileapp", f"example/{name}")))
+    return platform.app(name), repo
+
+
+def answers(url: str, path: str = "/", text: bytes = b"") -> bool:
+    """Whether ``url`` answers 200 on ``path`` (with ``text`` in the body) right now."""
+    try:
+        status, body, _ = get(url, path)
+    except OSError:
+        return False
+    return status == 200 and text in body
+
+
 def new_platform(root: Path, **env: str) -> Platform:
     """A Dockyard in ``root`` (not started) with a warm package cache and its own git config."""
-    home = root / "home"
-    (home / "cache").mkdir(parents=True)
-    (home / "cache" / "uv").symlink_to(user_uv_cache(), target_is_directory=True)
+    home = warm_home(root / "home")
     gitconfig = root / "gitconfig"
     gitconfig.write_text("")
     instance = Platform(home, gitconfig)

@@ -99,7 +99,7 @@ class LoadLoop:
                 if conn:
                     conn.close()
                 conn = None
-            time.sleep(self.pause)
+            time.sleep(self.pause)  # pacing of the load, not a wait for anything
         if conn:
             conn.close()
 

@@ -8,23 +8,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE
-from tests.e2e.conftest import Platform, commit, get, git, make_repo
+from tests.conftest import EXAMPLE, wait_for
+from tests.e2e.conftest import (
+    Platform,
+    answers,
+    commit,
+    example_spec,
+    get,
+    git,
+    make_repo,
+    own_example,
+)
 
 pytestmark = pytest.mark.slow
 
 
-def spec_copy(tmp_path: Path, name: str, edit=lambda s: s) -> Path:  # type: ignore[no-untyped-def]
-    text = (EXAMPLE / "config" / "app.yaml").read_text().replace("name: profileapp",
-                                                                 f"name: {name}", 1)
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(edit(text))
-    return path
-
-
 @pytest.fixture(scope="module")
 def live(platform: Platform, profile_repo: Path) -> dict:
-    """The example app deployed from its unmodified config/app.yaml."""
+    """The example app deployed from its unmodified config/app.yaml. Tests only read it (and
+    ``profile_repo``); a test that changes what is live deploys an app of its own, so every
+    test passes alone and in any order."""
     platform.deploy_spec(EXAMPLE / "config" / "app.yaml")
     return platform.app("profileapp")
 
@@ -75,37 +78,30 @@ def test_logs_are_kept_per_deployment(live: dict, platform: Platform):
     assert "migrat" in run.lower()
 
 
-def test_warm_redeploy_serves_the_new_commit(live: dict, platform: Platform,
-                                             profile_repo: Path):
-    template = profile_repo / "pages" / "templates" / "pages" / "index.html"
+def test_warm_redeploy_serves_the_new_commit(platform: Platform, tmp_path: Path):
+    app, repo = own_example(platform, tmp_path, "warm")
+    template = repo / "pages" / "templates" / "pages" / "index.html"
     text = template.read_text()
-    commit(profile_repo, {str(template.relative_to(profile_repo)): text.replace(
+    commit(repo, {str(template.relative_to(repo)): text.replace(
         "{% block content %}", "{% block content %}<p>warm-change-1</p>", 1)})
-    first = live["active_deployment"]["id"]
-    dep = platform.cli("apps", "create-deployment", "profileapp", "--wait", "--output",
+    first = app["active_deployment"]["id"]
+    dep = platform.cli("apps", "create-deployment", "warm", "--wait", "--output",
                        "json").json()[0]
     assert dep["phase"] == "ACTIVE"
-    status, body, _ = get(live["live_url"], "/")
+    status, body, _ = get(app["live_url"], "/")
     assert status == 200 and b"warm-change-1" in body
-    old = platform.cli("apps", "get-deployment", "profileapp", first, "--output",
-                       "json").json()[0]
+    old = platform.cli("apps", "get-deployment", "warm", first, "--output", "json").json()[0]
     assert old["phase"] == "SUPERSEDED"
-    old_build = platform.cli("apps", "logs", "profileapp", "web", "--type", "build",
+    old_build = platform.cli("apps", "logs", "warm", "web", "--type", "build",
                              "--deployment", first).out
     assert old_build.strip()
-    assert "Reusing environment" in platform.cli("apps", "logs", "profileapp", "web", "--type",
+    assert "Reusing environment" in platform.cli("apps", "logs", "warm", "web", "--type",
                                                  "build").out
 
 
 def test_bad_requirement_fails_the_build_and_old_release_keeps_serving(
         platform: Platform, tmp_path: Path):
-    repo = make_repo(tmp_path / "bad", EXAMPLE)
-    url = "https://github.com/example/badreq.git"
-    platform.map_url(url, repo)
-    spec = spec_copy(tmp_path, "badreq", lambda s: s.replace("example/profileapp",
-                                                             "example/badreq"))
-    platform.deploy_spec(spec)
-    app = platform.app("badreq")
+    app, repo = own_example(platform, tmp_path, "badreq")
     before = get(app["live_url"], "/")
     commit(repo, {"requirements.txt": (repo / "requirements.txt").read_text()
                   + "this-package-does-not-exist-dockyard==9.9.9\n"})
@@ -123,7 +119,7 @@ def test_bad_requirement_fails_the_build_and_old_release_keeps_serving(
 
 def test_missing_source_dir_names_it_and_lists_what_exists(platform: Platform,
                                                            profile_repo: Path, tmp_path: Path):
-    spec = spec_copy(tmp_path, "nodir", lambda s: s.replace("source_dir: static",
+    spec = example_spec(tmp_path, "nodir", lambda s: s.replace("source_dir: static",
                                                            "source_dir: statik"))
     result = platform.deploy_spec(spec, check=False)
     assert result.code != 0
@@ -135,7 +131,7 @@ def test_missing_source_dir_names_it_and_lists_what_exists(platform: Platform,
 def test_two_instances_run_as_two_processes_behind_the_route(platform: Platform,
                                                              profile_repo: Path,
                                                              tmp_path: Path):
-    spec = spec_copy(tmp_path, "twoinst", lambda s: s.replace("instance_count: 1",
+    spec = example_spec(tmp_path, "twoinst", lambda s: s.replace("instance_count: 1",
                                                              "instance_count: 2"))
     platform.deploy_spec(spec)
     app = platform.app("twoinst")
@@ -180,19 +176,8 @@ def test_apps_come_back_at_the_same_url_after_down_and_up(live: dict, platform: 
     url = platform.app("profileapp")["live_url"]
     platform.cli("down")
     platform.cli("up")
-    deadline_ok = False
-    for _ in range(100):
-        try:
-            status, body, _ = get(url, "/")
-        except OSError:
-            status, body = 0, b""
-        if status == 200 and b"ProfileApp" in body:
-            deadline_ok = True
-            break
-        import time
-
-        time.sleep(0.2)
-    assert deadline_ok, "the app did not come back after down/up"
+    wait_for(lambda: answers(url, "/", b"ProfileApp"), f"{url} to serve after down and up", 120,
+             interval=0.2)
     assert platform.app("profileapp")["live_url"] == url
     assert re.match(r"http://127\.0\.0\.1:\d+$", url)
 

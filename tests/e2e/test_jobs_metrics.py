@@ -23,7 +23,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.alerts.conftest import Receiver, _handler
+from tests.alerts.conftest import Receiver, receiving
 from tests.conftest import wait_for
 from tests.e2e.conftest import Platform, get, make_repo, new_platform, stop
 
@@ -33,18 +33,8 @@ APP = Path(__file__).resolve().parents[1] / "apps" / "scheduled_jobs"
 
 @pytest.fixture(scope="module")
 def receiver() -> Iterator[Receiver]:
-    import threading
-    from http.server import ThreadingHTTPServer
-
-    receiver = Receiver("")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
-    server.daemon_threads = True
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield receiver
-    server.shutdown()
-    server.server_close()
+    with receiving("/hook") as receiver:
+        yield receiver
 
 
 @pytest.fixture(scope="module")

@@ -17,16 +17,16 @@ import shutil
 import socket
 import ssl
 import stat
-import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from dockyard.settings import free_port
+from tests.alerts.conftest import Receiver, receiving
 from tests.conftest import wait_for
 from tests.e2e.conftest import Platform, make_repo, new_platform, stop
 from tests.e2e.load import LoadLoop, LoopbackHTTPS
@@ -39,19 +39,6 @@ DOMAIN = "apps.test"
 VALIDITY = 45  # seconds: pebble's certificates, renewed with a third of that left
 
 
-class Hooks(BaseHTTPRequestHandler):
-    received: list[dict] = []
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        Hooks.received.append(json.loads(body))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
-        pass
-
-
 @dataclass
 class Public:
     platform: Platform
@@ -59,8 +46,15 @@ class Public:
     http_port: int
     https_port: int
     root: Path          # pebble's issuing root: the only trust anchor of the clients here
-    hook_url: str
+    hooks: Receiver     # where the app's domain alerts go
     folder: Path
+
+    @property
+    def hook_url(self) -> str:
+        return self.hooks.url
+
+    def alerts(self) -> list[dict]:
+        return [r.body for r in self.hooks.requests]
 
     def context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.root))
@@ -94,12 +88,9 @@ def public(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Public]:
     http_port = free_port()
     https_port = free_port(avoid={http_port})
     pebble = Pebble(folder / "pebble", http_port=http_port, validity_seconds=VALIDITY).start()
-    Hooks.received = []
-    hooks = ThreadingHTTPServer(("127.0.0.1", 0), Hooks)
-    threading.Thread(target=hooks.serve_forever, daemon=True).start()
     platform = new_platform(folder, DOCKYARD_PUSH_POLL_SECONDS="0",
                             DOCKYARD_INGRESS_POLL_SECONDS="0.2", DOCKYARD_CERT_RETRY_SECONDS="2")
-    try:
+    with receiving("/hook/token") as hooks, serving(platform, pebble):
         platform.map_url(URL, make_repo(folder / "shop", APP))
         platform.cli("up", "--public", "--domain", DOMAIN, "--email", "ops@example.test",
                      "--http-port", str(http_port), "--https-port", str(https_port),
@@ -107,13 +98,17 @@ def public(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Public]:
                      "--acme-ca-bundle", str(pebble.ca_bundle))
         root = folder / "pebble-root.pem"
         root.write_bytes(pebble.root_pem())
-        yield Public(platform, pebble, http_port, https_port, root,
-                     f"http://127.0.0.1:{hooks.server_address[1]}/hook/token", folder)
+        yield Public(platform, pebble, http_port, https_port, root, hooks, folder)
+
+
+@contextmanager
+def serving(platform: Platform, pebble: Pebble) -> Iterator[None]:
+    """Dockyard and pebble are stopped at the end, whatever happened."""
+    try:
+        yield
     finally:
         stop(platform)
         pebble.stop()
-        hooks.shutdown()
-        hooks.server_close()
 
 
 def spec_without_domains(public: Public) -> Path:
@@ -167,10 +162,10 @@ def test_primary_and_alias_domains_get_certificates_https_and_a_redirect(public:
     assert resp.getheader("Location") == f"https://www.shop.test{base}/a/b?c=1"
     conn.close()
 
-    rules = wait_for(lambda: sorted({h["rule"] for h in Hooks.received}) or None,
+    rules = wait_for(lambda: sorted({h["rule"] for h in public.alerts()}) or None,
                      "DOMAIN_LIVE alerts", timeout=30)
     assert rules == ["DOMAIN_LIVE"]
-    live = " ".join(h["message"] for h in Hooks.received)
+    live = " ".join(h["message"] for h in public.alerts())
     assert "www.shop.test" in live and "shop.test" in live
     ingress = platform.home / "ingress"
     for path in [ingress / "account-key.pem", *sorted((ingress / "certs").glob("*.pem"))]:
@@ -212,7 +207,7 @@ def test_an_unresolvable_domain_ends_error_and_alerts_while_the_others_serve(pub
                       timeout=60, interval=0.3)
     reason = broken["progress"]["steps"][0]["reason"]["message"]
     assert "broken.shop.test" in reason and ("SERVFAIL" in reason or "resolve" in reason)
-    failed = wait_for(lambda: [h for h in Hooks.received if h["rule"] == "DOMAIN_FAILED"],
+    failed = wait_for(lambda: [h for h in public.alerts() if h["rule"] == "DOMAIN_FAILED"],
                       "a DOMAIN_FAILED alert", timeout=30)
     assert "broken.shop.test" in failed[0]["message"]
     for host in ("www.shop.test", "shop.test"):

@@ -99,12 +99,18 @@ def test_create_refuses_it_with_every_reason_and_builds_nothing(
     assert "mixed-bag" not in app_names(platform)
 
 
-def test_skip_undeployable_deploys_the_rest_and_says_what_it_left_out(
-        platform: Platform, mixed_repo: Path, tmp_path: Path) -> None:
+def create_skipping_undeployable(platform: Platform, tmp_path: Path, name: str) -> None:
+    """The mixed app without its empty static site, as app ``name``, created with
+    ``--skip-undeployable``."""
     spec = MIXED.replace("  - name: empty\n    github: {repo: example/mixed-bag, branch: main}\n"
-                         "    source_dir: docs\n", "").replace("mixed-bag\n", "mixed-rest\n", 1)
+                         "    source_dir: docs\n", "").replace("mixed-bag\n", f"{name}\n", 1)
     platform.cli("apps", "create", "--spec", str(write(tmp_path, spec)), "--wait",
                  "--skip-undeployable")
+
+
+def test_skip_undeployable_deploys_the_rest_and_says_what_it_left_out(
+        platform: Platform, mixed_repo: Path, tmp_path: Path) -> None:
+    create_skipping_undeployable(platform, tmp_path, "mixed-rest")
     app = platform.app("mixed-rest")
     assert app["active_deployment"]["phase"] == "ACTIVE"
     status, body, _ = get(app["live_url"], "/")
@@ -154,10 +160,7 @@ def test_a_stored_functions_only_spec_fails_its_deployment_instead_of_going_live
     from dockyard.appspec import load_spec
     from dockyard.store import Store
 
-    spec = MIXED.replace("  - name: empty\n    github: {repo: example/mixed-bag, branch: main}\n"
-                         "    source_dir: docs\n", "").replace("mixed-bag\n", "legacy-fns\n", 1)
-    platform.cli("apps", "create", "--spec", str(write(tmp_path, spec)), "--wait",
-                 "--skip-undeployable")
+    create_skipping_undeployable(platform, tmp_path, "legacy-fns")
     doc = load_spec(FUNCTIONS_ONLY.replace("only-functions", "legacy-fns"))
     store = Store(platform.home / "dockyard.db")
     try:

@@ -9,31 +9,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from tests.alerts.conftest import Receiver, receiving
+from tests.conftest import wait_for
 from tests.e2e.conftest import Platform, commit, get, make_repo, new_platform, stop
 from tests.e2e.load import LoadLoop
 
 pytestmark = pytest.mark.slow
 APP = Path(__file__).resolve().parents[1] / "apps" / "zero_downtime"
 URL = "https://github.com/example/zerodown.git"
-
-
-class Receiver(BaseHTTPRequestHandler):
-    received: list[dict] = []
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        Receiver.received.append(json.loads(body))
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -48,24 +35,19 @@ def receivers():  # type: ignore[no-untyped-def]
             Collect.messages.append(envelope.content.decode(errors="replace"))
             return "250 OK"
 
-    Receiver.received = []
-    http_server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=http_server.serve_forever, daemon=True)
-    thread.start()
     from dockyard.settings import free_port
 
     smtp_port = free_port()
     smtp = Controller(Collect(), hostname="127.0.0.1", port=smtp_port)
     smtp.start()
-    yield http_server.server_address[1], smtp_port, Collect
+    with receiving("/hook/secret-token") as hooks:
+        yield hooks, smtp_port, Collect
     smtp.stop()
-    http_server.shutdown()
-    http_server.server_close()
 
 
 @pytest.fixture(scope="module")
 def zd(tmp_path_factory, receivers):  # type: ignore[no-untyped-def]
-    hook_port, smtp_port, _ = receivers
+    hooks, smtp_port, _ = receivers
     root = tmp_path_factory.mktemp("zd")
     platform = new_platform(root, DOCKYARD_SMTP_HOST="127.0.0.1",
                             DOCKYARD_SMTP_PORT=str(smtp_port), DOCKYARD_PUSH_POLL_SECONDS="0")
@@ -78,7 +60,7 @@ def zd(tmp_path_factory, receivers):  # type: ignore[no-untyped-def]
     alerts = json.loads(platform.cli("apps", "list-alerts", "zerodown", "-o", "json").out)
     dest = root / "dest.json"
     dest.write_text(json.dumps({"emails": ["ops@example.invalid"], "slack_webhooks": [
-        {"url": f"http://127.0.0.1:{hook_port}/hook/secret-token", "channel": "#ops"}]}))
+        {"url": hooks.url, "channel": "#ops"}]}))
     for alert in alerts["alerts"]:
         platform.cli("apps", "update-alert-destinations", "zerodown", alert["id"],
                      "--app-alert-destinations", str(dest))
@@ -93,7 +75,7 @@ def deploy(platform: Platform, *, expect_ok: bool) -> None:
 
 def test_no_request_fails_through_deploys_failures_and_a_rollback(zd, receivers):  # type: ignore[no-untyped-def]
     platform, repo, spec = zd
-    _hook, _smtp, mails = receivers
+    hooks, _smtp, mails = receivers
     url = platform.app("zerodown")["live_url"]
     port = int(url.rsplit(":", 1)[1])
     assert get(url, "/")[1].startswith(b"version=v0")
@@ -146,7 +128,7 @@ def test_no_request_fails_through_deploys_failures_and_a_rollback(zd, receivers)
         seen = loop.versions(thread)
         assert not any(v.startswith("broken") for v in seen), seen
         assert is_subsequence(seen, expected), (thread, seen)
-    check_alerts(platform, mails)
+    check_alerts(platform, hooks, mails)
 
 
 def is_subsequence(seen: list[str], expected: list[str]) -> bool:
@@ -160,22 +142,19 @@ def is_switch_jitter(seen: list[str], expected: list[str]) -> bool:
         [v for i, v in enumerate(expected) if v not in expected[:i]]
 
 
-def check_alerts(platform: Platform, mails) -> None:  # type: ignore[no-untyped-def]
-    import time
+def check_alerts(platform: Platform, hooks: Receiver, mails) -> None:  # type: ignore[no-untyped-def]
+    def delivered() -> bool:
+        rules = [r.body["rule"] for r in hooks.requests]
+        return rules.count("DEPLOYMENT_FAILED") >= 4 and rules.count("DEPLOYMENT_LIVE") >= 12
 
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        rules = [m["rule"] for m in Receiver.received]
-        if rules.count("DEPLOYMENT_FAILED") >= 4 and rules.count("DEPLOYMENT_LIVE") >= 12:
-            break
-        time.sleep(0.5)
-    rules = [m["rule"] for m in Receiver.received]
+    wait_for(delivered, "4 DEPLOYMENT_FAILED and 12 DEPLOYMENT_LIVE alerts", 60, interval=0.5)
+    rules = [r.body["rule"] for r in hooks.requests]
     # 10 deploys + the spec update restoring the spec + the rollback (+ the first deploy
     # happened before destinations were set)
     assert rules.count("DEPLOYMENT_LIVE") == 12, rules
     assert rules.count("DEPLOYMENT_FAILED") == 4, rules
     assert rules.count("DEPLOYMENT_STARTED") == 16, rules
-    assert all(m["app"] == "zerodown" and m["text"] for m in Receiver.received)
+    assert all(r.body["app"] == "zerodown" and r.body["text"] for r in hooks.requests)
     subjects = [line for m in mails.messages for line in m.splitlines()
                 if line.startswith("Subject:")]
     assert sum("DEPLOYMENT_FAILED" in s for s in subjects) == 4, subjects

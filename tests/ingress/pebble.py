@@ -11,55 +11,19 @@ uses a certificate from a throw-away CA made here (``ca_bundle``: what Dockyard'
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import json
 import os
 import shutil
 import signal
 import ssl
 import subprocess
-import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dockyard.api.tls import ensure_tls
 from dockyard.settings import free_port
-
-
-def _ca_and_leaf(folder: Path) -> tuple[Path, Path, Path]:
-    """A CA and a certificate for 127.0.0.1/localhost signed by it (pebble's listener)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = dt.datetime.now(dt.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pebble listener test CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(minutes=5))
-          .not_valid_after(now + dt.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-    leaf = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-            .issuer_name(ca_name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName(names), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    pem = serialization.Encoding.PEM
-    paths = folder / "ca.pem", folder / "cert.pem", folder / "key.pem"
-    paths[0].write_bytes(ca.public_bytes(pem))
-    paths[1].write_bytes(leaf.public_bytes(pem))
-    paths[2].write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return paths
+from tests.conftest import wait_for
 
 
 @dataclass
@@ -88,7 +52,7 @@ class Pebble:
             if not shutil.which(name):
                 raise RuntimeError(f"{name} is not installed (make setup installs `pebble`)")
         self.folder.mkdir(parents=True, exist_ok=True)
-        _, cert, key = _ca_and_leaf(self.folder)
+        tls = ensure_tls(self.folder)  # a throw-away CA (ca.pem) and a localhost certificate
         used: set[int] = {self.http_port}
         for attr in ("acme_port", "management_port", "dns_port", "challtest_port"):
             setattr(self, attr, free_port(avoid=used))
@@ -96,7 +60,7 @@ class Pebble:
         config = {"pebble": {
             "listenAddress": f"127.0.0.1:{self.acme_port}",
             "managementListenAddress": f"127.0.0.1:{self.management_port}",
-            "certificate": str(cert), "privateKey": str(key),
+            "certificate": str(tls.cert), "privateKey": str(tls.key),
             "httpPort": self.http_port, "tlsPort": free_port(avoid=used),
             "ocspResponderURL": "", "externalAccountBindingRequired": False,
             "certificateValidityPeriod": self.validity_seconds}}
@@ -122,16 +86,19 @@ class Pebble:
         return ssl.create_default_context(cafile=str(self.ca_bundle))
 
     def _wait_ready(self, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(self.directory, context=self._context(), timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"pebble did not answer at {self.directory}: "
-                           f"{(self.folder / 'pebble.log').read_text()[-2000:]}")
+        try:
+            wait_for(self._answers, f"pebble to answer at {self.directory}", timeout, 0.1)
+        except AssertionError as exc:
+            self.stop()
+            raise RuntimeError(f"{exc}: {(self.folder / 'pebble.log').read_text()[-2000:]}"
+                               ) from None
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.directory, context=self._context(), timeout=2):
+                return True
+        except OSError:
+            return False
 
     def root_pem(self) -> bytes:
         """The root pebble issues under (it changes every time pebble starts)."""

@@ -6,6 +6,8 @@ would do, reduced to what the runtime watches.
   the old ones and the old pods go once every new one is ready (``maxUnavailable: 0``);
 - a pod's fate is its image's behaviour: ``ready``, ``unready`` (never passes readiness,
   so the rollout stalls until the progress deadline) or ``crash`` (restarts, CrashLoopBackOff);
+  set per image or release in ``behaviours``, or by the pod's own environment: a pod whose
+  ConfigMap (or env) sets ``FAKE_POD_BEHAVIOUR`` behaves that way (a spec can ask for it);
 - a Job's pod succeeds or fails as ``job_results`` says for its image, with a log.
 """
 
@@ -21,6 +23,7 @@ from typing import Any
 from tests.kubernetes.fake_apiserver import FakeApiServer, collection_of
 
 HASH = "pod-template-hash"
+ENV_BEHAVIOUR = "FAKE_POD_BEHAVIOUR"
 REVISION = "deployment.kubernetes.io/revision"
 
 
@@ -179,10 +182,24 @@ class FakeControllers:
             self.fake.logs[name] = f"{name}: starting {image}\n"
         else:
             release = pod["metadata"]["labels"].get("dockyard.dev/deployment", "")
-            self._service_pod(pod, self.behaviours.get(image, self.behaviours.get(release,
-                                                                                  "ready")))
+            self._service_pod(pod, self.behaviours.get(image) or self.behaviours.get(release)
+                              or self._env_behaviour(pod) or "ready")
         if json.dumps(status, sort_keys=True) != old:
             self.store.put(collection_of("Pod", ns), pod)
+
+    def _env_behaviour(self, pod: dict[str, Any]) -> str | None:
+        """``FAKE_POD_BEHAVIOUR`` from the container's env or its ConfigMaps."""
+        ns, container = pod["metadata"]["namespace"], pod["spec"]["containers"][0]
+        for entry in container.get("env") or []:
+            if entry.get("name") == ENV_BEHAVIOUR and "value" in entry:
+                return str(entry["value"])
+        for source in container.get("envFrom") or []:
+            ref = source.get("configMapRef") or {}
+            config = self.store.objects.get((collection_of("ConfigMap", ns), ref.get("name")))
+            value = ((config or {}).get("data") or {}).get(ENV_BEHAVIOUR)
+            if value:
+                return str(value)
+        return None
 
     def _service_pod(self, pod: dict[str, Any], behaviour: str) -> None:
         status, name = pod["status"], pod["metadata"]["name"]

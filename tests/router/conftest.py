@@ -33,7 +33,7 @@ NAME = os.environ["BACKEND_NAME"]
 
 
 def app(environ, start_response):
-    if environ["PATH_INFO"] == "/slow":
+    if environ["PATH_INFO"] == "/slow":  # a request held open: the session and drain tests
         time.sleep(float(environ.get("QUERY_STRING") or 1))
     body = json.dumps({
         "name": NAME,

@@ -121,14 +121,12 @@ def test_nginx_config_names_the_current_symlink_and_refuses_symlinks(layout: Lay
     app = shop()
     text = render_nginx([(app, s) for s in app.sites], layout, port=8102)
     root = layout.sites / APP_ID / "assets" / "current"
-    assert f'root "{root}";' in text
-    assert "disable_symlinks on from=$document_root;" in text
-    assert "absolute_redirect off;" in text
-    assert "error_page 404 /404.html;" in text
-    assert "location = /404.html { try_files /404.html @dockyard_404; }" in text
-    assert "try_files $uri $uri/ /app.html =404;" in text
-    assert "error_page 404 @dockyard_404;" in text
-    assert f'pid "{layout.nginx_pid}";' in text and "client_body_temp_path" in text
+    for line in (f'root "{root}";', "disable_symlinks on from=$document_root;",
+                 "absolute_redirect off;", "error_page 404 /404.html;",
+                 "location = /404.html { try_files /404.html @dockyard_404; }",
+                 "try_files $uri $uri/ /app.html =404;", "error_page 404 @dockyard_404;",
+                 f'pid "{layout.nginx_pid}";', "client_body_temp_path"):
+        assert line in text, line
     assert "releases" not in text
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 from pathlib import Path
 
 from dockyard.router.stats import Counters, RequestLog, parse_stat, percentile
@@ -43,11 +42,14 @@ def test_the_request_log_keeps_service_latencies_from_datagrams(tmp_path: Path) 
             for line in (b"svc_a_web s0a 200 12 100", b"svc_a_web s0a 503 40 10",
                          b"app_frontend <NOSRV> 404 0 9", b"<134>Nov 30 svc_b_api s1b 200 7 5"):
                 sender.sendto(line, str(tmp_path / "requests.sock"))
-        taken = wait_for(lambda: (t := log.take()) and t, "the lines", 5)
-        while sum(len(v) for v in taken.values()) < 3:
-            time.sleep(0.05)
+        taken: dict[str, list[float]] = {}
+
+        def three() -> bool:
             for key, values in log.take().items():
                 taken.setdefault(key, []).extend(values)
+            return sum(len(v) for v in taken.values()) >= 3
+
+        wait_for(three, "three services' latencies", 5)
         assert taken == {"svc_a_web": [12.0, 40.0], "svc_b_api": [7.0]}
         assert log.take() == {}
     finally:

@@ -81,14 +81,26 @@ class Load:
             return sum(self.ok.values()) + len(self.failures)
 
 
+def web_app(router, name: str) -> AppRouting:  # type: ignore[no-untyped-def]
+    """An app on a port of its own whose one route goes to service ``web``, applied."""
+    app = AppRouting(app_id=new_app_id(), name=name, port=free_port(),
+                     routes=(Route("/", "web"),), services=(ServiceBackend("web", 1),))
+    router.apply([app])
+    return app
+
+
+def serve(router, app: AppRouting, backend: Callable, name: str):  # type: ignore[no-untyped-def]
+    """A backend named ``name``, switched in as the app's ``web``: its port and process."""
+    port, proc = backend(name)
+    router.switch(app.app_id, {"web": [port]})
+    return port, proc
+
+
 @pytest.mark.slow
 def test_ten_switches_under_load_drop_no_request(running_router, backend):  # type: ignore[no-untyped-def]
     router = running_router.router
-    app = AppRouting(app_id=new_app_id(), name="load", port=free_port(),
-                     routes=(Route("/", "web"),), services=(ServiceBackend("web", 1),))
-    router.apply([app])
-    port, proc = backend("gen-0")
-    router.switch(app.app_id, {"web": [port]})
+    app = web_app(router, "load")
+    port, proc = serve(router, app, backend, "gen-0")
     stopped = []
     with Load(app.port) as load:
         wait_for(lambda: load.total > 200, "the load to start")
@@ -109,11 +121,10 @@ def _redeploy(router, app: AppRouting, backend: Callable, old_port: int, old_pro
 
     The old gunicorn's graceful exit takes 0.3–2.5 s; the caller reaps it later.
     """
-    port, proc = backend(f"gen-{generation}")
-    router.switch(app.app_id, {"web": [port]})
+    port, proc = serve(router, app, backend, f"gen-{generation}")
     switched = time.monotonic()
     assert router.active(app.app_id) == {"web": [port]}
-    time.sleep(1.0)
+    time.sleep(1.0)  # the behaviour under test: the old slot drains ≥ 1 s (docs/design.md)
     wait_for(lambda: router.sessions(app.app_id, "web", [old_port]) == 0,
              f"gen-{generation - 1} to drain", timeout=15)
     assert time.monotonic() - switched >= 1.0
@@ -126,20 +137,15 @@ def test_adding_and_removing_other_apps_drops_no_request_of_this_one(running_rou
     """Each other app added or removed reloads HAProxy; this app's idle keep-alive clients
     must still get an answer (``option idle-close-on-response``)."""
     router = running_router.router
-    app = AppRouting(app_id=new_app_id(), name="steady", port=free_port(),
-                     routes=(Route("/", "web"),), services=(ServiceBackend("web", 1),))
-    router.apply([app])
-    port, _proc = backend("steady")
-    router.switch(app.app_id, {"web": [port]})
+    app = web_app(router, "steady")
+    serve(router, app, backend, "steady")
     with Load(app.port) as load:
         wait_for(lambda: load.total > 200, "the load to start")
         for n in range(6):
-            other = AppRouting(app_id=new_app_id(), name=f"other{n}", port=free_port(),
-                               routes=(Route("/", "web"),), services=(ServiceBackend("web", 1),))
-            router.apply([other])
+            other = web_app(router, f"other{n}")
             time.sleep(0.3)  # let requests flow between reloads
             router.remove(other.app_id)
-            time.sleep(0.3)
+            time.sleep(0.3)  # and between this reload and the next
         seen = load.total
         wait_for(lambda: load.total > seen + 200, "the load to go on after the reloads")
     assert load.failures == [], f"{len(load.failures)} failed: {load.failures[:5]}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -24,3 +25,13 @@ def commit(repo: Path, files: dict[str, str], message: str = "change") -> str:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", message)
     return git(repo, "rev-parse", "HEAD")
+
+
+def make_repo(path: Path, source: Path, *, ignore: tuple[str, ...] = ()) -> Path:
+    """A git repository (branch main) holding a copy of the folder ``source``."""
+    shutil.copytree(source, path, ignore=shutil.ignore_patterns(
+        "db.sqlite3", "staticfiles", "__pycache__", "*.pyc", ".venv", *ignore))
+    git(path, "init", "-q", "-b", "main")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "initial")
+    return path

@@ -101,8 +101,11 @@ def test_missing_event_header_is_an_error() -> None:
 
 
 @pytest.mark.parametrize(("body", "found"), [
-    (b"{not json", "unparseable"),
-    (b"\xff\xfe", "unparseable"),
+    (b"{not json", "not valid JSON"),
+    (b"\xff\xfe", "UTF-16"),
+    (b'{"a": "\xff"}', "not UTF-8"),
+    (b"[" * 100_000, "nested more than 100 levels"),
+    (b'{"ref": "\\ud800"}', "unpaired UTF-16 surrogate"),
     (b"[1, 2]", "found list"),
     (b"payload=", "unparseable"),
     (json.dumps({"ref": "refs/heads/main", "after": AFTER}).encode(),

@@ -18,6 +18,7 @@ from dockyard.api import (
     routes_buildpacks,
     routes_databases,
     routes_deployments,
+    routes_envs,
     routes_events,
     routes_exec,
     routes_jobs,
@@ -25,6 +26,7 @@ from dockyard.api import (
     routes_metrics,
 )
 from dockyard.api.auth import TokenAuth
+from dockyard.api.bodies import BodyLimit
 from dockyard.api.errors import error_response, from_exception
 from dockyard.api.idempotency import Idempotent
 from dockyard.errors import DockyardError
@@ -58,7 +60,8 @@ def route_table() -> list[Route]:
             *routes_buildpacks.literal_routes, *routes_apps.routes,
             *routes_deployments.routes, *routes_logs.routes, *routes_events.routes,
             *routes_buildpacks.routes, *routes_alerts.routes, *routes_databases.routes,
-            *routes_jobs.routes, *routes_metrics.routes, *routes_exec.routes]
+            *routes_jobs.routes, *routes_metrics.routes, *routes_exec.routes,
+            *routes_envs.routes]
 
 
 def create_app(platform) -> Starlette:  # type: ignore[no-untyped-def]
@@ -67,7 +70,7 @@ def create_app(platform) -> Starlette:  # type: ignore[no-untyped-def]
 
     app = Starlette(
         routes=route_table(),
-        middleware=[Middleware(TokenAuth, check=platform.check_token),
+        middleware=[Middleware(BodyLimit), Middleware(TokenAuth, check=platform.check_token),
                     Middleware(Idempotent)],
         exception_handlers={DockyardError: on_dockyard_error, HTTPException: on_http_error,
                             Exception: on_crash},

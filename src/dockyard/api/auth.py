@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
@@ -22,8 +23,20 @@ READ_ONLY_POSTS = (re.compile(r"/v2/apps/propose"),
                    re.compile(r"/v2/apps/[^/]+/rollback/validate"))
 
 
+# GET endpoints that act: the exec URL opens a shell with the component's environment (its
+# secrets included), so a read-only token may not have one.
+WRITE_GETS = (re.compile(r"/v2/apps/[^/]+/(deployments/[^/]+/)?components/[^/]+/exec"),)
+
+
 def is_read_only_post(path: str) -> bool:
     return any(pattern.fullmatch(path) for pattern in READ_ONLY_POSTS)
+
+
+def is_write(method: str, path: str) -> bool:
+    """Does this request need a token that may write?"""
+    if any(pattern.fullmatch(path) for pattern in WRITE_GETS):
+        return True
+    return method not in READ_METHODS and not (method == "POST" and is_read_only_post(path))
 
 
 def bearer(request: Request) -> str | None:
@@ -45,7 +58,7 @@ class TokenAuth:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        response = self.refuse(request)
+        response = await run_in_threadpool(self.refuse, request)  # SQLite may wait on a lock
         if response is not None:
             await response(scope, receive, send)
             return
@@ -57,10 +70,10 @@ class TokenAuth:
         if found is None:
             return error_response(401, "Unable to authenticate you: a valid API token is "
                                        "required (Authorization: Bearer <token>).")
-        writes = request.method not in READ_METHODS and not (
-            request.method == "POST" and is_read_only_post(request.url.path))
-        if writes and getattr(found, "read_only", False):
-            return error_response(403, "This token is read-only: it cannot change anything.")
+        path = request.url.path
+        if is_write(request.method, path) and getattr(found, "read_only", False):
+            return error_response(403, "This token is read-only: it cannot change anything"
+                                       + (" or open a console." if "/exec" in path else "."))
         request.scope.setdefault("state", {})["token"] = found
         return None
 

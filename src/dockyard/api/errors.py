@@ -9,7 +9,8 @@ from starlette.responses import JSONResponse
 from dockyard.errors import DockyardError
 
 IDS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-       405: "method_not_allowed", 409: "conflict", 422: "unprocessable_entity",
+       405: "method_not_allowed", 409: "conflict", 413: "request_too_large",
+       422: "unprocessable_entity",
        500: "server_error", 503: "service_unavailable"}
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from dockyard.api.bodies import read_json, route
 from dockyard.api.errors import error_response
-from dockyard.api.routes_apps import platform, read_json
+from dockyard.api.routes_apps import platform
 from dockyard.errors import DockyardError
 
 
@@ -23,21 +23,21 @@ def refuse_unless_admin(request: Request) -> Response | None:
     return None
 
 
-async def whoami(request: Request) -> Response:
+def whoami(request: Request) -> Response:
     token = token_of(request)
     return JSONResponse({"name": token.name, "read_only": bool(token.read_only)})
 
 
-async def list_tokens(request: Request) -> Response:
+def list_tokens(request: Request) -> Response:
     tokens = platform(request).store.list_tokens()
     return JSONResponse({"tokens": [{"name": t.name, "read_only": t.read_only,
                                      "created_at": t.created_at} for t in tokens]})
 
 
-async def create_token(request: Request) -> Response:
+def create_token(request: Request) -> Response:
     if refused := refuse_unless_admin(request):
         return refused
-    body = await read_json(request)
+    body = read_json(request)
     name = str(body.get("name") or "").strip()
     if not name:
         raise DockyardError('token needs a "name"', code="bad_request")
@@ -46,7 +46,7 @@ async def create_token(request: Request) -> Response:
                                    "read_only": bool(body.get("read_only"))}})
 
 
-async def revoke_token(request: Request) -> Response:
+def revoke_token(request: Request) -> Response:
     if refused := refuse_unless_admin(request):
         return refused
     name = request.path_params["name"]
@@ -56,14 +56,14 @@ async def revoke_token(request: Request) -> Response:
     return JSONResponse({"name": name})
 
 
-async def server_status(request: Request) -> Response:
+def server_status(request: Request) -> Response:
     return JSONResponse(platform(request).status())
 
 
 routes = [
-    Route("/v2/dockyard/tokens", list_tokens, methods=["GET"]),
-    Route("/v2/dockyard/tokens", create_token, methods=["POST"]),
-    Route("/v2/dockyard/tokens/{name}", revoke_token, methods=["DELETE"]),
-    Route("/v2/dockyard/status", server_status, methods=["GET"]),
-    Route("/v2/dockyard/whoami", whoami, methods=["GET"]),
+    route("/v2/dockyard/tokens", list_tokens, ["GET"]),
+    route("/v2/dockyard/tokens", create_token, ["POST"]),
+    route("/v2/dockyard/tokens/{name}", revoke_token, ["DELETE"]),
+    route("/v2/dockyard/status", server_status, ["GET"]),
+    route("/v2/dockyard/whoami", whoami, ["GET"]),
 ]

@@ -7,14 +7,13 @@ never be read as an app id.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from dockyard.api import routes_catalog
+from dockyard.api.bodies import read_json, route
 from dockyard.api.deployment_view import deployment_view, spec_lookup
 from dockyard.api.errors import error_response
 from dockyard.api.shapes import app_json, page
@@ -22,21 +21,6 @@ from dockyard.appspec.traffic import primary_domain_of
 from dockyard.errors import DockyardError, NotFound
 from dockyard.isolation import describe_app
 from dockyard.store import App
-
-
-async def read_json(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object; an empty body is ``{}`` (pydo sends those)."""
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise DockyardError(f"request body is not valid JSON: {exc.msg} at line {exc.lineno} "
-                            f"column {exc.colno}", code="bad_request") from exc
-    if not isinstance(data, dict):
-        raise DockyardError("request body must be a JSON object", code="bad_request")
-    return data
 
 
 def spec_from_body(body: dict[str, Any], **options: bool) -> dict[str, Any]:
@@ -123,17 +107,28 @@ def app_body(plat: Any, app: App, states: dict[str, Any] | None = None) -> dict[
     return body
 
 
+def read_only(request: Request) -> bool:
+    """The request's token may only read (set by ``auth.TokenAuth``)."""
+    token = request.scope.get("state", {}).get("token")
+    return token is None or bool(getattr(token, "read_only", True))
+
+
 def one_app(request: Request, app) -> JSONResponse:  # type: ignore[no-untyped-def]
-    """One app; it carries the GitHub webhook URL and secret for deploy_on_push setup."""
+    """One app; it carries the GitHub webhook URL, and for tokens that may write, the secret
+    for deploy_on_push setup (a read-only token could otherwise sign pushes)."""
     plat = platform(request)
     body = app_body(plat, app)
-    body["dockyard"]["webhook"] = {"url": public_base(request) + "/v2/webhooks/github",
-                                   "secret": plat.webhook_secret(app),
-                                   "content_type": "application/json", "events": ["push"]}
+    hook: dict[str, Any] = {"url": public_base(request) + "/v2/webhooks/github",
+                            "content_type": "application/json", "events": ["push"]}
+    if read_only(request):
+        hook["secret_hidden"] = "the secret is shown only to tokens that can write"
+    else:
+        hook["secret"] = plat.webhook_secret(app)
+    body["dockyard"]["webhook"] = hook
     return JSONResponse({"app": body})
 
 
-async def list_or_get_apps(request: Request) -> Response:
+def list_or_get_apps(request: Request) -> Response:
     name = request.query_params.get("name")
     if name and request.url.path.endswith("/"):
         return one_app(request, platform(request).store.get_app(name))
@@ -150,20 +145,20 @@ async def list_or_get_apps(request: Request) -> Response:
                          "links": links, "meta": meta})
 
 
-async def create_app(request: Request) -> Response:
-    body = await read_json(request)
+def create_app(request: Request) -> Response:
+    body = read_json(request)
     checked = spec_from_body(body, gate=True)
     public_problems(request, checked)
     app = platform(request).create_app(checked)
     return one_app(request, app)
 
 
-async def get_app(request: Request) -> Response:
+def get_app(request: Request) -> Response:
     return one_app(request, the_app(request))
 
 
-async def update_app(request: Request) -> Response:
-    body = await read_json(request)
+def update_app(request: Request) -> Response:
+    body = read_json(request)
     app = the_app(request)
     checked = spec_from_body(body, gate=True)
     public_problems(request, checked)
@@ -172,16 +167,16 @@ async def update_app(request: Request) -> Response:
     return one_app(request, app)
 
 
-async def delete_app(request: Request) -> Response:
+def delete_app(request: Request) -> Response:
     app = the_app(request)
     platform(request).delete_app(app)
     return JSONResponse({"id": app.id})
 
 
-async def propose(request: Request) -> Response:
+def propose(request: Request) -> Response:
     """Validate on the server; a token that may write also has the repositories looked into
     (a read-only token must not make the server fetch URLs of its choosing)."""
-    body = await read_json(request)
+    body = read_json(request)
     token = getattr(request.state, "token", None)
     inspect = not getattr(token, "read_only", False)
     return JSONResponse(platform(request).propose(spec_from_body(body, inspect=inspect),
@@ -197,12 +192,12 @@ def unknown_method(request: Request) -> Response:
 
 
 routes = [
-    Route("/v2/apps", list_or_get_apps, methods=["GET"]),
-    Route("/v2/apps/", list_or_get_apps, methods=["GET"]),
-    Route("/v2/apps", create_app, methods=["POST"]),
-    Route("/v2/apps/propose", propose, methods=["POST"]),
+    route("/v2/apps", list_or_get_apps, ["GET"]),
+    route("/v2/apps/", list_or_get_apps, ["GET"]),
+    route("/v2/apps", create_app, ["POST"]),
+    route("/v2/apps/propose", propose, ["POST"]),
     *routes_catalog.routes,
-    Route("/v2/apps/{app_id}", get_app, methods=["GET"]),
-    Route("/v2/apps/{app_id}", update_app, methods=["PUT"]),
-    Route("/v2/apps/{app_id}", delete_app, methods=["DELETE"]),
+    route("/v2/apps/{app_id}", get_app, ["GET"]),
+    route("/v2/apps/{app_id}", update_app, ["PUT"]),
+    route("/v2/apps/{app_id}", delete_app, ["DELETE"]),
 ]

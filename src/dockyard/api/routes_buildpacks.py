@@ -13,10 +13,10 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from dockyard.api.bodies import read_json, route
 from dockyard.api.deployment_view import deployment_view
-from dockyard.api.routes_apps import platform, read_json, the_app
+from dockyard.api.routes_apps import platform, the_app
 from dockyard.errors import DockyardError, NotFound
 from dockyard.store import App
 
@@ -88,13 +88,13 @@ def upgrade_options(body: dict[str, Any]) -> tuple[str, int, bool]:
     return wanted, major, bool(body.get("trigger_deployment"))
 
 
-async def list_buildpacks(request: Request) -> Response:
+def list_buildpacks(request: Request) -> Response:
     return JSONResponse({"buildpacks": [buildpack_json(p) for p in buildpacks()]})
 
 
-async def upgrade_buildpack(request: Request) -> Response:
+def upgrade_buildpack(request: Request) -> Response:
     app = the_app(request)
-    wanted, major, trigger = upgrade_options(await read_json(request))
+    wanted, major, trigger = upgrade_options(read_json(request))
     pack = find_buildpack(wanted)
     latest = buildpack_json(pack)
     if major and major != latest["major_version"]:
@@ -111,5 +111,5 @@ async def upgrade_buildpack(request: Request) -> Response:
     return JSONResponse(body)
 
 
-literal_routes = [Route("/v2/apps/buildpacks", list_buildpacks, methods=["GET"])]
-routes = [Route("/v2/apps/{app_id}/upgrade_buildpack", upgrade_buildpack, methods=["POST"])]
+literal_routes = [route("/v2/apps/buildpacks", list_buildpacks, ["GET"])]
+routes = [route("/v2/apps/{app_id}/upgrade_buildpack", upgrade_buildpack, ["POST"])]

@@ -3,7 +3,8 @@
 Regions, instance sizes and the (deprecated) tiers list what a spec may name. Dockyard runs
 every app on this machine, so the only enabled region is ``local`` (DO's slugs are listed as
 disabled, yet a spec naming one is accepted and recorded) and every size costs ``"0.00"``.
-Instances and health read the active deployment and supervisord.
+Instances and health read the active deployment and supervisord (on a cluster: the app's
+pods).
 
 ``routes_apps`` splices these routes in before ``/v2/apps/{app_id}``, so the literal paths
 ``/v2/apps/regions`` and ``/v2/apps/tiers/…`` win; this module therefore does not import
@@ -15,13 +16,13 @@ from __future__ import annotations
 import socket
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from dockyard.api.bodies import route
 from dockyard.api.shapes import REGION
 from dockyard.appspec.sizes import BY_SLUG, GIB, SIZES, InstanceSize, tier_path
+from dockyard.deploy import pods
 from dockyard.deploy.context import instances_of
 from dockyard.deploy.metrics import latest_usage
 from dockyard.errors import NotFound
@@ -80,16 +81,16 @@ def size_json(size: InstanceSize) -> dict[str, Any]:
     return body
 
 
-async def list_regions(request: Request) -> Response:
+def list_regions(request: Request) -> Response:
     return JSONResponse({"regions": region_list()})
 
 
-async def list_instance_sizes(request: Request) -> Response:
+def list_instance_sizes(request: Request) -> Response:
     return JSONResponse({"instance_sizes": [size_json(size) for size in SIZES],
                          "discount_percent": 0.0})
 
 
-async def get_instance_size(request: Request) -> Response:
+def get_instance_size(request: Request) -> Response:
     slug = request.path_params["slug"]
     if slug in BY_SLUG:
         return JSONResponse({"instance_size": size_json(BY_SLUG[slug])})
@@ -109,11 +110,11 @@ def tier_json(slug: str, name: str, egress_gib: int) -> dict[str, Any]:
             "build_seconds": "0", "dockyard": {"note": "not metered on Dockyard"}}
 
 
-async def list_tiers(request: Request) -> Response:
+def list_tiers(request: Request) -> Response:
     return JSONResponse({"tiers": [tier_json(*tier) for tier in TIERS]})
 
 
-async def get_tier(request: Request) -> Response:
+def get_tier(request: Request) -> Response:
     slug = request.path_params["slug"]
     for tier in TIERS:
         if tier[0] == slug:
@@ -137,8 +138,15 @@ def instance_records(app: Any, dep: Any) -> list[tuple[ComponentRecord, Instance
             for inst in instances_of(app.id, dep.id, record)]
 
 
-async def get_instances(request: Request) -> Response:
-    _plat, app, dep = active_deployment(request)
+def get_instances(request: Request) -> Response:
+    plat, app, dep = active_deployment(request)
+    if plat.services.rolls_releases:  # on a cluster: the pods
+        rows = pods.instances(plat.services, app, dep)
+        return JSONResponse({"instances": [
+            {"component_name": inst.component,
+             "component_type": COMPONENT_TYPES.get(kind, "UNSPECIFIED"),
+             "instance_name": inst.program, "instance_alias": inst.alias}
+            for kind, inst, _state in rows]})
     return JSONResponse({"instances": [
         {"component_name": comp.name,
          "component_type": COMPONENT_TYPES.get(comp.kind, "UNSPECIFIED"),
@@ -194,19 +202,22 @@ def component_health(plat: Any, app: Any, dep: Any) -> list[dict[str, Any]]:
     return list(by_name.values())
 
 
-async def get_health(request: Request) -> Response:
+def get_health(request: Request) -> Response:
     plat, app, dep = active_deployment(request)
-    components = await run_in_threadpool(component_health, plat, app, dep)
+    if plat.services.rolls_releases:  # on a cluster: the pods
+        components = pods.health(plat.services, app, dep)
+    else:
+        components = component_health(plat, app, dep)
     return JSONResponse({"app_health": {"components": components,
                                         "functions_components": []}})
 
 
 routes = [
-    Route("/v2/apps/regions", list_regions, methods=["GET"]),
-    Route("/v2/apps/tiers/instance_sizes", list_instance_sizes, methods=["GET"]),
-    Route("/v2/apps/tiers/instance_sizes/{slug}", get_instance_size, methods=["GET"]),
-    Route("/v2/apps/tiers", list_tiers, methods=["GET"]),
-    Route("/v2/apps/tiers/{slug}", get_tier, methods=["GET"]),
-    Route("/v2/apps/{app_id}/instances", get_instances, methods=["GET"]),
-    Route("/v2/apps/{app_id}/health", get_health, methods=["GET"]),
+    route("/v2/apps/regions", list_regions, ["GET"]),
+    route("/v2/apps/tiers/instance_sizes", list_instance_sizes, ["GET"]),
+    route("/v2/apps/tiers/instance_sizes/{slug}", get_instance_size, ["GET"]),
+    route("/v2/apps/tiers", list_tiers, ["GET"]),
+    route("/v2/apps/tiers/{slug}", get_tier, ["GET"]),
+    route("/v2/apps/{app_id}/instances", get_instances, ["GET"]),
+    route("/v2/apps/{app_id}/health", get_health, ["GET"]),
 ]

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from dockyard.api.routes_apps import platform, read_json, the_app
+from dockyard.api.bodies import read_json, route
+from dockyard.api.routes_apps import platform, the_app
 from dockyard.errors import NotFound
 from dockyard.offload import call
 
@@ -22,67 +22,66 @@ def component(request: Request, app) -> str:  # type: ignore[no-untyped-def]
     return name
 
 
-async def list_backups(request: Request) -> Response:
+def list_backups(request: Request) -> Response:
     from dockyard.deploy.database_ops import list_backups as backups_of
 
     app = the_app(request)
     return JSONResponse({"backups": backups_of(platform(request).services, app)})
 
 
-async def create_backup(request: Request) -> Response:
+def create_backup(request: Request) -> Response:
     app = the_app(request)
     found = call("databases.backup", app_id=app.id,
                  database=component(request, app))
     return JSONResponse({"backup": found})
 
 
-async def restore_backup(request: Request) -> Response:
+def restore_backup(request: Request) -> Response:
     app = the_app(request)
-    body = await read_json(request)
+    body = read_json(request)
     name = call("databases.restore", app_id=app.id,
                 database=component(request, app), name=body.get("backup") or None)
     return JSONResponse({"restored": name})
 
 
-async def list_clusters(request: Request) -> Response:
+def list_clusters(request: Request) -> Response:
     return JSONResponse({"clusters": call("databases.clusters",
                                           action="list")})
 
 
-async def add_cluster(request: Request) -> Response:
-    body = await read_json(request)
+def add_cluster(request: Request) -> Response:
+    body = read_json(request)
     name, url = str(body.get("name") or ""), str(body.get("url") or "")
     call("databases.clusters", action="add", name=name, url=url)
     return JSONResponse({"cluster": {"name": name}})
 
 
-async def remove_cluster(request: Request) -> Response:
+def remove_cluster(request: Request) -> Response:
     name = request.path_params["name"]
     call("databases.clusters", action="remove", name=name)
     return JSONResponse({"name": name})
 
 
 routes = [
-    Route("/v2/dockyard/apps/{app_id}/backups", list_backups, methods=["GET"]),
-    Route("/v2/dockyard/apps/{app_id}/databases/{db}/backups", create_backup, methods=["POST"]),
-    Route("/v2/dockyard/apps/{app_id}/databases/{db}/restore", restore_backup,
-          methods=["POST"]),
-    Route("/v2/dockyard/clusters", list_clusters, methods=["GET"]),
-    Route("/v2/dockyard/clusters", add_cluster, methods=["POST"]),
-    Route("/v2/dockyard/clusters/{name}", remove_cluster, methods=["DELETE"]),
+    route("/v2/dockyard/apps/{app_id}/backups", list_backups, ["GET"]),
+    route("/v2/dockyard/apps/{app_id}/databases/{db}/backups", create_backup, ["POST"]),
+    route("/v2/dockyard/apps/{app_id}/databases/{db}/restore", restore_backup, ["POST"]),
+    route("/v2/dockyard/clusters", list_clusters, ["GET"]),
+    route("/v2/dockyard/clusters", add_cluster, ["POST"]),
+    route("/v2/dockyard/clusters/{name}", remove_cluster, ["DELETE"]),
 ]
 
 
-async def open_console(request: Request) -> Response:
+def open_console(request: Request) -> Response:
     app = the_app(request)
-    body = await read_json(request)
+    body = read_json(request)
     command = [str(c) for c in body.get("command") or []]
     session = call("console.prepare", app_id=app.id,
                    component=request.path_params["component"], command=command)
     return JSONResponse({"console": session})
 
 
-async def close_console(request: Request) -> Response:
+def close_console(request: Request) -> Response:
     from dockyard.deploy import console
 
     app = the_app(request)
@@ -92,7 +91,6 @@ async def close_console(request: Request) -> Response:
 
 
 routes += [
-    Route("/v2/apps/{app_id}/components/{component}/console", open_console, methods=["POST"]),
-    Route("/v2/apps/{app_id}/components/{component}/console/{session}", close_console,
-          methods=["DELETE"]),
+    route("/v2/apps/{app_id}/components/{component}/console", open_console, ["POST"]),
+    route("/v2/apps/{app_id}/components/{component}/console/{session}", close_console, ["DELETE"]),
 ]

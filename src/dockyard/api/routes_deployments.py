@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from dockyard.api.bodies import read_json, route
 from dockyard.api.deployment_view import deployment_view, spec_lookup
-from dockyard.api.routes_apps import paging, platform, read_json, the_app
+from dockyard.api.routes_apps import paging, platform, the_app
 from dockyard.api.shapes import page
 from dockyard.errors import DockyardError, NotFound
 from dockyard.store import Deployment
@@ -18,7 +18,7 @@ def one(request: Request, dep: Deployment) -> Response:
     return JSONResponse({"deployment": deployment_view(platform(request).store, dep)})
 
 
-async def list_deployments(request: Request) -> Response:
+def list_deployments(request: Request) -> Response:
     app = the_app(request)
     deps = platform(request).store.list_deployments(app.id)
     types = request.query_params.getlist("deployment_types")
@@ -32,21 +32,22 @@ async def list_deployments(request: Request) -> Response:
                          "links": links, "meta": meta})
 
 
-async def create_deployment(request: Request) -> Response:
+def create_deployment(request: Request) -> Response:
     app = the_app(request)
-    body = await read_json(request)
+    body = read_json(request)
     dep = platform(request).deploy(app, cause="manual", cause_type="MANUAL",
                                    force_build=bool(body.get("force_build")))
     return one(request, dep)
 
 
-async def restart(request: Request) -> Response:
+def restart(request: Request) -> Response:
     """DigitalOcean's restart: a new deployment (cause ``restart``) of the live release, no
     rebuild and no new commit. pydo sends an empty body with a JSON Content-Type when no
-    components are named. Every component restarts, since a deployment swaps the whole
-    release; named components are checked against the spec."""
+    components are named. On this machine every component restarts, since a deployment
+    swaps the whole release; on a cluster only the named ones (a rollout restart each).
+    Named components are checked against the spec."""
     app = the_app(request)
-    body = await read_json(request)
+    body = read_json(request)
     names = body.get("components") or []
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise DockyardError('"components" must be a list of component names',
@@ -57,11 +58,11 @@ async def restart(request: Request) -> Response:
     if unknown:
         raise NotFound(f"app {app.name} has no component {', '.join(map(repr, unknown))}; "
                        f"it has: {', '.join(sorted(known)) or 'none'}")
-    dep = platform(request).restart(app)
+    dep = platform(request).restart(app, names)
     return one(request, dep)
 
 
-async def get_deployment(request: Request) -> Response:
+def get_deployment(request: Request) -> Response:
     app = the_app(request)
     store = platform(request).store
     dep = store.get_deployment(app.id, request.path_params["dep_id"])
@@ -70,49 +71,49 @@ async def get_deployment(request: Request) -> Response:
     return JSONResponse({"deployment": body})
 
 
-async def cancel_deployment(request: Request) -> Response:
+def cancel_deployment(request: Request) -> Response:
     app = the_app(request)
     dep = platform(request).cancel(app, request.path_params["dep_id"])
     return one(request, dep)
 
 
-async def create_rollback(request: Request) -> Response:
+def create_rollback(request: Request) -> Response:
     app = the_app(request)
-    body = await read_json(request)
+    body = read_json(request)
     dep = platform(request).rollback(app, body.get("deployment_id") or None,
                                      bool(body.get("skip_pin")), bool(body.get("with_data")))
     return one(request, dep)
 
 
-async def validate_rollback(request: Request) -> Response:
+def validate_rollback(request: Request) -> Response:
     from dockyard.deploy import rollback
 
     app = the_app(request)
-    body = await read_json(request)
+    body = read_json(request)
     return JSONResponse(rollback.validate(platform(request).services, app,
                                           body.get("deployment_id") or None))
 
 
-async def commit_rollback(request: Request) -> Response:
+def commit_rollback(request: Request) -> Response:
     from dockyard.deploy import rollback
 
     rollback.commit(platform(request).services, the_app(request))
     return Response(status_code=200)  # DigitalOcean answers 200 with an empty body
 
 
-async def revert_rollback(request: Request) -> Response:
+def revert_rollback(request: Request) -> Response:
     dep = platform(request).revert_rollback(the_app(request))
     return one(request, dep)
 
 
 routes = [
-    Route("/v2/apps/{app_id}/rollback", create_rollback, methods=["POST"]),
-    Route("/v2/apps/{app_id}/rollback/validate", validate_rollback, methods=["POST"]),
-    Route("/v2/apps/{app_id}/rollback/commit", commit_rollback, methods=["POST"]),
-    Route("/v2/apps/{app_id}/rollback/revert", revert_rollback, methods=["POST"]),
-    Route("/v2/apps/{app_id}/restart", restart, methods=["POST"]),
-    Route("/v2/apps/{app_id}/deployments", list_deployments, methods=["GET"]),
-    Route("/v2/apps/{app_id}/deployments", create_deployment, methods=["POST"]),
-    Route("/v2/apps/{app_id}/deployments/{dep_id}", get_deployment, methods=["GET"]),
-    Route("/v2/apps/{app_id}/deployments/{dep_id}/cancel", cancel_deployment, methods=["POST"]),
+    route("/v2/apps/{app_id}/rollback", create_rollback, ["POST"]),
+    route("/v2/apps/{app_id}/rollback/validate", validate_rollback, ["POST"]),
+    route("/v2/apps/{app_id}/rollback/commit", commit_rollback, ["POST"]),
+    route("/v2/apps/{app_id}/rollback/revert", revert_rollback, ["POST"]),
+    route("/v2/apps/{app_id}/restart", restart, ["POST"]),
+    route("/v2/apps/{app_id}/deployments", list_deployments, ["GET"]),
+    route("/v2/apps/{app_id}/deployments", create_deployment, ["POST"]),
+    route("/v2/apps/{app_id}/deployments/{dep_id}", get_deployment, ["GET"]),
+    route("/v2/apps/{app_id}/deployments/{dep_id}/cancel", cancel_deployment, ["POST"]),
 ]

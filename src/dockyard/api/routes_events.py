@@ -15,8 +15,8 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from dockyard.api.bodies import route
 from dockyard.api.deployment_view import SpecOf, deployment_view, spec_lookup
 from dockyard.api.routes_apps import paging, platform, the_app
 from dockyard.api.routes_logs import log_kind, log_urls
@@ -59,7 +59,7 @@ def the_event(request: Request, app: App) -> Deployment:
                    hint="`dockyard apps list-events APP` lists the app's events.")
 
 
-async def list_events(request: Request) -> Response:
+def list_events(request: Request) -> Response:
     app = the_app(request)
     store = platform(request).store
     wanted = requested_types(request)
@@ -74,13 +74,13 @@ async def list_events(request: Request) -> Response:
                          "links": links, "meta": meta})
 
 
-async def get_event(request: Request) -> Response:
+def get_event(request: Request) -> Response:
     app = the_app(request)
     dep = the_event(request, app)
     return JSONResponse({"event": event_json(platform(request).store, dep)})
 
 
-async def cancel_event(request: Request) -> Response:
+def cancel_event(request: Request) -> Response:
     """Cancel the event's deployment if it has not gone live; a finished one is returned
     unchanged (as cancel-deployment does)."""
     app = the_app(request)
@@ -88,7 +88,7 @@ async def cancel_event(request: Request) -> Response:
     return JSONResponse({"event": event_json(platform(request).store, dep)})
 
 
-async def get_event_logs(request: Request) -> Response:
+def get_event_logs(request: Request) -> Response:
     """The logs of the event's deployment (``type`` UNSPECIFIED: its DEPLOY log)."""
     app = the_app(request)
     dep = the_event(request, app)
@@ -97,8 +97,8 @@ async def get_event_logs(request: Request) -> Response:
 
 
 routes = [
-    Route("/v2/apps/{app_id}/events", list_events, methods=["GET"]),
-    Route("/v2/apps/{app_id}/events/{event_id}", get_event, methods=["GET"]),
-    Route("/v2/apps/{app_id}/events/{event_id}/cancel", cancel_event, methods=["POST"]),
-    Route("/v2/apps/{app_id}/events/{event_id}/logs", get_event_logs, methods=["GET"]),
+    route("/v2/apps/{app_id}/events", list_events, ["GET"]),
+    route("/v2/apps/{app_id}/events/{event_id}", get_event, ["GET"]),
+    route("/v2/apps/{app_id}/events/{event_id}/cancel", cancel_event, ["POST"]),
+    route("/v2/apps/{app_id}/events/{event_id}/logs", get_event_logs, ["GET"]),
 ]

@@ -28,9 +28,10 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from dockyard.api.bodies import route
 from dockyard.api.routes_apps import platform, public_base, the_app
 from dockyard.api.signing import sign_token, signing_key, verify_token
 from dockyard.errors import DockyardError, NotFound
@@ -40,7 +41,7 @@ POLICY_VIOLATION = 1008
 USED: dict[str, float] = {}          # nonces of tokens already used, until they expire
 
 
-async def get_exec(request: Request) -> Response:
+def get_exec(request: Request) -> Response:
     """``{"url": "wss://…/exec?token=…"}`` for the component (of the deployment in the path,
     else of the live one); 404 for an unknown component, deployment or instance."""
     app = the_app(request)
@@ -158,13 +159,13 @@ class Console:
             done, _ = await asyncio.wait({receiver, sender},
                                          return_when=asyncio.FIRST_COMPLETED)
             if sender not in done:  # the client left: hang up, let the output end
-                await run_in_threadpool(stop, proc)
+                stop(proc)
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(sender, timeout=5)
         finally:
             receiver.cancel()
             loop.remove_reader(master)
-            await run_in_threadpool(stop, proc)
+            stop(proc)
             os.close(master)
 
     def readable(self, master: int) -> None:
@@ -225,8 +226,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 routes = [
-    Route("/v2/apps/{app_id}/components/{component}/exec", get_exec, methods=["GET"]),
-    Route("/v2/apps/{app_id}/deployments/{dep_id}/components/{component}/exec", get_exec,
-          methods=["GET"]),
+    route("/v2/apps/{app_id}/components/{component}/exec", get_exec, ["GET"]),
+    route("/v2/apps/{app_id}/deployments/{dep_id}/components/{component}/exec", get_exec, ["GET"]),
     WebSocketRoute("/exec", exec_socket),
 ]

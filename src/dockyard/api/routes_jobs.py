@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from dockyard.api.bodies import route
 from dockyard.api.routes_apps import paging, platform, public_base, the_app
 from dockyard.api.shapes import page
 from dockyard.api.signing import sign, signing_key
@@ -49,7 +48,7 @@ def one_invocation(request: Request) -> JobInvocation:
     return inv
 
 
-async def list_invocations(request: Request) -> Response:
+def list_invocations(request: Request) -> Response:
     app = the_app(request)
     q = request.query_params
     names = tuple(n for value in q.getlist("job_names") for n in value.split(",") if n)
@@ -61,19 +60,19 @@ async def list_invocations(request: Request) -> Response:
                          "links": links, "meta": meta})
 
 
-async def get_invocation(request: Request) -> Response:
+def get_invocation(request: Request) -> Response:
     return JSONResponse(invocation_json(one_invocation(request)))
 
 
-async def cancel_invocation(request: Request) -> Response:
+def cancel_invocation(request: Request) -> Response:
     inv = one_invocation(request)
     plat = platform(request)
     app = the_app(request)
-    ended = await run_in_threadpool(plat.cancel_invocation, app, inv.id)
+    ended = plat.cancel_invocation(app, inv.id)
     return JSONResponse(invocation_json(ended))
 
 
-async def invocation_logs(request: Request) -> Response:
+def invocation_logs(request: Request) -> Response:
     """``{"live_url", "historic_urls"}``: signed URLs of this invocation's log."""
     inv = one_invocation(request)
     kind = (request.query_params.get("type") or LOG_TYPE).upper()
@@ -97,10 +96,8 @@ async def invocation_logs(request: Request) -> Response:
 
 
 routes = [
-    Route("/v2/apps/{app_id}/job-invocations", list_invocations, methods=["GET"]),
-    Route("/v2/apps/{app_id}/job-invocations/{inv_id}", get_invocation, methods=["GET"]),
-    Route("/v2/apps/{app_id}/job-invocations/{inv_id}/cancel", cancel_invocation,
-          methods=["POST"]),
-    Route("/v2/apps/{app_id}/jobs/{job_name}/invocations/{inv_id}/logs", invocation_logs,
-          methods=["GET"]),
+    route("/v2/apps/{app_id}/job-invocations", list_invocations, ["GET"]),
+    route("/v2/apps/{app_id}/job-invocations/{inv_id}", get_invocation, ["GET"]),
+    route("/v2/apps/{app_id}/job-invocations/{inv_id}/cancel", cancel_invocation, ["POST"]),
+    route("/v2/apps/{app_id}/jobs/{job_name}/invocations/{inv_id}/logs", invocation_logs, ["GET"]),
 ]

@@ -2,7 +2,8 @@
 
 ``live_url`` streams new lines while the deployment (or, for RUN logs, the app) goes on;
 ``historic_urls`` give the whole file. Both work without the API token (pydo fetches them
-that way), are signed, expire after an hour, and name one deployment's logs only.
+that way), are signed, expire after an hour, and name one deployment's logs only. On a
+cluster, RUN logs come from the pods (``deploy/pods.py``); build and deploy logs stay files.
 """
 
 from __future__ import annotations
@@ -10,18 +11,24 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from dockyard.api.bodies import route
 from dockyard.api.errors import error_response
+from dockyard.api.logtail import LogReader, newest
 from dockyard.api.routes_apps import platform, public_base, the_app
 from dockyard.api.signing import sign, signing_key, verify
-from dockyard.deploy.logfiles import log_files, normalize_type, read_lines
+from dockyard.deploy import pods
+from dockyard.deploy.logfiles import normalize_type
 from dockyard.errors import DockyardError, NotFound
 
 LOG_TYPES = ("UNSPECIFIED", "BUILD", "DEPLOY", "RUN", "RUN_RESTARTED", "AUTOSCALE_EVENT")
 FOLLOW_IDLE_SECONDS = 600
+POLL_SECONDS = 0.25
+POD_POLL_SECONDS = 1.0   # following a RUN log on a cluster asks the API server this often
 DONE = {"ACTIVE", "SUPERSEDED", "ERROR", "CANCELED"}
 
 
@@ -38,7 +45,7 @@ def pick_deployment(request: Request, app: Any) -> Any:
     raise NotFound(f"app {app.name} has no deployments yet")
 
 
-async def get_logs(request: Request) -> Response:
+def get_logs(request: Request) -> Response:
     plat = platform(request)
     app = the_app(request)
     dep = pick_deployment(request, app)
@@ -85,7 +92,9 @@ def plat_spec_component(plat: Any, app: Any, dep: Any, name: str) -> Any:
 
 
 async def serve_log(request: Request) -> Response:
-    """The signed URL itself: the file, or with ``follow=true`` a stream of new lines."""
+    """The signed URL itself: the file, or with ``follow=true`` a stream of new lines. With
+    several files each line starts with its instance (``web-1 ``), unless ``prefix=false``
+    (doctl's ``--no-prefix``)."""
     plat = platform(request)
     q = request.query_params
     app_id, dep_id = request.path_params["app_id"], request.path_params["dep_id"]
@@ -96,17 +105,51 @@ async def serve_log(request: Request) -> Response:
                                    "for a new one")
     if kind == "AUTOSCALE_EVENT":  # Dockyard does not autoscale: nothing to show, ever
         return PlainTextResponse("")
-    folder = plat.home.logs(app_id) / dep_id
+    reader = reader_for(plat, app_id, dep_id, kind, component, q.get("prefix") != "false")
     tail = int(q["tail"]) if q.get("tail", "").lstrip("-").isdigit() else None
-    prefix = q.get("prefix") != "false"  # doctl's --no-prefix
     if q.get("follow") != "true":
-        lines = read_labeled(folder, kind, component, prefix, tail)
+        lines = await run_in_threadpool(whole, reader, tail)
         return PlainTextResponse("\n".join(lines) + ("\n" if lines else ""))
-    lines = follow_lines(plat, app_id, dep_id, folder, kind, component, tail, prefix)
+    lines = follow_lines(plat, app_id, dep_id, reader, kind, component, tail)
     if q.get("format") == "sse":  # the dashboard's EventSource
         return StreamingResponse(as_events(lines), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
     return StreamingResponse(lines, media_type="text/plain")
+
+
+class PodLogReader:
+    """A RUN log on a cluster, read from the pods (there are no run log files there): each
+    ``poll`` gives the lines beyond those already seen, as ``LogReader`` does."""
+
+    def __init__(self, plat: Any, app_id: str, dep_id: str, component: str,
+                 prefix: bool) -> None:
+        self.plat, self.app_id, self.dep_id = plat, app_id, dep_id
+        self.component, self.prefix, self.seen = component or None, prefix, 0
+
+    def poll(self) -> list[list[str]]:
+        store = self.plat.store
+        lines = pods.run_log(self.plat.services, store.get_app(self.app_id),
+                             store.get_deployment(self.app_id, self.dep_id), self.component,
+                             None, prefix=self.prefix)
+        new, self.seen = lines[self.seen:], len(lines)
+        return [new]
+
+    def rest(self) -> list[str]:
+        return []
+
+
+def reader_for(plat: Any, app_id: str, dep_id: str, kind: str, component: str,
+               prefix: bool) -> LogReader | PodLogReader:
+    """Where the log's lines come from: its files, or on a cluster a RUN log from the pods."""
+    if kind == "RUN" and plat.services.rolls_releases:
+        return PodLogReader(plat, app_id, dep_id, component, prefix)
+    return LogReader(plat.home.logs(app_id) / dep_id, kind, component, prefix=prefix)
+
+
+def whole(reader: LogReader | PodLogReader, tail: int | None) -> list[str]:
+    """Every line there is (or the newest ``tail``), unterminated last lines included."""
+    per_file = reader.poll()
+    return newest([*per_file, reader.rest()], tail)
 
 
 async def as_events(lines):  # type: ignore[no-untyped-def]
@@ -117,41 +160,24 @@ async def as_events(lines):  # type: ignore[no-untyped-def]
     yield "event: end\ndata: end\n\n"
 
 
-def read_labeled(folder: Any, kind: str, component: str, prefix: bool,
-                 tail: int | None = None) -> list[str]:
-    """The lines of a deployment's ``kind`` logs; with several files each line starts with
-    its instance (``web-1 ``), unless ``prefix`` is false."""
-    files = log_files(folder, kind, component or None)
-    lines = read_lines(files, tail)
-    if prefix or len(files) < 2:
-        return lines
-    labels = tuple(path.stem.removeprefix("run-").removeprefix("build-") + " "
-                   for path in files)
-    return [line.removeprefix(next((lb for lb in labels if line.startswith(lb)), ""))
-            for line in lines]
-
-
-async def follow_lines(plat: Any, app_id: str, dep_id: str, folder: Any, kind: str,
-                       component: str, tail: int | None,
-                       prefix: bool = True):  # type: ignore[no-untyped-def]
-    """Yield what is there (or its tail), then new lines until the work is over."""
-    sent = 0
-    lines = read_labeled(folder, kind, component, prefix)
-    start = max(0, len(lines) - tail) if tail and tail > 0 else 0
-    for line in lines[start:]:
+async def follow_lines(plat: Any, app_id: str, dep_id: str, reader: LogReader | PodLogReader,
+                       kind: str, component: str, tail: int | None):  # type: ignore[no-untyped-def]
+    """Yield what is there (or its newest ``tail`` lines), then each new line of every file
+    once, until the work is over (RUN logs: until idle). File reads run in a thread."""
+    for line in newest(await run_in_threadpool(reader.poll), tail):
         yield line + "\n"
-    sent = len(lines)
+    every = POD_POLL_SECONDS if isinstance(reader, PodLogReader) else POLL_SECONDS
     idle = 0.0
     while idle < FOLLOW_IDLE_SECONDS:
-        await asyncio.sleep(0.25)
-        lines = read_labeled(folder, kind, component, prefix)
-        if len(lines) > sent:
-            for line in lines[sent:]:
+        await asyncio.sleep(every)
+        new = [line for lines in await run_in_threadpool(reader.poll) for line in lines]
+        for line in new:
+            yield line + "\n"
+        idle = 0.0 if new else idle + every
+        if not new and await run_in_threadpool(finished, plat, app_id, dep_id, kind,
+                                                component):
+            for line in [*newest(await run_in_threadpool(reader.poll), None), *reader.rest()]:
                 yield line + "\n"
-            sent, idle = len(lines), 0.0
-            continue
-        idle += 0.25
-        if finished(plat, app_id, dep_id, kind, component):
             return
 
 
@@ -166,10 +192,13 @@ def finished(plat: Any, app_id: str, dep_id: str, kind: str, component: str) -> 
 
 
 routes = [
-    Route("/v2/apps/{app_id}/deployments/{dep_id}/components/{component}/logs", get_logs,
-          methods=["GET"]),
-    Route("/v2/apps/{app_id}/deployments/{dep_id}/logs", get_logs, methods=["GET"]),
-    Route("/v2/apps/{app_id}/components/{component}/logs", get_logs, methods=["GET"]),
-    Route("/v2/apps/{app_id}/logs", get_logs, methods=["GET"]),
+    route("/v2/apps/{app_id}/deployments/{dep_id}/components/{component}/logs", get_logs,
+          ["GET"]),
+    route("/v2/apps/{app_id}/deployments/{dep_id}/logs", get_logs,
+          ["GET"]),
+    route("/v2/apps/{app_id}/components/{component}/logs", get_logs,
+          ["GET"]),
+    route("/v2/apps/{app_id}/logs", get_logs,
+          ["GET"]),
     Route("/logs/{app_id}/{dep_id}", serve_log, methods=["GET"]),
 ]

@@ -13,12 +13,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from dockyard.api.routes_apps import platform, read_json, the_app
+from dockyard.api.bodies import read_json, route
+from dockyard.api.routes_apps import platform, the_app
 from dockyard.errors import DockyardError
 from dockyard.store import App, Sample
 
@@ -51,22 +50,22 @@ def bandwidth(plat: Any, app: App, day: datetime) -> dict[str, str]:
     return {"app_id": app.id, "bandwidth_bytes": str(sum(s.bytes_out or 0 for s in samples))}
 
 
-async def bandwidth_daily(request: Request) -> Response:
+def bandwidth_daily(request: Request) -> Response:
     app = the_app(request)
     day = day_of(request.query_params.get("date"))
-    usage = await run_in_threadpool(bandwidth, platform(request), app, day)
+    usage = bandwidth(platform(request), app, day)
     return JSONResponse({"app_bandwidth_usage": [usage], "date": iso(day.timestamp())})
 
 
-async def bandwidth_daily_many(request: Request) -> Response:
-    body = await read_json(request)
+def bandwidth_daily_many(request: Request) -> Response:
+    body = read_json(request)
     ids = body.get("app_ids")
     if not isinstance(ids, list) or not ids:
         raise DockyardError('body needs "app_ids": a list of app ids', code="bad_request")
     day = day_of(body.get("date"))
     plat = platform(request)
     apps = [plat.store.get_app(str(i)) for i in ids]
-    usage = [await run_in_threadpool(bandwidth, plat, a, day) for a in apps]
+    usage = [bandwidth(plat, a, day) for a in apps]
     return JSONResponse({"app_bandwidth_usage": usage, "date": iso(day.timestamp())})
 
 
@@ -178,7 +177,7 @@ def deployment_moments(plat: Any, app: App, since: float, until: float) -> list[
     return out
 
 
-async def get_series(request: Request) -> Response:
+def get_series(request: Request) -> Response:
     app = the_app(request)
     q = request.query_params
     now = time.time()
@@ -191,12 +190,12 @@ async def get_series(request: Request) -> Response:
     except ValueError as exc:
         raise DockyardError("step: expected whole seconds", code="bad_request") from exc
     step = max(step, int((until - since) // MAX_POINTS) or 1, 1)
-    body = await run_in_threadpool(series, plat, app, since, until, step, q.get("component"))
+    body = series(plat, app, since, until, step, q.get("component"))
     return JSONResponse(body)
 
 
 routes = [
-    Route("/v2/apps/metrics/bandwidth_daily", bandwidth_daily_many, methods=["POST"]),
-    Route("/v2/apps/{app_id}/metrics/bandwidth_daily", bandwidth_daily, methods=["GET"]),
-    Route("/v2/apps/{app_id}/metrics/series", get_series, methods=["GET"]),
+    route("/v2/apps/metrics/bandwidth_daily", bandwidth_daily_many, ["POST"]),
+    route("/v2/apps/{app_id}/metrics/bandwidth_daily", bandwidth_daily, ["GET"]),
+    route("/v2/apps/{app_id}/metrics/series", get_series, ["GET"]),
 ]

@@ -43,6 +43,9 @@ def deployment_json(dep: Deployment, spec: dict[str, Any] | None = None) -> dict
                   "program": i.get("program")}
                  for c in dep.components for i in c.get("instances", [])]
     body["dockyard"] = {"instances": instances, "error_code": dep.error_code}
+    images = {c["name"]: c["image"] for c in dep.components if c.get("image")}
+    if images:  # on a cluster: each component's image, by digest
+        body["dockyard"]["images"] = images
     if spec is not None:
         body["spec"] = spec
     if dep.error_code:

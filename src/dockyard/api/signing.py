@@ -40,7 +40,7 @@ def sign(key: bytes, base: str, app_id: str, dep_id: str, kind: str, component: 
     query = {"type": kind, "component": component, "expires": expires, "sig": sig}
     if follow:
         query["follow"] = "true"
-    if tail:
+    if tail is not None and tail >= 0:
         query["tail"] = tail
     return f"{base}/logs/{app_id}/{dep_id}?{urllib.parse.urlencode(query)}"
 

@@ -16,9 +16,12 @@ from .enums import (
 )
 from .fields import (
     Bool,
+    Branch,
+    CloneUrl,
     Duration,
     EnvKey,
     GitHubRepo,
+    HttpPath,
     HttpsUrl,
     IntRange,
     LogDestinationName,
@@ -41,25 +44,25 @@ class SpecModel(BaseModel):
 # -- sources (§2.1) -------------------------------------------------------------------------
 
 class GitSource(SpecModel):
-    repo_clone_url: Text(1, 255)
-    branch: Str | None = None
+    repo_clone_url: CloneUrl
+    branch: Branch | None = None
 
 
 class GitHubSource(SpecModel):
     repo: GitHubRepo
-    branch: Str | None = None
+    branch: Branch | None = None
     deploy_on_push: Bool = False
 
 
 class GitLabSource(SpecModel):
     repo: NestedRepo
-    branch: Str | None = None
+    branch: Branch | None = None
     deploy_on_push: Bool = False
 
 
 class BitbucketSource(SpecModel):
     repo: NestedRepo
-    branch: Str | None = None
+    branch: Branch | None = None
     deploy_on_push: Bool = False
 
 
@@ -102,9 +105,9 @@ class HealthCheck(SpecModel):
     timeout_seconds: IntRange(1, 120) = 1
     success_threshold: IntRange(1, 50) = 1
     failure_threshold: IntRange(1, 50) = 9
-    http_path: Str | None = None
+    http_path: HttpPath | None = None
     port: Port | None = None
-    path: Str | None = None  # deprecated alias of http_path (godo)
+    path: HttpPath | None = None  # deprecated alias of http_path (godo)
 
 
 class LivenessHealthCheck(SpecModel):
@@ -115,7 +118,7 @@ class LivenessHealthCheck(SpecModel):
     timeout_seconds: IntRange(1, 120) = 1
     success_threshold: IntRange(1, 1) = 1
     failure_threshold: IntRange(1, 50) = 18
-    http_path: Str | None = None
+    http_path: HttpPath | None = None
     port: Port | None = None
 
 

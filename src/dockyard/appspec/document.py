@@ -88,6 +88,13 @@ class SpecDocument:
                           "deployable by Dockyard; DigitalOcean runs it on its Functions service"))
         return [self.issue(loc, message) for loc, message in found]
 
+    def unsupported(self) -> list[SpecIssue]:
+        """Valid parts Dockyard cannot run at all (``capabilities.py``): refused by the
+        server, never by offline validation."""
+        from .capabilities import unsupported
+
+        return [self.issue(loc, message) for loc, message in unsupported(self.spec)]
+
     def issue(self, loc: Loc, message: str) -> SpecIssue:
         """A message at a field path, located at its line when the source has lines."""
         line, col = self.position(loc) or (None, None)

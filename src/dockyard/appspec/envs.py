@@ -35,4 +35,4 @@ def merged_envs(app_spec: AppSpec, component: Component, *, build: bool) -> list
 
 def is_encrypted_secret(value: str | None) -> bool:
     """True for a value DigitalOcean already encrypted (``EV[1:…:…]``); plain text is new."""
-    return value is not None and bool(SECRET_VALUE_RE.match(value))
+    return value is not None and bool(SECRET_VALUE_RE.fullmatch(value))

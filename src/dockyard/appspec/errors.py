@@ -7,6 +7,7 @@ field path, what was expected and what was found (docs/conventions.md §9).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from dockyard.errors import DockyardError
@@ -15,12 +16,21 @@ Loc = tuple[str | int, ...]
 """A field path as segments: ("services", 0, "routes", 0, "path")."""
 
 
+PLAIN_KEY_RE = re.compile(r"[A-Za-z0-9_]+")
+
+
 def format_path(loc: Loc) -> str:
-    """Render a path DigitalOcean-style: services[0].routes[0].path."""
+    """Render a path DigitalOcean-style: services[0].routes[0].path.
+
+    A key that is not a plain word (empty, spaces, a newline, "<<") is quoted, escaped, in
+    brackets: ``services[0]["my key"]``, so a path is never empty and always one line.
+    """
     out = ""
     for seg in loc:
         if isinstance(seg, int):
             out += f"[{seg}]"
+        elif not PLAIN_KEY_RE.fullmatch(str(seg)):
+            out += "[" + json.dumps(str(seg)).encode("utf-8", "backslashreplace").decode() + "]"
         else:
             out += f".{seg}" if out else str(seg)
     return out
@@ -32,8 +42,8 @@ def show(value: object) -> str:
         return "true" if value else "false"
     if value is None:
         return "null"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):  # escaped: one line, and printable (no lone surrogate)
+        return json.dumps(value, ensure_ascii=False).encode("utf-8", "backslashreplace").decode()
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, dict):
@@ -76,10 +86,10 @@ class SpecError(DockyardError):
     status = 422
 
     def __init__(self, issues: list[SpecIssue], *, filename: str | None = None,
-                 code: str | None = None) -> None:
+                 code: str | None = None, total: int | None = None) -> None:
         self.issues = list(issues)
         self.filename = filename
-        count = len(self.issues)
+        count = total or len(self.issues)
         noun = "problem" if count == 1 else "problems"
         header = f"{filename or 'app spec'}: {count} {noun} in the app spec"
         body = "\n".join(f"  {issue}" for issue in self.issues)

@@ -10,17 +10,23 @@ import copy
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from dockyard.errors import DockyardError
+from dockyard.untrusted import decode_utf8
+
 from .document import SpecDocument, env_entries
 from .errors import SpecError, SpecIssue, format_path
+from .limits import MAX_SPEC_BYTES, bad_strings, data_problem
 from .models import AppSpec
 from .parse import Parsed, parse_text, plain, position, unwrap
 from .rules import check_rules
 from .translate import Problem, model_problems
+
+MAX_ISSUES = 100
+"""Issues listed in one error; a spec with thousands of bad values gets the first ones."""
 
 
 def _issues(problems: list[Problem], parsed: Parsed, filename: str) -> list[SpecIssue]:
@@ -37,7 +43,31 @@ def _issues(problems: list[Problem], parsed: Parsed, filename: str) -> list[Spec
     return sorted(issues, key=lambda i: (i.line is None, i.line or 0, i.column or 0))
 
 
+def _refusal(issues: list[SpecIssue], filename: str) -> SpecError:
+    """Every issue, or the first ``MAX_ISSUES`` and a count of the rest."""
+    if len(issues) > MAX_ISSUES:
+        rest = len(issues) - MAX_ISSUES
+        more = SpecIssue(issues[MAX_ISSUES].path, f"… and {rest} more problems, not listed",
+                         file=filename)
+        return SpecError([*issues[:MAX_ISSUES], more], filename=filename, total=len(issues))
+    return SpecError(issues, filename=filename)
+
+
+def _unreadable(parsed: Parsed, filename: str) -> SpecError | None:
+    """Data no rule should read: too big, too deep, or text no encoder can write."""
+    problem = data_problem(parsed.data)
+    if problem:
+        return SpecError([SpecIssue("", problem, file=filename)], filename=filename)
+    bad = list(bad_strings(parsed.data))
+    if bad:
+        return _refusal(_issues(bad, parsed, filename), filename)
+    return None
+
+
 def _validate(parsed: Parsed, filename: str) -> SpecDocument:
+    refused = _unreadable(parsed, filename)
+    if refused is not None:
+        raise refused
     problems: list[Problem] = []
     spec: AppSpec | None = None
     try:
@@ -46,7 +76,7 @@ def _validate(parsed: Parsed, filename: str) -> SpecDocument:
         problems += model_problems(exc)
     problems += check_rules(parsed.data)
     if problems or parsed.issues or spec is None:
-        raise SpecError(_issues(problems, parsed, filename), filename=filename)
+        raise _refusal(_issues(problems, parsed, filename), filename)
     return SpecDocument(spec, parsed, filename)
 
 
@@ -57,19 +87,29 @@ def load_spec(text: str, filename: str = "<spec>") -> SpecDocument:
 
 def load_spec_file(path: str | os.PathLike[str]) -> SpecDocument:
     """Load and validate a spec file; "-" reads standard input."""
-    if str(path) == "-":
-        return load_spec(sys.stdin.read(), "<stdin>")
-    filename = str(path)
+    filename = "<stdin>" if str(path) == "-" else str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        issue = SpecIssue("", f"is not UTF-8 text ({exc.reason} at byte {exc.start})",
-                          file=filename)
-        raise SpecError([issue], filename=filename) from None
+        raw = _read_capped(path)
+        text = decode_utf8(raw, "the spec")
     except OSError as exc:
         issue = SpecIssue("", f"cannot read the spec file: {exc.strerror or exc}", file=filename)
         raise SpecError([issue], filename=filename, code="spec.unreadable") from None
+    except DockyardError as exc:
+        raise SpecError([SpecIssue("", exc.message, file=filename)], filename=filename) from None
     return load_spec(text, filename)
+
+
+def _read_capped(path: str | os.PathLike[str]) -> bytes:
+    """The file's bytes (stdin for "-"); a file over the size limit is refused unread."""
+    if str(path) == "-":
+        raw = sys.stdin.buffer.read(MAX_SPEC_BYTES + 1)
+    else:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_SPEC_BYTES + 1)
+    if len(raw) > MAX_SPEC_BYTES:
+        raise DockyardError(f"the spec is larger than the limit of {MAX_SPEC_BYTES:,} bytes "
+                            f"({MAX_SPEC_BYTES // 1024} KiB)")
+    return raw
 
 
 def parse_spec_data(data: dict[str, Any], filename: str = "<request>") -> SpecDocument:
@@ -78,6 +118,9 @@ def parse_spec_data(data: dict[str, Any], filename: str = "<request>") -> SpecDo
         issue = SpecIssue("", f"expected a mapping (name, services, ...), found "
                           f"{type(data).__name__}", file=filename)
         raise SpecError([issue], filename=filename)
+    problem = data_problem(data)  # before plain(), which recurses
+    if problem:
+        raise SpecError([SpecIssue("", problem, file=filename)], filename=filename)
     root = plain(data)
     node, wrapped, issues = unwrap(root, filename)
     return _validate(Parsed(root, None, node, "dict", wrapped=wrapped, issues=issues), filename)

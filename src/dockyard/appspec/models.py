@@ -49,9 +49,11 @@ from .errors import show
 from .fields import (
     Bool,
     Cron,
+    Document,
     DomainName,
     Duration,
     HttpsUrl,
+    InsidePath,
     IntRange,
     Name,
     OneOf,
@@ -81,9 +83,9 @@ class _FromRepo(_Named):
 
 
 class _Built(_FromRepo):
-    dockerfile_path: Str | None = None
+    dockerfile_path: InsidePath | None = None
     build_command: Str | None = None
-    source_dir: Str | None = None
+    source_dir: InsidePath | None = None
     environment_slug: Str | None = None
     envs: list[EnvVar] = Field(default_factory=list)
 
@@ -146,17 +148,17 @@ class StaticSiteSpec(_Built):
     """Built assets served as files; catchall_document and error_document are exclusive."""
 
     component_kind = ComponentKind.STATIC_SITE
-    output_dir: Str | None = None
-    index_document: Str = "index.html"
-    error_document: Str = "404.html"
-    catchall_document: Str | None = None
+    output_dir: InsidePath | None = None
+    index_document: Document = "index.html"
+    error_document: Document = "404.html"
+    catchall_document: Document | None = None
     routes: list[Route] = Field(default_factory=list)
     cors: Cors | None = None
 
 
 class FunctionsSpec(_FromRepo):
     component_kind = ComponentKind.FUNCTIONS
-    source_dir: Str | None = None
+    source_dir: InsidePath | None = None
     envs: list[EnvVar] = Field(default_factory=list)
     routes: list[Route] = Field(default_factory=list)
     alerts: list[Alert] = Field(default_factory=list)
@@ -205,7 +207,7 @@ class IngressMatch(SpecModel):
 class IngressComponent(SpecModel):
     name: Str
     preserve_path_prefix: Annotated[bool, BeforeValidator(_bool_or_word)] = False
-    rewrite: Str | None = None
+    rewrite: RoutePath | None = None
 
 
 class IngressRedirect(SpecModel):

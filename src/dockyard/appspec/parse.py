@@ -16,7 +16,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from dockyard.untrusted import json_depth
+
 from .errors import Loc, SpecError, SpecIssue, format_path, show
+from .limits import MAX_DEPTH, flow_problem, node_problem, size_problem
 
 
 @dataclass
@@ -58,15 +61,26 @@ def position(node: Any, loc: Loc) -> tuple[int, int] | None:
     return (pos[0] + 1, pos[1] + 1) if pos and pos[0] is not None else None
 
 
+def joined(text: str) -> str:
+    """``"\\ud83d\\ude00"`` escapes as one character, as JSON reads them (ruamel keeps the
+    two halves apart); an unpaired half stays, and validation refuses it."""
+    try:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        return text
+
+
 def plain(value: Any) -> Any:
     """ruamel's subclasses to plain dict/list/str/int/float/bool, as JSON would give."""
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {joined(str(k)): plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
     if isinstance(value, bool):
         return bool(value)
-    for kind in (str, int, float):
+    if isinstance(value, str):
+        return joined(str(value))
+    for kind in (int, float):
         if isinstance(value, kind):
             return kind(value)
     return value
@@ -115,11 +129,28 @@ def _duplicates(node: Node | None, loc: Loc, seen: set[int]) -> list[tuple[Loc, 
     return found
 
 
+def _refuse(filename: str, message: str) -> SpecError:
+    return SpecError([SpecIssue("", message, file=filename)], filename=filename)
+
+
+def _compose(yaml: YAML, text: str, filename: str, what: str) -> Node | None:
+    """The node tree, refused when it is too deep or expands too far (limits.py)."""
+    try:
+        node = yaml.compose(text)
+    except RecursionError:
+        raise _refuse(filename, f"{what} is nested too deeply; the spec may nest at most "
+                                f"{MAX_DEPTH} levels") from None
+    problem = node_problem(node)
+    if problem:
+        raise _refuse(filename, problem)
+    return node
+
+
 def _load_yaml(text: str, filename: str, what: str) -> Any:
-    """Compose (syntax, duplicate keys), then load round-trip."""
+    """Compose (syntax, limits, duplicate keys), then load round-trip."""
     yaml = round_trip_yaml()
     try:
-        dups = _duplicates(yaml.compose(text), (), set())
+        dups = _duplicates(_compose(yaml, text, filename, what), (), set())
         if dups:
             raise SpecError([SpecIssue(format_path(loc), msg, m.line + 1, m.column + 1, filename)
                              for loc, msg, m in dups], filename=filename)
@@ -130,6 +161,8 @@ def _load_yaml(text: str, filename: str, what: str) -> Any:
 
 def _load_json(text: str, filename: str) -> tuple[Any, Any]:
     """(data, ruamel tree or None). JSON is YAML too, so ruamel supplies line numbers."""
+    if json_depth(text) > MAX_DEPTH:
+        raise _refuse(filename, f"the spec nests more than {MAX_DEPTH} levels deep")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -138,8 +171,8 @@ def _load_json(text: str, filename: str) -> tuple[Any, Any]:
     try:
         tree = _load_yaml(text, filename, "JSON")
     except SpecError as exc:
-        if any(i.message.startswith("duplicate key") for i in exc.issues):
-            raise
+        if not all(i.message.startswith("JSON syntax error") for i in exc.issues):
+            raise  # duplicate keys, limits
         return data, None  # valid JSON that ruamel reads differently: keep it, lose lines
     return plain(tree), tree
 
@@ -164,11 +197,17 @@ def parse_text(text: str, filename: str) -> Parsed:
                                  "name", file=filename)], filename=filename)
     if not text.strip():
         raise empty
+    problem = size_problem(text)
+    if problem:
+        raise _refuse(filename, problem)
     if text.lstrip().startswith("{"):
         data, tree = _load_json(text, filename)
         fmt, root = "json", tree if tree is not None else data
     else:
         fmt = "yaml"
+        problem = flow_problem(text)
+        if problem:
+            raise _refuse(filename, problem)
         root = _load_yaml(text, filename, "YAML")
     if root is None:
         raise empty

@@ -6,6 +6,7 @@ two claims on the same path are an error that names both claimants, whichever li
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -43,7 +44,7 @@ def _ingress_claims(data: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], Cla
     for index, rule in items(mapping(data, "ingress"), "rules"):
         match = mapping(rule, "match")
         path, authority = mapping(match, "path"), mapping(match, "authority")
-        host = tuple(sorted(authority.items())) if authority else None
+        host = json.dumps(authority, sort_keys=True, default=str) if authority else None
         target = text(mapping(rule, "component"), "name")
         label = f'ingress.rules[{index}] (to "{target}")' if target else \
             f"ingress.rules[{index}] (redirect)"

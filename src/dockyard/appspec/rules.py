@@ -16,9 +16,11 @@ from .enums import (
     COMPONENT_ALERT_RULES,
     AlertRule,
     ComponentKind,
+    DatabaseEngine,
     DomainType,
     JobKind,
 )
+from .models import COMPONENT_LISTS
 from .raw import Problem, RawComponent, components, has, items, mapping, text
 from .routing import check_routing
 
@@ -109,11 +111,25 @@ def job_schedule(data: dict[str, Any], comps: list[RawComponent]) -> Iterator[Pr
             yield (*comp.loc, "kind"), "SCHEDULED jobs need schedule.cron (found no cron)"
 
 
+def some_component(data: dict[str, Any], comps: list[RawComponent]) -> Iterator[Problem]:
+    """An app runs something: at least one component of any kind."""
+    if not any(isinstance(data.get(field), list) and data.get(field)
+               for field, _kind in COMPONENT_LISTS):
+        yield ("services",), ("an app needs at least one component in services, static_sites, "
+                              "workers, jobs, functions or databases (found none)")
+
+
 def databases(data: dict[str, Any], comps: list[RawComponent]) -> Iterator[Problem]:
-    """Production databases name their cluster; db_name/db_user are MySQL/PostgreSQL only."""
+    """Databases name their engine; production ones their cluster; db_name/db_user are
+    MySQL/PostgreSQL only."""
     for comp in comps:
         if comp.kind != ComponentKind.DATABASE:
             continue
+        if comp.data.get("engine") in (None, DatabaseEngine.UNSET):
+            yield (*comp.loc, "engine"), (
+                "is required: one of " + ", ".join(e.value for e in DatabaseEngine
+                                                   if e != DatabaseEngine.UNSET)
+                + f" (found {comp.data.get('engine') or 'none'})")
         if comp.data.get("production") is True and not text(comp.data, "cluster_name"):
             yield (*comp.loc, "cluster_name"), "is required when production is true"
         engine = comp.data.get("engine")
@@ -142,7 +158,7 @@ def alert_levels(data: dict[str, Any], comps: list[RawComponent]) -> Iterator[Pr
     """App rules go in the top-level alerts, instance rules under a component (godo)."""
     for index, alert in items(data, "alerts"):
         rule = alert.get("rule")
-        if rule in _RULES and rule not in APP_ALERT_RULES:
+        if isinstance(rule, str) and rule in _RULES and rule not in APP_ALERT_RULES:
             yield ("alerts", index, "rule"), (
                 f"{rule} is a component rule; put it in a component's alerts "
                 f"(app-level rules: {', '.join(sorted(APP_ALERT_RULES))})")
@@ -150,7 +166,7 @@ def alert_levels(data: dict[str, Any], comps: list[RawComponent]) -> Iterator[Pr
         allowed = COMPONENT_ALERT_RULES.get(comp.kind, frozenset())
         for index, alert in items(comp.data, "alerts"):
             rule = alert.get("rule")
-            if rule in _RULES and rule not in allowed:
+            if isinstance(rule, str) and rule in _RULES and rule not in allowed:
                 where = "the top-level alerts" if rule in APP_ALERT_RULES else "another kind"
                 yield (*comp.loc, "alerts", index, "rule"), (
                     f"{rule} does not apply to a {comp.kind}; it belongs in {where} "
@@ -177,7 +193,7 @@ def log_destinations(data: dict[str, Any], comps: list[RawComponent]) -> Iterato
 
 Rule = Callable[[dict[str, Any], list[RawComponent]], Iterator[Problem]]
 RULES: tuple[Rule, ...] = (
-    unique_names, one_source, image_source, scaling, static_documents, job_schedule,
+    some_component, unique_names, one_source, image_source, scaling, static_documents, job_schedule,
     databases, primary_domain, alert_levels, log_destinations, check_routing, check_bindables,
 )
 

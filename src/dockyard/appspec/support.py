@@ -45,8 +45,8 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "image": (USED, "pulled with buildah (DOCR needs docr_registry in config.json; a "
                     "registry host in `registry` is any registry, loopback ones over HTTP); "
                     "registry_credentials stored encrypted; deploy_on_push not polled"),
-    "source_dir": (USED, "resolved inside the checkout (submodules included); a missing one "
-                   "lists what exists"),
+    "source_dir": (USED, "resolved inside the checkout (submodules included; no `..`); a "
+                   "missing one lists what exists"),
     "dockerfile_path": (USED, "buildah bud with layer caching; BUILD_TIME envs as build "
                         "args; a Dockerfile at the top of source_dir is used without it"),
     "build_command": (USED, "runs with BUILD_TIME envs after the buildpack's install; for "
@@ -56,7 +56,7 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "environment_slug": (USED, "python, node-js, go, html; others are listed as not "
                          "deployable, with the supported ones"),
     "envs.scope": (USED, ""),
-    "instance_count": (USED, "that many processes behind the route"),
+    "instance_count": (USED, "that many processes behind the route (services: at most 50)"),
     "instance_size_slug": (RECORDED, "no CPU/memory limit is applied"),
     "autoscaling": (RECORDED, "instance counts stay fixed"),
     "http_port": (USED, "each instance gets its own PORT instead"),
@@ -64,7 +64,8 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "internal_ports": (RECORDED, ""),
     "health_check": (USED, "readiness gate before the swap, DigitalOcean's defaults"),
     "liveness_health_check": (RECORDED, "crashed processes restart with exponential backoff"),
-    "routes": (USED, "prefix stripped unless preserve_path_prefix"),
+    "routes": (USED, "prefix stripped unless preserve_path_prefix; letters, digits, %XX and "
+                     "`._~!+,=:@-/`, no `.`/`..` segments"),
     "cors": (RECORDED, ""),
     "termination": (USED, "drain_seconds before stopping old instances; grace_period_seconds"),
     "log_destinations": (RECORDED, "logs stay on this machine"),
@@ -79,7 +80,7 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "job.schedule": (USED, "cron (cronsim) in time_zone (zoneinfo, default UTC), in the live "
                            "release, one invocation at a time"),
     "job.timeout": (USED, "the job is stopped after it (default 30m)"),
-    "database.engine": (USED, "PG; other engines fail the deployment: not supported yet"),
+    "database.engine": (USED, "required; PG (other engines are refused at propose/create)"),
     "database.version": (USED, "dev: an older major runs on the server's (noted), a newer "
                          "one is refused at validation; production: must be the cluster's"),
     "database.production": (USED, "true needs cluster_name (an external cluster)"),

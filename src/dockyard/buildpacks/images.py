@@ -4,7 +4,9 @@
   imported into buildah's storage; keyed by suite and packages, so it is built once;
 - ``release_image``: a buildpack release layered onto a base (app files in ``/workspace``,
   the release's virtualenv at the same absolute path it has here, so its scripts run);
-  a static site gets nginx on port 8080 serving ``/workspace/site``;
+  an interpreter from outside /usr goes into an image of its own between the two
+  (``ensure_interpreter_image``, made once); a static site gets nginx on port 8080 serving
+  ``/workspace/site``;
 - ``push``: to a registry, returning the reference by digest (what a rollback redeploys).
 
 ``buildah run`` uses chroot isolation (``podman run`` needs CAP_SYS_RESOURCE, which sandboxes
@@ -127,6 +129,10 @@ class ReleaseFiles:
     error_document: str = "404.html"
     catchall_document: str | None = None
     labels: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)   # what the build adds (NODE_ENV …)
+    path: tuple[str, ...] = ()           # dirs before the system's PATH (else <venv>/bin)
+    mounts: tuple[Path, ...] = ()        # host dirs it reads (shared node_modules …), copied
+                                         # at the same path; the venv and interpreter aside
 
 
 def site_conf(files: ReleaseFiles) -> str:
@@ -156,9 +162,41 @@ http {{
 """
 
 
+def interpreter_prefix(venv: Path) -> Path | None:
+    """The prefix of the venv's interpreter when the base image lacks it (outside /usr)."""
+    python = (venv / "bin" / "python").resolve()
+    return None if str(python).startswith("/usr/") else python.parent.parent
+
+
+def ensure_interpreter_image(buildah: Buildah, base: str, prefix: Path, log: Log) -> str:
+    """``base`` plus an interpreter from outside /usr (pyenv's, uv's), committed once as an
+    image of its own: a release image then adds only its app and virtualenv, and a registry
+    that has the interpreter's layer (hundreds of MB) is not sent it again."""
+    base_id = buildah.capture("inspect", "--type", "image", "--format", "{{.FromImageID}}",
+                              base)
+    stamp = (prefix / "bin").stat().st_mtime_ns
+    key = hashlib.sha256(json.dumps([base_id, str(prefix), stamp]).encode()).hexdigest()[:12]
+    name = f"localhost/dockyard-python:{key}"
+    if buildah.exists(name):
+        log.step(f"Interpreter image {name} ({prefix}, cached)")
+        return name
+    log.step(f"Interpreter image {name}: {prefix} onto {base}")
+    ctr = buildah.capture("from", "--pull-never", base)
+    try:
+        buildah.run("copy", ctr, str(prefix), str(prefix), log=log, what="copy python")
+        buildah.run("commit", "--quiet", ctr, name, log=log, what="buildah commit")
+    finally:
+        buildah.capture("rm", ctr)
+    return name
+
+
 def release_image(buildah: Buildah, base: str, files: ReleaseFiles, name: str,
                   log: Log) -> str:
-    """Layer a release onto ``base`` and commit it as ``name``."""
+    """Layer a release onto ``base`` (plus its interpreter's image, when the base lacks
+    that interpreter) and commit it as ``name``."""
+    prefix = interpreter_prefix(files.venv) if files.venv else None
+    if prefix is not None:
+        base = ensure_interpreter_image(buildah, base, prefix, log)
     ctr = buildah.capture("from", "--pull-never", base)
     try:
         _copy_release(buildah, ctr, files, log)
@@ -170,9 +208,7 @@ def release_image(buildah: Buildah, base: str, files: ReleaseFiles, name: str,
                 ["nginx", "-c", "/etc/dockyard/site.conf"])]
         elif files.run_command:
             config += ["--cmd", json.dumps(["/bin/bash", "-c", files.run_command])]
-        if files.venv:
-            config += ["--env", f"VIRTUAL_ENV={files.venv}",
-                       "--env", f"PATH={files.venv}/bin:{SYSTEM_PATH}"]
+        config += env_config(files)
         buildah.run("config", *config, ctr, log=log, what="buildah config")
         buildah.run("commit", "--quiet", ctr, name, log=log, what="buildah commit")
     finally:
@@ -181,15 +217,25 @@ def release_image(buildah: Buildah, base: str, files: ReleaseFiles, name: str,
     return name
 
 
+def env_config(files: ReleaseFiles) -> list[str]:
+    """``buildah config`` flags for the release's environment and PATH."""
+    env = dict(files.env)
+    path = list(files.path) or ([f"{files.venv}/bin"] if files.venv else [])
+    if files.venv:
+        env["VIRTUAL_ENV"] = str(files.venv)
+    if path:
+        env["PATH"] = ":".join([*path, SYSTEM_PATH])
+    return [arg for key, value in sorted(env.items()) for arg in ("--env", f"{key}={value}")]
+
+
 def _copy_release(buildah: Buildah, ctr: str, files: ReleaseFiles, log: Log) -> None:
     if files.app_dir:
         buildah.run("copy", ctr, str(files.app_dir), WORKSPACE, log=log, what="copy app")
     if files.venv:
         buildah.run("copy", ctr, str(files.venv), str(files.venv), log=log, what="copy venv")
-        python = (files.venv / "bin" / "python").resolve()
-        if not str(python).startswith("/usr/"):  # an interpreter the base does not have
-            prefix = python.parent.parent
-            buildah.run("copy", ctr, str(prefix), str(prefix), log=log, what="copy python")
+    skip = {files.venv, interpreter_prefix(files.venv) if files.venv else None}
+    for mount in (m for m in files.mounts if m not in skip):
+        buildah.run("copy", ctr, str(mount), str(mount), log=log, what=f"copy {mount}")
     if files.site_dir:
         buildah.run("copy", ctr, str(files.site_dir), f"{WORKSPACE}/site", log=log,
                     what="copy site")

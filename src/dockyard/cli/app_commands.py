@@ -50,6 +50,9 @@ from dockyard.cli.groups import (
               help="kubernetes: the cluster's kubeconfig.")
 @click.option("--image-registry", metavar="R", default=None,
               help="kubernetes: where release images are pushed, e.g. registry.example.com/dy.")
+@click.option("--insecure-registry/--verify-registry", "insecure_registry", default=None,
+              help="kubernetes: push to the registry over plain HTTP, without TLS checks "
+                   "(a registry on a private network); kept in config.json.")
 def up(output: str, **options: object) -> None:
     """Start Dockyard (API server, router, supervisor) in the background; idempotent."""
     from dockyard.cli import control

@@ -83,8 +83,9 @@ def get(ref: str, output: str, fmt: str | None, no_header: bool) -> None:
         show_domains(app)
     hook = app.get("dockyard", {}).get("webhook")
     if output == "text" and not fmt and hook:
+        secret = hook.get("secret") or "(hidden from read-only tokens)"
         print(f"\nGitHub webhook (deploy_on_push): POST {hook['url']}  "
-              f"content type {hook['content_type']}, secret {hook['secret']}")
+              f"content type {hook['content_type']}, secret {secret}")
 
 
 def show_domains(app: dict[str, Any]) -> None:

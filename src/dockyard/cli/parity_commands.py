@@ -12,7 +12,8 @@ from dockyard.cli.groups import AliasGroup, app_argument, apps, table_options, w
 @app_argument
 @click.option("--components", multiple=True, metavar="NAMES",
               help="Components to restart (comma-separated or repeated; default: all). "
-                   "Dockyard restarts the whole release, with these names checked.")
+                   "Dockyard restarts the whole release, with these names checked; on a "
+                   "cluster only these (a rollout restart each).")
 @wait_option
 @table_options
 def apps_restart(app_ref: str, components: tuple[str, ...], wait: bool, output: str,

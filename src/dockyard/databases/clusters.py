@@ -14,6 +14,7 @@ from pathlib import Path
 from dockyard.databases.connection import Connection
 from dockyard.errors import DockyardError, NotFound
 from dockyard.files import write_private
+from dockyard.paths import Home
 from dockyard.release.secrets import SecretBox
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$")
@@ -26,6 +27,12 @@ class ExternalClusters:
         self.path = path
         self.box = box
 
+    @classmethod
+    def for_home(cls, home: Home, box: SecretBox) -> ExternalClusters:
+        """The installation's registry, read without starting the managed PostgreSQL (a
+        cluster installation runs none)."""
+        return cls(home.root / "postgres" / "clusters.json", box)
+
     def _load(self) -> dict[str, str]:
         try:
             return json.loads(self.path.read_text())
@@ -37,7 +44,7 @@ class ExternalClusters:
 
     def add(self, name: str, url: str) -> None:
         """Record (or replace) a cluster; the URL must parse as a PostgreSQL URL."""
-        if not NAME_RE.match(name):
+        if not NAME_RE.fullmatch(name):
             raise DockyardError(f"cluster name '{name}': expected lowercase letters, digits and "
                                 "dashes, starting with a letter (2-32 characters)",
                                 code="database.invalid_cluster_name")

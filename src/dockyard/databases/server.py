@@ -219,4 +219,4 @@ class PostgresServer:
         dumps.restore(self.bindir, conn, Path(src), log)
 
     def clusters(self) -> ExternalClusters:
-        return ExternalClusters(self.layout.home_dir / "clusters.json", self.box)
+        return ExternalClusters.for_home(self.home, self.box)

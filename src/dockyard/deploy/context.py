@@ -49,16 +49,14 @@ class DeployContext(ServicesView):
 
     def reveal(self, value: str) -> str:
         """A SECRET's plaintext (a value we encrypted; plaintext passes through)."""
-        from dockyard.release.secrets import is_encrypted
-
-        return self.services.secret_box.decrypt(value) if is_encrypted(value) else value
+        return self.services.reveal(value)
 
     def seal(self, value: str) -> str:
         return self.services.secret_box.encrypt(value)
 
     def mask(self, values: list[str]) -> None:
         """Hide these values (database passwords …) in every log from now on."""
-        self.secrets += [v for v in values if v and v not in self.secrets]
+        self.secrets += [v for v in dict.fromkeys(values) if v and v not in self.secrets]
         self.log.add_secrets(values)
 
     @property

@@ -92,8 +92,8 @@ def wait_healthy(check: Check, alive: Callable[[], str | None], *,
         passes = passes + 1 if not last else 0
         if passes >= check.success_threshold:
             return clock() - start
-        if last and clock() >= next_attempt:
-            attempt += 1
+        if last and clock() >= next_attempt and attempt < check.failure_threshold:
+            attempt += 1  # a probe that outlasts the budget is no attempt of its own
             next_attempt += check.period_seconds
             if on_attempt:
                 on_attempt(attempt, check.failure_threshold, last)

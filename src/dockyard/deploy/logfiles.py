@@ -40,15 +40,3 @@ def log_files(folder: Path, kind: str, component: str | None) -> list[Path]:
     pattern = f"{prefix}-{component}.log" if kind == "BUILD" and component else (
         f"{prefix}-{component}-*.log" if component else f"{prefix}-*.log")
     return sorted(folder.glob(pattern))
-
-
-def read_lines(paths: list[Path], tail: int | None = None) -> list[str]:
-    lines: list[str] = []
-    for path in paths:
-        prefix = path.stem.removeprefix("run-").removeprefix("build-") + " "
-        try:
-            text = path.read_text(errors="replace")
-        except OSError:
-            continue
-        lines += [prefix + line if len(paths) > 1 else line for line in text.splitlines()]
-    return lines[-tail:] if tail and tail > 0 else lines

@@ -27,8 +27,10 @@ def api_restore(app_id: str, database: str, name: str | None) -> str:
 
 
 def api_clusters(action: str, name: str = "", url: str = "") -> Any:
-    from dockyard.databases import Connection
-    clusters = server(Services.from_home()).clusters()
+    from dockyard.databases import Connection, ExternalClusters
+
+    services = Services.from_home()
+    clusters = ExternalClusters.for_home(services.home, services.secret_box)
     if action == "add":
         Connection.from_url(url)  # validates the shape before anything is stored
         clusters.add(name, url)

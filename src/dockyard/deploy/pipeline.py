@@ -1,7 +1,9 @@
 """One deployment, phase by phase (docs/conventions.md §3: it reads like a table of contents).
 
 fetch → build → start new beside old → health gate → route swap → drain old. Any failure
-before the swap stops the new instances and leaves the serving release untouched.
+before the swap stops the new instances and leaves the serving release untouched. On a
+cluster (a runtime that ``rolls_releases``) the build is followed by an image per component
+and one rollout of the whole release (``deploy/cluster.py``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Pipeline:
     def run(self) -> None:
         ctx = self.ctx
         ctx.save(progress=new_progress([(k, c.name) for k, c in ctx.built()]))
+        old: list[Instance] | None = None
         try:
             self.phase(Phase.BUILDING)
             self.check_secrets()
@@ -49,25 +52,55 @@ class Pipeline:
             else:
                 commits = self.step(("build", "initialize"), lambda: building.fetch_all(ctx))
                 self.build_all(commits)
-            self.phase(Phase.PENDING_DEPLOY)
-            self.phase(Phase.DEPLOYING)
-            self.binds = bindings_for(ctx.spec, ctx.app.id, ctx.app.port, ctx.live_url,
-                                      {n: c for n, (_r, c) in commits.items()})
-            self.binds.databases = self.step(("deploy", "initialize"), lambda: database_ops
-                                             .provision_all(ctx))
-            self.step(("deploy", "initialize"), self.pre_deploy_and_start)
-            self.step(("deploy", "components"), lambda: swap.gate(ctx, self.new))
-            warn_sqlite(ctx, self.new)
-            old = self.step(("deploy", "finalize"), self.switch)
-            self.notify("DEPLOYMENT_LIVE", f"Deployment {ctx.dep.id} of {ctx.app.name} is live "
-                        f"at {ctx.live_url}")
-            jobs.run_jobs(ctx, self.binds, "POST_DEPLOY", fail=False)
+            if ctx.services.rolls_releases:
+                self.on_cluster()
+            else:
+                old = self.on_this_machine(commits)
         except Exception as exc:  # noqa: BLE001 - every failure ends the deployment as ERROR
             self.fail(exc)
             return
         finally:
             ctx.log.close()
-        swap.retire(ctx.services, ctx.app, ctx.dep, old)
+        if old is not None:
+            swap.retire(ctx.services, ctx.app, ctx.dep, old)
+
+    def on_this_machine(self, commits: dict[str, tuple[Any, str]]) -> list[Instance]:
+        """Start the new release beside the old, gate it, switch the router to it."""
+        ctx = self.ctx
+        self.phase(Phase.PENDING_DEPLOY)
+        self.phase(Phase.DEPLOYING)
+        self.binds = bindings_for(ctx.spec, ctx.app.id, ctx.app.port, ctx.live_url,
+                                  {n: c for n, (_r, c) in commits.items()})
+        self.binds.databases = self.step(("deploy", "initialize"), lambda: database_ops
+                                         .provision_all(ctx))
+        self.step(("deploy", "initialize"), self.pre_deploy_and_start)
+        self.step(("deploy", "components"), lambda: swap.gate(ctx, self.new))
+        warn_sqlite(ctx, self.new)
+        old: list[Instance] = self.step(("deploy", "finalize"), self.switch)
+        self.notify("DEPLOYMENT_LIVE", f"Deployment {ctx.dep.id} of {ctx.app.name} is live "
+                    f"at {ctx.live_url}")
+        jobs.run_jobs(ctx, self.binds, "POST_DEPLOY", fail=False)
+        return old
+
+    def on_cluster(self) -> None:
+        """An image per component, then the runtime rolls the release out whole; its phases
+        become the deployment's (``deploy/cluster.py``)."""
+        from dockyard.deploy import cluster  # the kubernetes client: on a cluster only
+
+        ctx = self.ctx
+        for _kind, comp in ctx.built():
+            self.step(("build", "components", comp.name),
+                      functools.partial(cluster.publish, ctx, comp))
+        self.phase_check()
+        cluster.roll_out(ctx, self.live_on_cluster)
+        cluster.retire(ctx)
+
+    def live_on_cluster(self) -> None:
+        ctx = self.ctx
+        where = f"at {ctx.live_url}" if ctx.live_url else "on the cluster"
+        ctx.log.step(f"Deployment is live {where} ({time.monotonic() - self.started:.1f}s)")
+        self.notify("DEPLOYMENT_LIVE", f"Deployment {ctx.dep.id} of {ctx.app.name} is live "
+                    f"{where}")
 
     # -- steps -------------------------------------------------------------------------------
     def phase(self, to: Phase) -> None:
@@ -116,7 +149,7 @@ class Pipeline:
         ctx.log.step(f"Reusing the releases of deployment {target.id} (no rebuild)")
         records = records_of(target.components)
         for record in records:
-            if not record.release.exists():
+            if not record.image and not record.release.exists():  # an image outlives it
                 raise DockyardError(
                     f"the release of '{record.name}' in deployment {target.id} was pruned",
                     code="rollback.release_missing",

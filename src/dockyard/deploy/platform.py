@@ -41,7 +41,9 @@ class Platform(ServicesView):
 
         self.engine.start()
         self.watchers = [PushWatcher(self, self.settings.push_poll_seconds),
-                         Scheduler(self.services), MetricsSampler(self.services)]
+                         MetricsSampler(self.services)]
+        if not self.services.rolls_releases:  # a cluster runs SCHEDULED jobs as CronJobs
+            self.watchers.append(Scheduler(self.services))
         for watcher in self.watchers:
             watcher.start()
 
@@ -104,10 +106,13 @@ class Platform(ServicesView):
 
     def delete_app(self, app: App) -> None:
         """Keep a final backup of each dev database, stop the app's processes, drop its
-        routes and databases, then forget the app and its files."""
+        routes and databases, then forget the app and its files. On a cluster: delete the
+        app's namespace (its pods, configuration and dev databases go with it)."""
         from dockyard.offload import call
 
         dev = [d["name"] for d in app.spec.get("databases", []) if not d.get("cluster_name")]
+        if self.services.rolls_releases:
+            dev = []  # on a cluster they are CloudNativePG clusters in the app's namespace
         if dev:
             call("databases.final_backups", app_id=app.id, databases=dev)
         keep_backups(self.home, app)
@@ -117,8 +122,8 @@ class Platform(ServicesView):
         from dockyard.deploy.invocations import cancel_all
 
         cancel_all(self.services, app)
-        self.services.runtime.remove_app(app.id)
-        if (self.home.router / "state.json").exists():
+        self.services.runtime.remove_app(app.id)   # on a cluster: its namespace
+        if not self.services.rolls_releases and (self.home.router / "state.json").exists():
             self.services.router.remove(app.id)
         if dev:
             call("databases.drop", app_id=app.id, databases=dev)
@@ -164,8 +169,9 @@ class Platform(ServicesView):
         self.engine.submit(app.id)
         return dep
 
-    def restart(self, app: App) -> Deployment:
-        """New instances of the live release (no build, no new commit), through the gate."""
+    def restart(self, app: App, components: list[str] | None = None) -> Deployment:
+        """New instances of the live release (no build, no new commit), through the gate;
+        on a cluster, a rollout restart (of ``components`` only, when named)."""
         self.refuse_if_pinned(app)
         live = self.store.list_deployments(app.id, phases=(Phase.ACTIVE.value,))
         if not live:
@@ -173,12 +179,18 @@ class Platform(ServicesView):
         dep = self.store.create_deployment(app, phase=Phase.PENDING_BUILD.value, cause="restart",
                                            cause_type="MANUAL", cloned_from=live[0].id,
                                            spec_version=live[0].spec_version,
-                                           options={"restart": True})
+                                           options={"restart": True,
+                                                    "components": list(components or [])})
         self.engine.submit(app.id)
         return dep
 
     def cancel(self, app: App, dep_id: str) -> Deployment:
         dep = self.store.get_deployment(app.id, dep_id)
+        if dep.phase == Phase.DEPLOYING.value and self.services.rolls_releases:
+            raise Conflict(f"deployment {dep.id} is rolling out on the cluster and cannot be "
+                           "canceled halfway", code="deploy.not_cancelable",
+                           hint="It ends ACTIVE, or ERROR with the previous release serving; "
+                                "then deploy or roll back.")
         if Phase(dep.phase) in IN_PROGRESS:
             waiting = dep.phase == Phase.PENDING_BUILD.value
             dep = transition(self.store, dep, Phase.CANCELED)

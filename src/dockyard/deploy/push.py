@@ -1,17 +1,22 @@
 """Deploy on push: a watcher that polls each app's branches, and GitHub's push webhook.
 
 Only components whose source says ``deploy_on_push: true`` count. A push to another branch
-is ignored; so is a push while the app is pinned to a rollback. Pushes that arrive while a
-deployment runs coalesce in the engine (the newest pending deployment wins).
+is ignored; so is a push while the app is pinned to a rollback. Each new commit deploys
+once: a commit whose deployment failed waits for the next commit (or an explicit deploy).
+Pushes that arrive while a deployment runs coalesce in the engine (the newest pending
+deployment wins).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from dockyard.deploy.phases import IN_PROGRESS, Phase
+from dockyard.errors import DockyardError
 from dockyard.store import App
 
 logger = logging.getLogger("dockyard.push")
@@ -30,30 +35,58 @@ def pushed_sources(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
     return out
 
 
-def deployed_commits(platform: Any, app: App) -> dict[str, str]:
-    """Component → commit of the newest deployment that is live or on its way."""
+PUSH_CAUSE_RE = re.compile(r"commit ([0-9a-f]{7,40}) pushed to ")
+
+
+def push_cause(commit: str, where: str) -> str:
+    """The cause of a deployment on push; ``tried_commits`` reads the commit back from it."""
+    return f"commit {commit[:7]} pushed to {where}"
+
+
+@dataclass
+class History:
+    """What an app's deployments say about commits, whatever became of them."""
+
+    busy: bool = False                                          # one is pending or running
+    built: dict[str, set[str]] = field(default_factory=dict)    # component -> commits built
+    pushed: set[str] = field(default_factory=set)               # short commits deployed on push
+
+    def tried(self, component: str, head: str) -> bool:
+        return head in self.built.get(component, ()) or head[:7] in self.pushed
+
+
+def history(platform: Any, app: App) -> History:
+    """Every commit the app's deployments built, or were started for on push (a build that
+    fails records no commit, but its cause names it)."""
+    found = History()
     for dep in platform.store.list_deployments(app.id):
-        if dep.phase == Phase.ACTIVE.value or Phase(dep.phase) in IN_PROGRESS:
-            if dep.phase == Phase.PENDING_BUILD.value:
-                return {"*": "pending"}
-            return {c["name"]: c.get("commit", "") for c in dep.components}
-    return {}
+        found.busy = found.busy or Phase(dep.phase) in IN_PROGRESS
+        for comp in dep.components:
+            if comp.get("commit"):
+                found.built.setdefault(comp["name"], set()).add(comp["commit"])
+        match = PUSH_CAUSE_RE.match(dep.cause or "") if dep.cause_type == "DEPLOY_ON_PUSH" \
+            else None
+        if match:
+            found.pushed.add(match.group(1)[:7])
+    return found
 
 
 def check_app(platform: Any, app: App) -> str | None:
-    """Deploy the app if a watched branch moved; return the cause, or None."""
+    """Deploy the app if a watched branch moved to a commit no deployment has tried yet;
+    return the cause, or None. A commit that failed is not tried again: a new commit, or an
+    explicit deployment, is what retries it."""
     from dockyard.source import remote_head, source_ref
 
     if app.pinned_deployment_id:
         return None
-    known = deployed_commits(platform, app)
-    if "*" in known:
+    past = history(platform, app)
+    if past.busy:
         return None
     for name, kind, source in pushed_sources(app.spec):
         ref = source_ref(kind, source)
         head = remote_head(ref)
-        if head and known.get(name) and head != known[name]:
-            cause = f"commit {head[:7]} pushed to {ref.label}"
+        if head and past.built.get(name) and not past.tried(name, head):
+            cause = push_cause(head, ref.label)
             platform.deploy(app, cause=cause, cause_type="DEPLOY_ON_PUSH")
             return cause
     return None
@@ -84,37 +117,60 @@ class PushWatcher:
                     logger.exception("push check of app %s failed", app.name)
 
 
-def github_push(platform: Any, body: bytes, event: str | None, signature: str | None
-                ) -> dict[str, Any]:
-    """Handle ``POST /v2/webhooks/github``: verify, match apps, deploy.
+class Unauthorized(DockyardError):
+    status = 401
+    code = "unauthorized"
 
-    Returns what happened; raises ``Unauthorized`` when no matching app's secret verifies.
+
+def github_apps(platform: Any) -> list[tuple[App, list[dict[str, Any]]]]:
+    """Apps with a GitHub source on deploy_on_push, with those sources."""
+    out = []
+    for app in platform.store.list_apps():
+        sources = [s for _n, kind, s in pushed_sources(app.spec) if kind == "github"]
+        if sources:
+            out.append((app, sources))
+    return out
+
+
+def github_push(platform: Any, body: bytes, event: str | None, signature: str | None,
+                delivery: str | None = None) -> dict[str, Any]:
+    """Handle ``POST /v2/webhooks/github``: verify, parse, match apps, deploy once.
+
+    The signature is checked first, against every app that deploys from GitHub on push,
+    and a body no app's secret signs is never parsed. Whatever the repository, an unsigned
+    or badly signed request gets the same 401, so the answer tells nothing about which
+    repositories are deployed here. A delivery GitHub sends again (same ``X-GitHub-Delivery``)
+    deploys nothing the second time.
     """
-    from dockyard.source.webhook import parse_push, verify_signature
+    from dockyard.source.webhook import DELIVERY_RE, parse_push, verify_signature
 
+    signed = [(app, sources) for app, sources in github_apps(platform)
+              if verify_signature(platform.webhook_secret(app), body, signature)]
+    if not signed:
+        raise Unauthorized("X-Hub-Signature-256 is missing or does not match the webhook "
+                           "secret of an app that deploys on push",
+                           hint="Use the secret `dockyard apps get APP` shows.")
+    if delivery is not None and not DELIVERY_RE.fullmatch(delivery):
+        raise DockyardError("X-GitHub-Delivery: expected GitHub's delivery id (a GUID)",
+                            code="webhook.bad_delivery")
     push = parse_push(event, body)
     if push is None:
         return {"status": "ignored", "reason": f"event {event!r} is not a push"}
-    matched, verified, deployed = 0, 0, []
-    for app in platform.store.list_apps():
-        sources = [(n, s) for n, k, s in pushed_sources(app.spec) if k == "github"]
-        if not any(push.triggers(s["repo"], s.get("branch") or "main") for _n, s in sources):
+    deployed, repeated = [], []
+    for app, sources in signed:
+        if not any(push.triggers(s["repo"], s.get("branch") or "main") for s in sources):
             continue
-        matched += 1
-        if not verify_signature(platform.webhook_secret(app), body, signature):
+        if delivery and not platform.store.claim_delivery(delivery, app.id):
+            repeated.append(app.name)
             continue
-        verified += 1
         if app.pinned_deployment_id:
             continue
-        dep = platform.deploy(app, cause=f"commit {push.after[:7]} pushed to github/{push.repo}",
+        dep = platform.deploy(app, cause=push_cause(push.after, f"github/{push.repo}"),
                               cause_type="DEPLOY_ON_PUSH")
         deployed.append({"app": app.name, "deployment_id": dep.id})
-    if matched and not verified:
-        from dockyard.errors import DockyardError
-
-        err = DockyardError("X-Hub-Signature-256 does not match the app's webhook secret",
-                            code="unauthorized")
-        err.status = 401
-        raise err
-    return {"status": "ok", "deployments": deployed,
-            "ignored": matched == 0 and "no app deploys this repository and branch on push"}
+    result: dict[str, Any] = {"status": "ok", "deployments": deployed}
+    if repeated:
+        result["repeated"] = f"delivery {delivery} was handled before for {', '.join(repeated)}"
+    if not deployed and not repeated:
+        result["ignored"] = "no app deploys this repository and branch on push"
+    return result

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from dockyard.alerts import AlertDispatcher, AlertEvent, Delivery
     from dockyard.isolation import Isolation
     from dockyard.release.secrets import SecretBox
+    from dockyard.runtime.kubernetes.runtime import KubernetesRuntime
 
 
 @dataclass
@@ -41,11 +42,44 @@ class Services:
 
     @cached_property
     def runtime(self) -> Runtime:
+        """Where apps run: this machine (supervisord), or the cluster of ``dockyard up
+        --runtime kubernetes`` (then the cluster's Ingress carries the apps' traffic and the
+        router is not used for it)."""
         if self.runtime_override is not None:
             return self.runtime_override
+        if self.settings.runtime == "kubernetes":
+            return self.kubernetes_runtime()
         from dockyard.runtime.local.instances import LocalRuntime
 
         return LocalRuntime(self.home, self.isolation)
+
+    @property
+    def rolls_releases(self) -> bool:
+        """Does the runtime take a release as a whole (a cluster), rather than instance by
+        instance behind the router? (Decided without making the runtime.)"""
+        if self.runtime_override is not None:
+            return bool(getattr(self.runtime_override, "rolls_releases", False))
+        return self.settings.runtime == "kubernetes"
+
+    def kubernetes_runtime(self) -> KubernetesRuntime:
+        from dockyard.runtime.kubernetes.client import Cluster
+        from dockyard.runtime.kubernetes.runtime import KubernetesRuntime, KubeSettings
+
+        s = self.settings
+        context = s.kube_context or None
+        settings = KubeSettings(
+            kubeconfig=s.kubeconfig, context=context, registry=s.image_registry,
+            ingress_class=s.kube_ingress_class, cluster_issuer=s.kube_cluster_issuer,
+            base_domain=s.kube_base_domain, rollout_timeout=s.kube_rollout_timeout)
+        return KubernetesRuntime(Cluster.from_kubeconfig(s.kubeconfig, context), settings,
+                                 reveal=self.reveal)
+
+    def reveal(self, value: str) -> str:
+        """A SECRET's plaintext (a value we encrypted; plaintext passes through), for the
+        cluster's Secrets."""
+        from dockyard.release.secrets import is_encrypted
+
+        return self.secret_box.decrypt(value) if is_encrypted(value) else value
 
     @cached_property
     def isolation(self) -> Isolation:

@@ -67,7 +67,8 @@ def check(text: str | None = None, data: dict[str, Any] | None = None,
 
 
 def _always_refused(doc: Any, home: Any, box: Any) -> dict[str, Any]:
-    """Problems no flag lets through: foreign secrets, PostgreSQL versions."""
+    """Problems no flag lets through: foreign secrets, PostgreSQL versions, what Dockyard
+    cannot run (``SpecDocument.unsupported``)."""
     from dockyard.databases.versions import check_databases
     from dockyard.release.secrets import foreign_secret_problems
 
@@ -75,6 +76,7 @@ def _always_refused(doc: Any, home: Any, box: Any) -> dict[str, Any]:
               for path, _key, message in foreign_secret_problems(doc.to_dict(), box)]
     problems, notes = check_databases(doc.spec, home)
     issues += [doc.issue(loc, message) for loc, message in problems]
+    issues += doc.unsupported()  # engines and instance counts this machine cannot run
     return {"issues": issues, "notes": notes}
 
 

@@ -1,8 +1,9 @@
 """What a deployment knows about each of its components, from build to run.
 
 The build stage fills in the release (where its files are, how to run it); the start stage
-adds the instances. Stored with the deployment (as plain JSON), so a restarted API server, a
-rollback and the API's instance list all read the same record.
+adds the instances. On a cluster the release is also an image, pushed by digest: a rollback
+redeploys that image, not a rebuild. Stored with the deployment (as plain JSON), so a
+restarted API server, a rollback and the API's instance list all read the same record.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class ComponentRecord:
     run_path: list[str] = field(default_factory=list)       # dirs put first on PATH
     run_mounts: list[str] = field(default_factory=list)     # host paths it reads at run time
     python: str | None = None
+    image: str | None = None                   # on a cluster: registry/app/comp@sha256:…
     instances: list[InstanceRecord] = field(default_factory=list)
     image: dict[str, Any] | None = None        # app_dir is this image's root: what it runs
 
@@ -56,7 +58,7 @@ class ComponentRecord:
             app_dir=_path(raw.get("app_dir")), site_dir=_path(raw.get("site_dir")),
             default_run_command=raw.get("default_run_command") or None,
             run_env=run_env, run_path=run_path, run_mounts=list(raw.get("run_mounts") or []),
-            python=raw.get("python") or None,
+            python=raw.get("python") or None, image=raw.get("image") or None,
             instances=[InstanceRecord(int(i["index"]), i.get("port"), i.get("program", ""))
                        for i in raw.get("instances") or []],
             image=raw.get("image") or None)

@@ -27,7 +27,7 @@ REENTER = "set the plaintext value in the spec again"
 
 def is_encrypted(value: str | None) -> bool:
     """True for any ``EV[1:…:…]`` value, ours or DigitalOcean's."""
-    return value is not None and bool(EV_RE.match(value))
+    return value is not None and bool(EV_RE.fullmatch(value))
 
 
 def _create_key_once(path: Path) -> None:
@@ -64,12 +64,12 @@ class SecretBox:
         return f"EV[1:{MARKER}{self.key_id}:{token}]"
 
     def is_ours(self, value: str) -> bool:
-        match = OUR_VALUE_RE.match(value or "")
+        match = OUR_VALUE_RE.fullmatch(value or "")
         return bool(match) and match.group(1) == self.key_id
 
     def decrypt(self, value: str) -> str:
         """Our ``EV[…]`` → plaintext; anything else encrypted raises ``secrets.foreign_value``."""
-        match = OUR_VALUE_RE.match(value or "")
+        match = OUR_VALUE_RE.fullmatch(value or "")
         if not match or match.group(1) != self.key_id:
             raise foreign_value_error()
         try:

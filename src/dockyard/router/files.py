@@ -38,7 +38,7 @@ class Layout:
 
     def __post_init__(self) -> None:
         text = str(self.home)
-        if not self.home.is_absolute() or not SAFE_PATH.match(text):
+        if not self.home.is_absolute() or not SAFE_PATH.fullmatch(text):
             raise DockyardError(f"router home {text!r} must be an absolute path made of "
                                 "letters, digits, spaces and ._/+@=~-",
                                 code="router.bad_home",

@@ -137,11 +137,12 @@ def _host_frontend(name: str, binds: list[str], apps: Sequence[AppRouting],
 
 
 def _host_acls(app: AppRouting, name: str, default_host: str) -> list[str]:
-    exact = [default_host] + [d.lower() for d in app.domains if not d.startswith("*.")]
+    domains = [d.lower().rstrip(".") for d in app.domains]  # "example.com." is example.com
+    exact = [default_host] + [d for d in domains if not d.startswith("*.")]
     lines = [f"    acl {name} var(txn.host) -m str {' '.join(_q(h) for h in exact)}"]
-    for domain in app.domains:
+    for domain in domains:
         if domain.startswith("*."):
-            lines.append(f"    acl {name} var(txn.host) -m end {_q(domain[1:].lower())}")
+            lines.append(f"    acl {name} var(txn.host) -m end {_q(domain[1:])}")
     return lines
 
 

@@ -14,15 +14,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dockyard.appspec.capabilities import MAX_SERVICE_INSTANCES
 from dockyard.errors import DockyardError
 
-PREFIX_RE = re.compile(r"^/[A-Za-z0-9._~%!+,;=:@/-]*$")
-DOC_RE = re.compile(r"^[A-Za-z0-9._~+-]+(/[A-Za-z0-9._~+-]+)*$")
-NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+# Every pattern is used with fullmatch(): "$" alone would accept a trailing newline.
+PREFIX_RE = re.compile(r"/[A-Za-z0-9._~%!+,;=:@/-]*")
+DOC_RE = re.compile(r"[A-Za-z0-9._~+-]+(/[A-Za-z0-9._~+-]+)*")
+NAME_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
-DOMAIN_RE = re.compile(rf"^(\*\.)?{LABEL}(\.{LABEL})*$")
-IDENT_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-MAX_INSTANCES = 50
+DOMAIN_RE = re.compile(rf"(\*\.)?{LABEL}(\.{LABEL})*\.?")
+IDENT_RE = re.compile(r"[a-z0-9][a-z0-9-]*")
+MAX_INSTANCES = MAX_SERVICE_INSTANCES
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ class PublicIngress:
 def check_public(public: PublicIngress) -> None:
     """Reject values that could not be rendered safely (they come from settings)."""
     for field_name, value in (("domain", public.domain), ("api_domain", public.api_host)):
-        if not DOMAIN_RE.match(value.lower()) or value.startswith("*."):
+        if not DOMAIN_RE.fullmatch(value.lower()) or value.startswith("*."):
             raise _bad_setting(field_name, value, "a host name like apps.example.com")
     for port_name, port in (("http_port", public.http_port), ("https_port", public.https_port)):
         if not isinstance(port, int) or not 1 <= port <= 65535:
@@ -170,7 +172,7 @@ class Slot:
 def ident(value: str) -> str:
     """A config-safe identifier for ``value``; a short hash keeps altered names distinct."""
     low = value.lower()
-    if IDENT_RE.match(low) and len(low) <= 64:
+    if IDENT_RE.fullmatch(low) and len(low) <= 64:
         return low
     clean = re.sub(r"[^a-z0-9-]+", "-", low).strip("-")[:40] or "x"
     return f"{clean}-{hashlib.sha256(value.encode()).hexdigest()[:8]}"
@@ -184,7 +186,7 @@ def _bad(field_path: str, found: str, expected: str) -> DockyardError:
 
 def check_prefix(value: str, field_path: str) -> str:
     """A path prefix without a trailing slash ("/" stays "/")."""
-    if not isinstance(value, str) or not PREFIX_RE.match(value) or "/../" in value + "/":
+    if not isinstance(value, str) or not PREFIX_RE.fullmatch(value) or "/../" in value + "/":
         raise _bad(field_path, value, "a path starting with / made of letters, digits "
                    "and ._~%!+,;=:@-")
     return value.rstrip("/") or "/"
@@ -193,17 +195,17 @@ def check_prefix(value: str, field_path: str) -> str:
 def check_document(value: str, field_path: str) -> str:
     """A file name inside the release (no leading slash, no ``..``)."""
     doc = value.lstrip("/") if isinstance(value, str) else value
-    if not isinstance(doc, str) or not DOC_RE.match(doc) or ".." in doc.split("/"):
+    if not isinstance(doc, str) or not DOC_RE.fullmatch(doc) or ".." in doc.split("/"):
         raise _bad(field_path, value, "a relative file path inside the site, like 404.html")
     return doc
 
 
 def check_app(app: AppRouting) -> None:
     """Reject anything that could not be rendered safely, naming the field."""
-    if not NAME_RE.match(app.name or ""):
+    if not isinstance(app.name, str) or not NAME_RE.fullmatch(app.name):
         raise _bad("name", app.name, "lowercase letters, digits and dashes")
     for i, domain in enumerate(app.domains):
-        if not DOMAIN_RE.match(domain.lower()):
+        if not isinstance(domain, str) or not DOMAIN_RE.fullmatch(domain.lower()):
             raise _bad(f"domains[{i}]", domain, "a host name like www.example.com")
     for i, svc in enumerate(app.services):
         if not isinstance(svc.instances, int) or not 1 <= svc.instances <= MAX_INSTANCES:
@@ -224,7 +226,7 @@ def _check_redirect(r: Redirect, where: str) -> None:
         check_prefix(r.uri, f"{where}.uri")
     for name in ("host", "authority"):
         value = getattr(r, name)
-        if value is not None and not DOMAIN_RE.match(value.lower()):
+        if value is not None and not DOMAIN_RE.fullmatch(value.lower()):
             raise _bad(f"{where}.{name}", value, "a host name like www.example.com")
     if r.scheme not in ("http", "https"):
         raise _bad(f"{where}.scheme", r.scheme, "http or https")

@@ -1,23 +1,25 @@
 """GitHub push webhooks: check the signature, read which branch moved to which commit.
 
-The caller verifies ``X-Hub-Signature-256`` over the raw body *before* parsing it, then asks
-``event.triggers(repo, branch)`` whether a component with ``deploy_on_push`` should deploy.
+The caller verifies ``X-Hub-Signature-256`` over the raw body *before* parsing it (an
+unsigned body is never parsed), then asks ``event.triggers(repo, branch)`` whether a
+component with ``deploy_on_push`` should deploy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from dockyard.errors import DockyardError
+from dockyard.untrusted import decode_utf8, loads
 
 SIGNATURE_PREFIX = "sha256="
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+DELIVERY_RE = re.compile(r"[A-Za-z0-9-]{1,100}")  # X-GitHub-Delivery: a GUID
 _BRANCH_PREFIX = "refs/heads/"
 
 
@@ -85,12 +87,14 @@ def parse_push(event_header: str | None, body: bytes) -> PushEvent | None:
 def _payload(body: bytes) -> dict[str, Any]:
     """The JSON object in the body (raw JSON or the form field ``payload``)."""
     try:
-        text = body.decode("utf-8")
+        text = decode_utf8(body, "the body")
         if text.startswith("payload="):
             text = parse_qs(text, strict_parsing=True)["payload"][0]
-        data = json.loads(text)
-    except (UnicodeDecodeError, ValueError, KeyError) as exc:
+        data = loads(text, "the payload")
+    except (ValueError, KeyError) as exc:
         raise _bad(f"expected a JSON object, found unparseable data ({exc})") from None
+    except DockyardError as exc:
+        raise _bad(exc.message) from None
     if not isinstance(data, dict):
         raise _bad(f"expected a JSON object, found {type(data).__name__}")
     return data

@@ -7,6 +7,7 @@ import json
 import secrets
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,6 +114,17 @@ class Store(InvocationStore, MetricStore):
     def set_webhook_secret(self, app_id: str, encrypted: str) -> None:
         with self.tx() as c:
             c.execute("UPDATE apps SET webhook_secret=? WHERE id=?", (encrypted, app_id))
+
+    def claim_delivery(self, delivery_id: str, app_id: str, keep_days: int = 30) -> bool:
+        """Record a webhook delivery for an app; False when it was recorded before (GitHub
+        redelivers the same ``X-GitHub-Delivery``). Records older than ``keep_days`` go."""
+        now = timestamp()
+        cutoff = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - keep_days * 86400))
+        with self.tx() as c:
+            c.execute("DELETE FROM webhook_deliveries WHERE received_at < ?", (cutoff,))
+            cur = c.execute("INSERT OR IGNORE INTO webhook_deliveries (delivery_id, app_id, "
+                            "received_at) VALUES (?, ?, ?)", (delivery_id, app_id, now))
+            return cur.rowcount == 1
 
     def set_pin(self, app_id: str, dep_id: str | None) -> None:
         """Pin the app to a rollback (deploy-on-push pauses) or unpin it (``None``)."""

@@ -128,4 +128,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (app_id, alert_key)
     );
     """,
+    # 4: GitHub webhook deliveries already acted on (a redelivered push deploys once).
+    """
+    CREATE TABLE webhook_deliveries (
+        delivery_id TEXT NOT NULL,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (delivery_id, app_id)
+    );
+    """,
 ]

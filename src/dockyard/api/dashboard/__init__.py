@@ -57,14 +57,38 @@ async def signin_page(request: Request) -> Response:
     return render("signin.html", page="signin", title="Sign in")
 
 
+async def new_app_page(request: Request) -> Response:
+    return render("new.html", page="new", title="Create an app")
+
+
+# An app's pages: the tab in the URL, its template, its JS module (``static/<page>.js``).
+TABS = {
+    "": ("app.html", "app", "Overview"),
+    "env": ("env.html", "env", "Environment"),
+    "metrics": ("metrics.html", "metrics", "Metrics"),
+    "instances": ("instances.html", "instances", "Instances"),
+    "console": ("console.html", "console", "Console"),
+    "jobs": ("jobs.html", "jobs", "Jobs"),
+    "spec": ("spec-tab.html", "spec-tab", "Spec"),
+}
+
+
 async def app_page(request: Request) -> Response:
-    return render("app.html", page="app", title="App", app_id=request.path_params["app_id"])
+    """One tab of an app; an unknown tab is the API's 404 body."""
+    tab = request.path_params.get("tab", "")
+    if tab not in TABS:
+        return error_response(404, f"no dashboard page named {tab!r}; an app's pages are: "
+                                   + ", ".join(t or "(overview)" for t in TABS))
+    template, page, title = TABS[tab]
+    tabs = [(name, label) for name, (_t, _p, label) in TABS.items()]
+    return render(template, page=page, title=title, app_id=request.path_params["app_id"],
+                  tab=tab, tabs=tabs)
 
 
 async def static_file(request: Request) -> Response:
     """A file from ``static/``; anything else is the API's 404 body."""
     name = request.path_params["name"]
-    match = STATIC_NAME.match(name)
+    match = STATIC_NAME.fullmatch(name)
     path = STATIC / name
     if not match or not path.is_file():
         return error_response(404, f"no dashboard file named {name!r}")
@@ -77,6 +101,8 @@ routes: list[BaseRoute] = [
     Route("/dashboard", to_dashboard, methods=["GET"]),
     Route("/dashboard/", apps_page, methods=["GET"]),
     Route("/dashboard/signin", signin_page, methods=["GET"]),
+    Route("/dashboard/new", new_app_page, methods=["GET"]),
     Route("/dashboard/apps/{app_id}", app_page, methods=["GET"]),
+    Route("/dashboard/apps/{app_id}/{tab}", app_page, methods=["GET"]),
     Route("/dashboard/static/{name}", static_file, methods=["GET"]),
 ]

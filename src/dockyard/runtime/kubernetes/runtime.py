@@ -145,9 +145,10 @@ class KubernetesRuntime:
             for dep in deployments:
                 self.cluster.apply(dep)
                 changed.append(dep["metadata"]["name"])
-            for dep in deployments:
+            for dep in deployments:   # one Deployment done is not the release live yet
                 wait_rollout(self.cluster, ns, dep["metadata"]["name"], target.release,
-                             timeout=self.settings.rollout_timeout, on_phase=phases,
+                             timeout=self.settings.rollout_timeout,
+                             on_phase=lambda p, d: phases(DEPLOYING if p == ACTIVE else p, d),
                              window=self.settings.watch_window)
         except RolloutFailed as exc:
             phases(ERROR, exc.message)

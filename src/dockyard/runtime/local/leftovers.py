@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard.paths import Home
+from dockyard.runtime.local.supervisor import Supervisor
 
 
 @dataclass(frozen=True)
@@ -50,18 +51,13 @@ def processes() -> list[Proc]:
 
 
 def dead_supervisord(home: Home) -> int | None:
-    """The pid of a supervisord that left its pid file behind and is gone, else None."""
+    """The pid of a supervisord that left its pid file behind and is gone (or a zombie not
+    yet reaped), else None."""
     try:
         pid = int((home.supervisor / "supervisord.pid").read_text().strip())
     except (OSError, ValueError):
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return pid
-    except PermissionError:
-        return None
-    return None  # alive: it still runs its programs
+    return None if Supervisor(home).pid() == pid else pid  # alive: it runs its programs
 
 
 def marks(home: Home) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ Programs are added and removed at run time through files in ``programs/`` plus
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -50,7 +51,31 @@ def command_line(argv: Sequence[str]) -> str:
     return " ".join(shlex.quote(a) for a in argv).replace("%", "%%")
 
 
+PROGRAM_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")
+ENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LINE_BREAKERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_program(prog: ProgramSpec) -> None:
+    """Refuse a program whose name or values would break (or add) a config line.
+
+    The name becomes ``programs/<name>.conf`` and ``[program:<name>]``; every value is one
+    ini line. A newline there once made supervisord refuse every reload, and every start.
+    """
+    if not PROGRAM_NAME_RE.fullmatch(prog.name):
+        raise DockyardError(f"supervisord program name {prog.name!r}: expected letters, digits "
+                            "and ._- (at most 200)", code="runtime.bad_program")
+    values = [*prog.argv, prog.cwd or "", prog.log or "", *prog.env.values()]
+    bad = [v for v in values if _LINE_BREAKERS.search(v)]
+    keys = [k for k in prog.env if not ENV_KEY_RE.fullmatch(k)]
+    if bad or keys:
+        what = "a value holds a control character" if bad else f"bad variable {keys[0]!r}"
+        raise DockyardError(f"supervisord program {prog.name}: {what}",
+                            code="runtime.bad_program")
+
+
 def render_program(home: Home, prog: ProgramSpec) -> str:
+    check_program(prog)
     log = prog.log or str(home.supervisor / "logs" / f"{prog.name}.log")
     lines = [f"[program:{prog.name}]", f"command={command_line(prog.argv)}",
              f"autostart={'true' if prog.autostart else 'false'}", "autorestart=true",
@@ -108,12 +133,15 @@ class Supervisor:
         return [dict(info) for info in self.rpc().supervisor.getAllProcessInfo()]
 
     def pid(self) -> int | None:
+        """The pid in supervisord's pid file, if that process is this installation's
+        supervisord: not a killed one that init has yet to reap (a zombie still answers
+        ``kill(pid, 0)``; some inits reap after seconds), nor a stranger that reused the pid."""
         try:
             pid = int(self.pidfile.read_text().strip())
-            os.kill(pid, 0)
-            return pid
-        except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
             return None
+        return pid if str(self.conf).encode() in argv else None
 
     def running(self) -> bool:
         if self.pid() is None or not self.sock.exists():

@@ -1,18 +1,17 @@
-// One app: read the app and its deployments every 2 s, redraw each panel, keep the log
-// stream on the deployment that matters (the one selected, else the one in progress, else
-// the active one) and run the Deploy / Roll back / Cancel actions.
+// An app's overview: status (with the health-check attempts of a deployment in progress),
+// components, deployments a page at a time, and the log stream of the deployment that
+// matters (the one selected, else the one in progress, else the active one).
 
-import { api, ApiError, appPath, handleAuthError, isReadOnly, requireToken } from "./api.js";
+import { api, appPath } from "./api.js";
 import { renderHistory, renderStatus } from "./deployments.js";
 import { LogFollower } from "./logs.js";
-import { components, renderComponents, renderEnvs, SpecEditor } from "./spec.js";
-import { $, applyReadOnly, clearFlash, every, flash, h, initChrome, pointerPressed, shortId } from "./ui.js";
+import { appId, openRollback, startAppPage } from "./shell.js";
+import { components, renderComponents } from "./spec.js";
+import { $, h, pager } from "./ui.js";
 
-const REFRESH_MS = 2000;
-const appId = $("app-root").dataset.appId;
-const state = { app: null, deployments: [], selectedId: null, typePicked: false, loadFailed: false };
+const PER_PAGE = 10;
+const state = { app: null, deployments: [], total: 0, page: 1, selectedId: null, typePicked: false };
 let logs = null;
-let editor = null;
 
 // The log type that tells most about a deployment in its current phase.
 function autoType(dep) {
@@ -22,7 +21,9 @@ function autoType(dep) {
 
 function logTarget() {
   const { app, deployments, selectedId } = state;
-  if (selectedId) return deployments.find((d) => d.id === selectedId) || null;
+  if (selectedId) {
+    return deployments.find((d) => d.id === selectedId) || { id: selectedId, phase: "" };
+  }
   return app.in_progress_deployment || app.active_deployment || deployments[0] || null;
 }
 
@@ -31,7 +32,7 @@ function logTarget() {
 function followLogs() {
   const dep = logTarget();
   if (!dep || document.hidden) return;
-  if (!state.typePicked) $("log-type").value = autoType(dep);
+  if (!state.typePicked && dep.phase) $("log-type").value = autoType(dep);
   logs.follow({ appId, depId: dep.id, type: $("log-type").value, component: $("log-component").value });
 }
 
@@ -45,110 +46,39 @@ function fillComponentSelect(spec) {
   select.value = names.includes(current) ? current : "";
 }
 
-function renderHeader(app) {
-  const name = (app.spec || {}).name || app.id;
-  document.title = `${name} · Dockyard`;
-  $("app-name").textContent = name;
-  const link = $("live-url");
-  link.hidden = !app.live_url;
-  link.href = app.live_url || "#";
-  link.textContent = app.live_url || "";
-  $("cancel").hidden = !app.in_progress_deployment;
+async function load() {
+  const list = await api("GET", appPath(appId, `/deployments?page=${state.page}&per_page=${PER_PAGE}`));
+  return list;
 }
 
-function render() {
-  const { app, deployments } = state;
+function render(app, list) {
+  state.app = app;
+  state.deployments = list.deployments || [];
+  state.total = (list.meta || {}).total || state.deployments.length;
   const spec = app.spec || {};
-  renderHeader(app);
-  renderStatus($("status"), app, deployments);
+  renderStatus($("status"), app, state.page === 1 ? state.deployments : []);
   renderComponents($("components"), spec);
   const target = logTarget();
-  renderHistory($("deployments"), deployments,
-    { selectedId: state.selectedId || (target && target.id), onLogs: selectLogs, onRollback: rollbackTo });
-  renderEnvs($("envs"), spec);
-  editor.update(app);
+  renderHistory($("deployments"), state.deployments,
+    { selectedId: state.selectedId || (target && target.id), onLogs: selectLogs, onRollback: openRollback,
+      pinned: Boolean(app.pinned_deployment) });
+  pager($("deployments-pager"), { page: state.page, perPage: PER_PAGE, total: state.total, onPage: goTo });
   fillComponentSelect(spec);
   followLogs();
-  applyReadOnly();
 }
 
-async function refresh() {
-  try {
-    const [one, list] = await Promise.all([
-      api("GET", appPath(appId)),
-      api("GET", appPath(appId, "/deployments?per_page=30")),
-    ]);
-    state.app = one.app;
-    state.deployments = list.deployments || [];
-    if (state.loadFailed) clearFlash();
-    state.loadFailed = false;
-    if (!pointerPressed()) render();
-  } catch (err) {
-    if (handleAuthError(err)) return;
-    state.loadFailed = true;
-    const gone = err instanceof ApiError && err.status === 404;
-    flash(gone ? `This app does not exist (any more): ${err.message}` : `Could not load the app: ${err.message}`);
-  }
+function goTo(n) {
+  state.page = n;
+  load().then((list) => render(state.app, list)).catch(() => {});
 }
 
 function selectLogs(depId) {
   state.selectedId = depId === state.selectedId ? null : depId;
-  render();
-}
-
-// Every button action: disable while it runs, report the API's own message on failure.
-async function act(button, what, work) {
-  if (button) button.disabled = true;
-  try {
-    const message = await work();
-    flash(message, "info");
-    state.selectedId = null; // follow the new deployment's logs
-    await refresh();
-  } catch (err) {
-    if (handleAuthError(err)) return;
-    flash(err.status === 403 ? `${what}: this token is read-only, so it cannot change anything.`
-      : `${what} failed: ${err.message}`);
-  } finally {
-    if (button && !isReadOnly()) button.disabled = false;
-    applyReadOnly();
-  }
-}
-
-function deploy() {
-  return act($("deploy"), "Deploy", async () => {
-    const body = await api("POST", appPath(appId, "/deployments"), { force_build: false });
-    return `Deployment ${shortId(body.deployment.id)} started.`;
-  });
-}
-
-function rollbackTo(depId) {
-  const what = depId ? `deployment ${shortId(depId)}` : "the previous live deployment";
-  if (!window.confirm(`Roll back to ${what}? Its kept release is deployed again, without a rebuild.`)) return;
-  act(depId ? null : $("rollback"), "Roll back", async () => {
-    const body = await api("POST", appPath(appId, "/rollback"), { deployment_id: depId || "", skip_pin: true });
-    return `Rollback started: deployment ${shortId(body.deployment.id)} `
-      + `redeploys ${shortId(body.deployment.cloned_from)}.`;
-  });
-}
-
-function cancel() {
-  const dep = state.app && state.app.in_progress_deployment;
-  if (!dep || !window.confirm(`Cancel deployment ${shortId(dep.id)}? The live release keeps serving.`)) return;
-  act($("cancel"), "Cancel", async () => {
-    const body = await api("POST", appPath(appId, `/deployments/${encodeURIComponent(dep.id)}/cancel`));
-    const phase = body.deployment.phase;
-    return phase === "CANCELED" ? `Deployment ${shortId(dep.id)} canceled; the live release keeps serving.`
-      : `Deployment ${shortId(dep.id)} could not be canceled: it is already ${phase}.`;
-  });
+  render(state.app, { deployments: state.deployments, meta: { total: state.total } });
 }
 
 function init() {
-  initChrome();
   logs = new LogFollower($("log-lines"), $("log-status"));
-  editor = new SpecEditor(appId, refresh);
-  $("deploy").addEventListener("click", deploy);
-  $("rollback").addEventListener("click", () => rollbackTo(""));
-  $("cancel").addEventListener("click", cancel);
   $("log-type").addEventListener("change", () => { state.typePicked = true; followLogs(); });
   $("log-component").addEventListener("change", followLogs);
   window.addEventListener("pagehide", () => logs.stop());
@@ -156,7 +86,9 @@ function init() {
     if (document.hidden) logs.stop();
     else if (state.app) followLogs();
   });
-  every(REFRESH_MS, refresh);
+  // A new deployment (Deploy, a rollback, a revert): show page 1 and follow its logs.
+  const onDeployment = () => { state.selectedId = null; state.page = 1; };
+  startAppPage({ load, render, onDeployment });
 }
 
-if (requireToken()) init();
+init();

@@ -20,18 +20,35 @@ export function runningSteps(progress) {
   return out;
 }
 
-// The first failing leaf step's reason: where a failed deployment stopped, and why.
-function failedStep(progress) {
-  let found = null;
+// Running leaf steps with what each is doing now: a step's ``detail`` (a Dockyard addition)
+// carries the last failed health-check attempt while the gate waits.
+export function stepDetails(progress) {
+  const out = [];
   const walk = (steps, trail) => {
     for (const s of steps || []) {
-      if (found) return;
+      const base = s.message_base || "";
+      const label = (base && s.component_name ? `${base} ${s.component_name}` : base) || `${trail}${s.name}`;
       if (s.steps && s.steps.length) walk(s.steps, `${trail}${s.name}/`);
-      else if (s.status === "ERROR") found = { step: `${trail}${s.name}`, reason: s.reason || {} };
+      else if (s.status === "RUNNING") out.push({ label, detail: s.detail || "" });
     }
   };
   walk((progress || {}).steps, "");
-  return found;
+  return out;
+}
+
+// The first failing leaf step's reason: where a failed deployment stopped, and why; with the
+// last detail a failing step recorded (e.g. the last failed health-check attempt).
+function failedStep(progress) {
+  const failed = [];
+  const walk = (steps, trail) => {
+    for (const s of steps || []) {
+      if (s.steps && s.steps.length) walk(s.steps, `${trail}${s.name}/`);
+      else if (s.status === "ERROR") failed.push({ step: `${trail}${s.name}`, reason: s.reason || {}, detail: s.detail });
+    }
+  };
+  walk((progress || {}).steps, "");
+  if (!failed.length) return null;
+  return { ...failed[0], detail: (failed.find((f) => f.detail) || {}).detail };
 }
 
 function commitOf(dep) {
@@ -66,13 +83,18 @@ function depSummary(title, dep) {
       h("dt", {}, "Duration"), h("dd", {}, deploymentDuration(dep))));
 }
 
+function stepItem({ label, detail }) {
+  return h("li", {}, h("span", { class: "spinner" }),
+    h("div", {}, label, detail && h("div", { class: "step-detail small" }, detail)));
+}
+
 function inProgressBlock(dep) {
-  const steps = runningSteps(dep.progress);
+  const steps = stepDetails(dep.progress);
   return h("div", { class: "in-progress", id: "in-progress" },
     depSummary("In progress", dep),
     progressBar(dep.progress),
     h("ul", { class: "steps", id: "running-steps" },
-      steps.length ? steps.map((s) => h("li", {}, h("span", { class: "spinner" }), s))
+      steps.length ? steps.map(stepItem)
         : h("li", { class: "muted" }, dep.phase.replaceAll("_", " ").toLowerCase())));
 }
 
@@ -86,6 +108,7 @@ function errorBlock(app, dep) {
     h("div", { class: "dep-title" }, h("strong", {}, canceled ? "Last deployment canceled" : "Last deployment failed"),
       " ", phaseBadge(dep.phase), " ", h("code", {}, shortId(dep.id))),
     h("p", {}, reason),
+    failed && failed.detail && h("p", { class: "step-detail small" }, `Last attempt: ${failed.detail}`),
     h("p", { class: "small" }, app.active_deployment ? "The active release below kept serving." : "Nothing is live."),
     (err.code || failed) && h("p", { class: "muted small" },
       [err.code && `code ${err.code}`, failed && `step ${failed.step}`].filter(Boolean).join(" · ")));
@@ -101,10 +124,6 @@ export function renderStatus(box, app, deployments) {
   }
   if (app.active_deployment) parts.push(depSummary("Active", app.active_deployment));
   else if (!running) parts.push(h("p", { class: "muted" }, "Nothing is live yet."));
-  if (app.pinned_deployment) {
-    parts.push(h("p", { class: "note" }, `Pinned to deployment ${shortId(app.pinned_deployment.id)} `
-      + "by a rollback: new deployments are refused until `dockyard apps rollback-commit`."));
-  }
   box.replaceChildren(...parts);
 }
 
@@ -115,7 +134,7 @@ function progressCell(dep) {
   return h("div", {}, progressBar(p), steps.length ? h("div", { class: "muted small" }, steps.join(", ")) : null);
 }
 
-function historyRow(dep, { selected, onLogs, onRollback }) {
+function historyRow(dep, { selected, onLogs, onRollback, pinned }) {
   const canRollBack = dep.phase === "SUPERSEDED";
   return h("tr", { class: selected ? "selected" : "", dataset: { deployment: dep.id, phase: dep.phase } },
     cell("Deployment", h("code", {}, shortId(dep.id)),
@@ -129,8 +148,9 @@ function historyRow(dep, { selected, onLogs, onRollback }) {
     h("td", { class: "row-actions" },
       h("button", { class: "btn btn-small", type: "button", onclick: () => onLogs(dep.id) },
         selected ? "Showing logs" : "Logs"),
-      canRollBack && h("button", { class: "btn btn-small", type: "button", "data-write": true,
-        title: "Deploy this release again, without a rebuild", onclick: () => onRollback(dep.id) },
+      canRollBack && h("button", { class: "btn btn-small", type: "button", "data-write": true, disabled: pinned,
+        title: pinned ? "Commit or revert the rollback first" : "Deploy this release again, without a rebuild",
+        onclick: () => onRollback(dep.id) },
       "Roll back here")));
 }
 

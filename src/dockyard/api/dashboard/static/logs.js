@@ -52,18 +52,20 @@ export class LogFollower {
   }
 
   async run(target, ctrl) {
-    const label = `${target.type.toLowerCase()} logs of ${target.depId.slice(0, 8)}`
-      + (target.component ? ` (${target.component})` : "");
+    // target.path: another log endpoint of the same shape (a job invocation's).
+    const label = target.label || (`${target.type.toLowerCase()} logs of ${target.depId.slice(0, 8)}`
+      + (target.component ? ` (${target.component})` : ""));
     this.setStatus(`Connecting to ${label}…`, "busy");
     try {
-      const urls = await api("GET", logsPath(target));
+      const urls = await api("GET", target.path || logsPath(target));
       if (ctrl.signal.aborted) return;
       this.setStatus(`Following ${label} live`, "live");
       await this.stream(`${sameOrigin(urls.live_url)}&format=sse`, ctrl);
       if (!ctrl.signal.aborted) {
         const why = target.type === "BUILD" ? " (a rollback reuses a built release)" : "";
-        this.setStatus(this.lines ? `End of ${label}: ${this.lines} lines; the deployment is over.`
-          : `No ${label}: this deployment wrote none${why}.`, "done");
+        const over = target.path ? "it has ended" : "the deployment is over";
+        this.setStatus(this.lines ? `End of ${label}: ${this.lines} lines; ${over}.`
+          : `No ${label}: ${target.path ? "it wrote nothing" : `this deployment wrote none${why}`}.`, "done");
       }
     } catch (err) {
       if (ctrl.signal.aborted) return;

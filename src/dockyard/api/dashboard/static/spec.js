@@ -1,6 +1,5 @@
 // The spec panel (YAML editor: Validate = propose, Save = PUT spec_yaml), the components
-// table and the env vars table. SECRET values are never shown: the API returns them
-// encrypted (EV[…]) and the page prints a mask instead, even of the ciphertext.
+// table, and how spec errors and notes are shown (the create page uses them too).
 
 import { api, appPath, handleAuthError } from "./api.js";
 import { $, cell, h } from "./ui.js";
@@ -9,7 +8,6 @@ export const KINDS = [
   ["services", "service"], ["static_sites", "static site"], ["workers", "worker"],
   ["jobs", "job"], ["functions", "functions"],
 ];
-const MASK = "••••";
 
 export function components(spec) {
   const out = [];
@@ -43,38 +41,14 @@ export function renderComponents(tbody, spec) {
     : [h("tr", {}, h("td", { colspan: 4, class: "muted" }, "No components."))]));
 }
 
-export function isSecret(env) {
-  return env.type === "SECRET" || /^EV\[/.test(String(env.value ?? ""));
-}
-
-function envRow(where, env) {
-  const secret = isSecret(env);
-  const value = secret ? h("span", { class: "secret", title: "SECRET: the value is never shown" }, MASK)
-    : h("code", {}, env.value ?? "");
-  return h("tr", { dataset: { key: env.key } },
-    cell("Scope", where),
-    cell("Key", h("code", {}, env.key)),
-    cell("Value", value, secret && h("span", { class: "badge badge-muted" }, "secret")),
-    cell("When", (env.scope || "RUN_AND_BUILD_TIME").replaceAll("_", " ").toLowerCase()));
-}
-
-export function renderEnvs(tbody, spec) {
-  const rows = (spec.envs || []).map((env) => envRow("app", env));
-  for (const { kind, comp } of components(spec)) {
-    for (const env of comp.envs || []) rows.push(envRow(`${kind} ${comp.name}`, env));
-  }
-  tbody.replaceChildren(...(rows.length ? rows
-    : [h("tr", {}, h("td", { colspan: 4, class: "muted" }, "No environment variables."))]));
-}
-
-function issueList(body) {
+export function issueList(body) {
   const errors = body.errors || [];
   if (!errors.length) return h("pre", { class: "issues" }, body.message || "invalid spec");
   return h("ul", { class: "issues" }, errors.map((e) => h("li", {},
     h("code", {}, e.path || "spec"), e.line ? ` (line ${e.line})` : "", `: ${e.message}`)));
 }
 
-function notesList(title, notes) {
+export function notesList(title, notes) {
   if (!notes || !notes.length) return null;
   return h("div", {}, h("p", { class: "muted small" }, title),
     h("ul", { class: "notes" }, notes.map((n) => h("li", {}, typeof n === "string" ? n : JSON.stringify(n)))));

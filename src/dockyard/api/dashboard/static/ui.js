@@ -95,10 +95,40 @@ export function applyReadOnly() {
   if (!isReadOnly()) return;
   const badge = $("readonly-badge");
   if (badge) badge.hidden = false;
-  for (const button of document.querySelectorAll("[data-write]")) {
-    button.disabled = true;
-    button.title = "This token is read-only";
+  for (const control of document.querySelectorAll("[data-write]")) {
+    control.title = "This token is read-only";
+    if (control.tagName === "A") {
+      control.setAttribute("aria-disabled", "true");
+      control.classList.add("disabled");
+      control.removeAttribute("href");
+    } else {
+      control.disabled = true;
+    }
   }
+}
+
+// An API error as the user should read it: DigitalOcean's message, then its code (or id).
+export function errorText(err) {
+  const body = (err && err.body) || {};
+  const tag = body.code || body.id;
+  const plain = !tag || ["bad_request", "dockyard.error"].includes(tag);
+  return `${err.message}${plain ? "" : ` (${tag})`}`;
+}
+
+// Previous / next buttons for a DigitalOcean list (links.pages, meta.total).
+export function pager(box, { page, perPage, total, onPage }) {
+  const last = Math.max(1, Math.ceil((total || 0) / perPage));
+  if (last <= 1) {
+    box.replaceChildren();
+    return;
+  }
+  const go = (n) => () => onPage(Math.min(Math.max(1, n), last));
+  box.replaceChildren(
+    h("button", { class: "btn btn-small", type: "button", disabled: page <= 1, "data-page": "prev",
+      onclick: go(page - 1) }, "‹ Newer"),
+    h("span", { class: "muted small" }, `page ${page} of ${last} · ${total} in all`),
+    h("button", { class: "btn btn-small", type: "button", disabled: page >= last, "data-page": "next",
+      onclick: go(page + 1) }, "Older ›"));
 }
 
 export function initChrome() {
