@@ -62,6 +62,10 @@ class Settings:
     kube_rollout_timeout: float = 600       # kubernetes: one Deployment's rollout, at most
     docr_registry: str = ""                 # image sources of registry_type DOCR come from
     #                                         here, e.g. registry.digitalocean.com/my-team
+    # registry host -> the registry its images are pulled from instead, for image sources and
+    # Dockerfile FROMs alike: {"docker.io": "mirror.example.com"}; tests map docker.io to a
+    # local registry on 127.0.0.1 so that nothing reaches the internet
+    registry_mirrors: dict[str, str] = field(default_factory=dict)
     # -- public mode (docs/design.md "Public mode") -------------------------------------------
     public: bool = False                    # HAProxy on :80/:443, ACME certificates
     domain: str = ""                        # every app is https://<app>.<domain>

@@ -50,12 +50,13 @@ def test_a_dev_database_newer_than_the_server_is_refused_an_older_one_noted(
 def test_create_refuses_undeployable_components_unless_asked_to_deploy_the_rest(
         dockyard: Dockyard) -> None:
     app = name("img")
+    # a DOCR image, and this installation was not told which DigitalOcean registry is its own
     spec = {**site(app), "services": [{"name": "api", "image": {
-        "registry_type": "DOCKER_HUB", "registry": "library", "repository": "nginx",
-        "tag": "latest"}}]}
+        "registry_type": "DOCR", "repository": "api", "tag": "latest"}}]}
     resp = dockyard.request("POST", "/v2/apps", {"spec": spec})
     assert resp.status == 422 and resp.body["code"] == "spec.undeployable"
     assert [e["path"] for e in resp.body["errors"]] == ["services[0].image"]
+    assert "docr_registry" in resp.body["message"]
     assert "--skip-undeployable" in resp.body["message"]
     listed = dockyard.request("GET", "/v2/apps?per_page=200").body["apps"]
     assert all(a["spec"]["name"] != app for a in listed), "a refused spec creates nothing"

@@ -24,6 +24,8 @@ services:
   - name: docker
     git: {repo_clone_url: REPO, branch: main}
     dockerfile_path: Dockerfile
+  - name: pulled
+    image: {registry_type: DOCR, repository: api, tag: v1}
 functions:
   - name: fn
     git: {repo_clone_url: REPO, branch: main}
@@ -47,15 +49,50 @@ def test_slugs_listed_for_validation_are_those_of_the_buildpacks() -> None:
 def test_blockers_name_each_component_its_field_and_the_reason() -> None:
     doc = load_spec(SPEC.replace("REPO", "/nowhere"), "app.yaml")
     found = {f.component: f for f in plan.blockers(doc.spec)}
-    assert set(found) == {"legacy", "docker"}
+    assert set(found) == {"legacy"}, "a Dockerfile and an image build, from the spec alone"
     assert found["legacy"].loc == ("services", 1, "environment_slug")
     assert "supported: python, node-js, go, html" in found["legacy"].reason
+    skipped = dict(plan.skipped(doc.spec))
+    assert set(skipped) == {"legacy", "fn"} and not plan.nothing_to_run(doc.spec)
+
+
+def test_on_the_server_what_the_machine_cannot_build_is_a_blocker_too() -> None:
+    doc = load_spec(SPEC.replace("REPO", "/nowhere"), "app.yaml")
+    found = {f.component: f for f in plan.blockers(doc.spec, plan.Host())}
+    assert set(found) == {"legacy", "pulled"}
+    assert found["pulled"].loc == ("services", 3, "image")
+    assert "docr_registry" in found["pulled"].reason
+    assert found["pulled"].code == "image.docr_unconfigured"
+    assert {f.component for f in plan.blockers(doc.spec, plan.Host(
+        docr_registry="registry.digitalocean.com/team"))} == {"legacy"}
+    rootless = plan.Host(containers="Dockyard does not run as root")
+    found = {f.component: f for f in plan.blockers(doc.spec, rootless)}
+    assert set(found) == {"legacy", "docker", "pulled"}
     assert found["docker"].loc == ("services", 2, "dockerfile_path")
-    assert "Dockerfile builds are not supported" in found["docker"].reason
+    assert "cannot do: Dockyard does not run as root" in found["docker"].reason
     issue = doc.issue(found["docker"].loc, found["docker"].reason)
     assert (issue.path, issue.line) == ("services[2].dockerfile_path", 10)
-    skipped = dict(plan.skipped(doc.spec))
-    assert set(skipped) == {"legacy", "docker", "fn"} and not plan.nothing_to_run(doc.spec)
+
+
+def test_a_dockerfile_wins_and_a_missing_one_is_named(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path, {"Dockerfile": "FROM python:3.12-slim\n",
+                                "requirements.txt": "flask\n", "web/index.html": "hi\n"})
+    text = SPEC.replace("REPO", str(repo))
+    doc = load_spec(text, "app.yaml")
+    with Peek() as peek:
+        ref = source_ref("git", {"repo_clone_url": str(repo), "branch": "main"})
+        files, root = peek.files(ref, None), peek.files(ref, None)
+        loc, kind, web = plan.components(doc.spec)[0]
+        found = plan.detect(loc, kind, web, files, root)
+        assert (found.buildpack, found.reason) == ("dockerfile", "found Dockerfile")
+        _loc, _kind, docker = plan.components(doc.spec)[2]
+        assert plan.detect(loc, kind, docker, files, root).buildpack == "dockerfile"
+        other = load_spec(text.replace("dockerfile_path: Dockerfile",
+                                       "dockerfile_path: docker/Dockerfile"), "app.yaml")
+        _loc, _kind, missing = plan.components(other.spec)[2]
+        found = plan.detect(loc, kind, missing, files, root)
+        assert not found.deployable and found.code == "build.dockerfile_missing"
+        assert "dockerfile_path 'docker/Dockerfile' of 'docker' does not exist" in found.reason
 
 
 def test_a_functions_only_app_has_nothing_to_run() -> None:

@@ -29,6 +29,8 @@ services:
   - name: empty
     github: {repo: example/mixed-bag, branch: main}
     source_dir: docs
+  - name: registry
+    image: {registry_type: DOCR, repository: api, tag: v1}
 functions:
   - name: fn
     github: {repo: example/mixed-bag, branch: main}
@@ -71,29 +73,38 @@ def test_propose_lists_every_component_that_will_not_deploy_with_its_reason(
     out = platform.cli("apps", "propose", "--spec", str(write(tmp_path, MIXED)))
     lines = out.out.splitlines()
     wont = [line for line in lines if line.startswith("Will Not Deploy")]
-    assert len(wont) == 4, out.out
+    assert len(wont) == 5, out.out
     text = "\n".join(wont)
     assert "services[1].environment_slug: \"legacy\": environment_slug 'ruby' is not " \
            "supported by Dockyard; supported: python, node-js, go, html" in text
-    assert "services[2].dockerfile_path: \"docker\" is built from a Dockerfile" in text
+    assert "services[2]: \"docker\": dockerfile_path 'Dockerfile' of 'docker' does not " \
+           "exist in the repository" in text
+    assert "services[4].image: \"registry\": " in text and "docr_registry" in text
     assert "functions[0]: functions component \"fn\" is not yet deployable" in text
     assert "services[3]: \"empty\": no buildpack detected for service 'empty': looked for " \
            "requirements.txt" in text and "found README.md" in text
     assert any(line.startswith("Builds") and "services[0] 'web': node-js (found package.json "
                "and package-lock.json)" in line for line in lines)
     assert "apps create refuses this spec" in out.err
-    assert "the build of empty will fail at its branch head" in out.err
+    assert "the build of docker, empty will fail at its branch head" in out.err
     assert "mixed-bag" not in app_names(platform), "propose creates nothing"
+
+
+def without_repository_checks(spec: str) -> str:
+    """MIXED without the components only a look into the repository finds (propose looks,
+    create does not)."""
+    return spec.replace("  - name: empty\n    github: {repo: example/mixed-bag, branch: main}\n"
+                        "    source_dir: docs\n", "").replace(
+        "  - name: docker\n    github: {repo: example/mixed-bag, branch: main}\n"
+        "    dockerfile_path: Dockerfile\n", "")
 
 
 def test_create_refuses_it_with_every_reason_and_builds_nothing(
         platform: Platform, mixed_repo: Path, tmp_path: Path) -> None:
-    spec = MIXED.replace("  - name: empty\n    github: {repo: example/mixed-bag, branch: main}\n"
-                         "    source_dir: docs\n", "")
+    spec = without_repository_checks(MIXED)
     res = platform.cli("apps", "create", "--spec", str(write(tmp_path, spec)), check=False)
     assert res.code != 0
-    for where in ("services[1].environment_slug", "services[2].dockerfile_path",
-                  "functions[0]"):
+    for where in ("services[1].environment_slug", "services[2].image", "functions[0]"):
         assert where in res.err
     assert "--skip-undeployable" in res.err
     assert "mixed-bag" not in app_names(platform)
@@ -102,8 +113,7 @@ def test_create_refuses_it_with_every_reason_and_builds_nothing(
 def create_skipping_undeployable(platform: Platform, tmp_path: Path, name: str) -> None:
     """The mixed app without its empty static site, as app ``name``, created with
     ``--skip-undeployable``."""
-    spec = MIXED.replace("  - name: empty\n    github: {repo: example/mixed-bag, branch: main}\n"
-                         "    source_dir: docs\n", "").replace("mixed-bag\n", f"{name}\n", 1)
+    spec = without_repository_checks(MIXED).replace("mixed-bag\n", f"{name}\n", 1)
     platform.cli("apps", "create", "--spec", str(write(tmp_path, spec)), "--wait",
                  "--skip-undeployable")
 
@@ -117,7 +127,7 @@ def test_skip_undeployable_deploys_the_rest_and_says_what_it_left_out(
     assert status == 200 and b"Hello from Express" in body
     deploy = platform.cli("apps", "logs", "mixed-rest", "--type", "deploy").out
     assert "Not deploying 'legacy': \"legacy\": environment_slug 'ruby'" in deploy
-    assert "Not deploying 'docker'" in deploy and "Not deploying 'fn'" in deploy
+    assert "Not deploying 'registry'" in deploy and "Not deploying 'fn'" in deploy
     dep = platform.cli("apps", "get-deployment", "mixed-rest", app["active_deployment"]["id"],
                        "-o", "json").json()[0]
     started = sorted({i["component"] for i in dep["dockyard"]["instances"]})
@@ -147,9 +157,9 @@ def test_validate_lists_what_will_not_deploy_offline_and_on_the_server(
     offline = platform.cli("apps", "spec", "validate", str(write(tmp_path, MIXED)),
                            "--schema-only")
     assert offline.code == 0 and offline.out.startswith("name: mixed-bag")
-    assert offline.err.count("will not deploy: ") == 3  # the repository is the server's part
+    assert offline.err.count("will not deploy: ") == 2  # the repository is the server's part
     server = platform.cli("apps", "spec", "validate", str(write(tmp_path, MIXED)))
-    assert server.err.count("Will Not Deploy") == 4
+    assert server.err.count("Will Not Deploy") == 5
     assert "looked for requirements.txt" in server.err
     assert "services[0] 'web': node-js (found package.json" in server.err
 

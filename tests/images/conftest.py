@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -67,22 +68,24 @@ def _answers(url: str) -> bool:
         return False
 
 
-@pytest.fixture
-def local_registry(tmp_path: Path) -> Iterator[Registry]:
+@contextlib.contextmanager
+def running_registry(root: Path) -> Iterator[Registry]:
+    """Debian's docker-registry on 127.0.0.1 (a free port), its storage under ``root``; stopped
+    by pid when the block ends."""
     port = free_port()
-    config = tmp_path / "registry.json"   # JSON is YAML: the registry reads it as its config
+    config = root / "registry.json"   # JSON is YAML: the registry reads it as its config
     config.write_text(json.dumps({
         "version": 0.1, "log": {"level": "warn"},
-        "storage": {"filesystem": {"rootdirectory": str(tmp_path / "registry-data")},
+        "storage": {"filesystem": {"rootdirectory": str(root / "registry-data")},
                     "delete": {"enabled": True}},
         "http": {"addr": f"127.0.0.1:{port}"}}))
-    out = (tmp_path / "registry.log").open("w")
+    out = (root / "registry.log").open("w")
     proc = subprocess.Popen(["docker-registry", "serve", str(config)], stdout=out,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:
         wait_for(lambda: proc.poll() is not None or _answers(f"http://127.0.0.1:{port}/v2/"),
                  "the local registry", timeout=30)
-        assert proc.poll() is None, (tmp_path / "registry.log").read_text()
+        assert proc.poll() is None, (root / "registry.log").read_text()
         yield Registry(f"127.0.0.1:{port}", proc.pid)
     finally:
         proc.terminate()
@@ -92,3 +95,9 @@ def local_registry(tmp_path: Path) -> Iterator[Registry]:
             proc.kill()
             proc.wait()
         out.close()
+
+
+@pytest.fixture
+def local_registry(tmp_path: Path) -> Iterator[Registry]:
+    with running_registry(tmp_path) as registry:
+        yield registry

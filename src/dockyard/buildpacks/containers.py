@@ -98,7 +98,7 @@ def build_dockerfile(req: BuildRequest, log: Log) -> BuildResult:
         log.step("build_command is not run for a Dockerfile build (the Dockerfile's RUN "
                  "steps are the build, as on DigitalOcean)")
     hosts = imageref.from_hosts(dockerfile.read_text(errors="replace"), req.env)
-    env = store.env(imageref.registries_conf(hosts))
+    env = store.env(imageref.registries_conf(hosts, req.settings.registry_mirrors))
     # FROM images are pulled when missing (Docker's default); a forced rebuild pulls again
     argv = ["bud", "--layers", "--isolation", "chroot",
             f"--pull={'always' if req.force_rebuild else 'false'}", "-f", str(dockerfile),
@@ -171,29 +171,34 @@ def pull_image(req: BuildRequest, log: Log) -> BuildResult:
     require_root("image sources")
     assert req.image is not None
     store = ImageStore.of(req)
-    reference, insecure = req.image["reference"], req.image.get("insecure") == "true"
-    env = store.env(imageref.registries_conf([reference.split("/", 1)[0]]))
-    argv = ["pull", "--policy", "missing" if "@sha256:" in reference else "always",
-            f"--tls-verify={'false' if insecure else 'true'}"]
+    reference = req.image["reference"]
+    host = reference.split("/", 1)[0]
+    mirrors = req.settings.registry_mirrors
+    env = store.env(imageref.registries_conf([host], mirrors))
+    source = imageref.mirrored(host, mirrors)
+    argv = ["pull", "--policy", "missing" if "@sha256:" in reference else "always"]
+    if imageref.is_loopback(host):  # else registries.conf says (a loopback mirror: HTTP)
+        argv.append("--tls-verify=false")
     auth = store.tmp / "auth.json"
     if req.image.get("credentials"):
         fd = os.open(auth, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(imageref.auth_json(reference.split("/", 1)[0], req.image["credentials"]))
         argv += ["--authfile", str(auth)]
-    log.step(f"Pulling {reference}" + (" (plain HTTP: a loopback registry)" if insecure else ""))
+    log.step(f"Pulling {reference}" + (f" from {source} (registry_mirrors)" if source != host
+                                        else ""))
     try:
         lines = run(store.buildah.argv(*argv, f"docker://{reference}"), log=log, env=env,
                     code="image.pull_failed", what=f"buildah pull {reference}", timeout=3600)
     except CommandFailed as exc:
-        raise pull_error(reference, exc) from None
+        raise pull_error(reference, source, exc) from None
     finally:
         auth.unlink(missing_ok=True)
     image_id = lines[-1].strip() if lines else ""
     return finish(req, store, image_id, log, "image", reference=reference)
 
 
-def pull_error(reference: str, exc: CommandFailed) -> DockyardError:
+def pull_error(reference: str, source: str, exc: CommandFailed) -> DockyardError:
     text = "\n".join(exc.output).lower()
     if "manifest unknown" in text or "not found" in text:
         why, hint = "the registry has no such image or tag", "Check repository and tag/digest."
@@ -201,7 +206,8 @@ def pull_error(reference: str, exc: CommandFailed) -> DockyardError:
         why, hint = ("the registry refused the credentials (or needs some)",
                      "Set image.registry_credentials to \"username:access_token\".")
     elif "connection refused" in text or "no such host" in text or "timeout" in text:
-        why, hint = "the registry could not be reached", "Check registry and the network."
+        why, hint = (f"the registry {source} could not be reached",
+                     "Check registry, the network, and registry_mirrors in config.json.")
     else:
         why, hint = exc.message, None
     return CommandFailed(f"could not pull {reference}: {why}", code="image.pull_failed",

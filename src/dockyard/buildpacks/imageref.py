@@ -123,13 +123,25 @@ def auth_json(host: str, credentials: str) -> bytes:
     return json.dumps({"auths": {host: {"auth": token}}}).encode()
 
 
-def registries_conf(hosts: Iterable[str]) -> str:
+def registries_conf(hosts: Iterable[str], mirrors: Mapping[str, str] | None = None) -> str:
     """registries.conf for a build: short names resolve on Docker Hub (``FROM python:3.12``
-    as Docker does), loopback registries over plain HTTP."""
+    as Docker does), loopback registries over plain HTTP, and each mirrored registry
+    (``settings.registry_mirrors``: host -> location) pulled from its location instead."""
     lines = ['unqualified-search-registries = ["docker.io"]', 'short-name-mode = "permissive"']
-    for host in sorted({h for h in hosts if is_loopback(h)}):
+    mirrors = dict(mirrors or {})
+    for host in sorted({h for h in hosts if is_loopback(h)} - set(mirrors)):
         lines += ["", "[[registry]]", f'location = "{host}"', "insecure = true"]
+    for host, location in sorted(mirrors.items()):
+        lines += ["", "[[registry]]", f"prefix = {json.dumps(host)}",
+                  f"location = {json.dumps(location.rstrip('/'))}"]
+        if is_loopback(location.split("/", 1)[0]):
+            lines.append("insecure = true")
     return "\n".join(lines) + "\n"
+
+
+def mirrored(host: str, mirrors: Mapping[str, str]) -> str:
+    """Where images of ``host`` are really pulled from (for messages and plain HTTP)."""
+    return mirrors.get(host, host).split("/", 1)[0]
 
 
 def from_hosts(dockerfile: str, args: Mapping[str, str]) -> set[str]:

@@ -65,15 +65,16 @@ class Host:
 
     containers: str | None = None   # why Dockerfiles and images cannot be built here, or None
     docr_registry: str = ""         # settings: the registry DOCR images come from
+    registry_mirrors: tuple[tuple[str, str], ...] = ()   # settings: host -> pulled from
 
     @classmethod
-    def detect(cls, docr_registry: str = "") -> Host:
+    def detect(cls, docr_registry: str = "", mirrors: dict[str, str] | None = None) -> Host:
         why = None
         if os.geteuid() != 0:
             why = "Dockyard does not run as root, and buildah needs root"
         elif not shutil.which("buildah", path=f"{os.environ.get('PATH', '')}:/usr/bin"):
             why = "buildah is not installed (Debian package buildah)"
-        return cls(why, docr_registry)
+        return cls(why, docr_registry, tuple(sorted((mirrors or {}).items())))
 
 
 def blockers(spec: Any, host: Host | None = None) -> list[Finding]:

@@ -118,7 +118,7 @@ def unsupported_slug(component: str, slug: str) -> DockyardError:
 
 def nothing_detected(probe: Probe) -> DockyardError:
     """What each buildpack looked for, and what the source_dir holds instead."""
-    looked = "; ".join(f"{', '.join(p.looks_for)} ({p.title})" for p in (DOCKERFILE, *BUILDPACKS)
+    looked = "; ".join(f"{', '.join(p.looks_for)} ({p.title})" for p in (*BUILDPACKS, DOCKERFILE)
                        if p is not FALLBACK_STATIC)
     found = sorted(probe.files.names())
     shown = ", ".join(found[:15]) + (f" and {len(found) - 15} more" if len(found) > 15 else "")

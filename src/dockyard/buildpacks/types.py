@@ -76,11 +76,13 @@ class Probe:
 
 @dataclass(frozen=True)
 class BuildSettings:
-    """Host policy for Python interpreters (not part of the App Spec)."""
+    """Host policy for builds (not part of the App Spec): Python interpreters, registries."""
 
     allow_python_downloads: bool = False  # let uv fetch a missing interpreter
     strict_python: bool = False  # never fall back to another minor version
     python_candidates: tuple[Path, ...] | None = None  # override interpreter discovery
+    # registry host -> where its images are pulled from instead (settings.registry_mirrors)
+    registry_mirrors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def fetch_all(ctx: DeployContext) -> dict[str, tuple[Any, str]]:
     result: dict[str, tuple[Any, str]] = {}
     pinned: dict[str, str] = ctx.dep.options.get("commits") or {}
     for _kind, comp in ctx.built():
-        if comp.image is not None:  # pulled in its build; a pinned one by its digest
+        if getattr(comp, "image", None) is not None:  # pulled in its build; pinned: by digest
             result[comp.name] = (None, pinned.get(comp.name) or image_of(ctx, comp).reference)
             continue
         ref = source_ref(*source_of(comp))
@@ -90,7 +90,8 @@ def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: 
             src = checkout(ctx.home, ctx.app.id, ref, commit, work, comp.source_dir, log)
         jail = build_jail(ctx, comp.name, [work, release, app_home / "cache"])
         settings = BuildSettings(allow_python_downloads=ctx.settings.allow_python_downloads,
-                                 strict_python=ctx.settings.strict_python)
+                                 strict_python=ctx.settings.strict_python,
+                                 registry_mirrors=dict(ctx.settings.registry_mirrors))
         result = build_isolated(BuildRequest(
             component=comp.name, kind=kind, src=src, release=release,
             env=build_env(ctx.spec, comp, reveal=ctx.reveal), home=Home(app_home),
@@ -110,7 +111,7 @@ def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: 
         app_dir=result.app_dir, site_dir=result.site_dir,
         default_run_command=result.default_run_command, run_env=result.run_env,
         run_path=result.run_path, run_mounts=result.run_mounts, python=result.python,
-        image=image)
+        rootfs=image)
 
 
 def image_request(ctx: DeployContext, comp: Any, reference: str) -> dict[str, str] | None:

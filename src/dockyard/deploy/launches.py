@@ -62,7 +62,7 @@ def rootfs_of(comp: Any, record: ComponentRecord, command: str | None, kind: str
               ) -> RootFs | None:
     """How an image's release runs: ``run_command`` (or a console's command) through its
     shell, else its ENTRYPOINT + CMD; None for a buildpack's release."""
-    image = record.image
+    image = record.rootfs
     if image is None:
         return None
     rootfs = RootFs(workdir=str(image.get("workdir") or "/"),

@@ -56,7 +56,7 @@ def check(text: str | None = None, data: dict[str, Any] | None = None,
     doc = with_env_values(doc, lambda _where, env: seal_env(env, box))
     doc = with_image_credentials(doc, lambda _where, image: seal_credentials(image, box))
     spec = doc.spec
-    undeployable, builds, notes = _plan(doc, inspect, _host(home))
+    undeployable, builds, notes = _plan(doc, inspect, _host(home), box)
     notes = doc.notes + refusals.pop("notes") + notes
     _refuse(doc, refusals["issues"], undeployable, gate and not skip_undeployable)
     return {"name": spec.name, "spec": doc.to_dict(), "yaml": doc.to_yaml(), "notes": notes,
@@ -85,11 +85,12 @@ def _host(home: Any) -> Any:
     from dockyard.buildpacks import plan
     from dockyard.settings import load_settings
 
-    return plan.Host.detect(load_settings(home).docr_registry)
+    settings = load_settings(home)
+    return plan.Host.detect(settings.docr_registry, settings.registry_mirrors)
 
 
-def _plan(doc: Any, inspect: bool, host: Any) -> tuple[list[tuple[Any, str]],
-                                                        list[dict[str, Any]], list[str]]:
+def _plan(doc: Any, inspect: bool, host: Any, box: Any = None
+          ) -> tuple[list[tuple[Any, str]], list[dict[str, Any]], list[str]]:
     """(undeployable issues with codes, per-component detection, notes)."""
     from dockyard.buildpacks import plan
 
@@ -99,14 +100,15 @@ def _plan(doc: Any, inspect: bool, host: Any) -> tuple[list[tuple[Any, str]],
     builds: list[dict[str, Any]] = []
     notes: list[str] = []
     if inspect:
-        findings, notes = _inspect(doc.spec, blocked)
+        findings, notes = _inspect(doc.spec, blocked, host, box)
         builds = [f.to_json() for f in findings]
         found += [(doc.issue(f.loc, f.reason), f.code or "") for f in findings
                   if not f.deployable]
     return found, builds, notes
 
 
-def _inspect(spec: Any, blocked: set[str]) -> tuple[list[Any], list[str]]:
+def _inspect(spec: Any, blocked: set[str], host: Any = None, box: Any = None
+             ) -> tuple[list[Any], list[str]]:
     """Detection at each buildable component's branch head, without a checkout."""
     from dockyard.buildpacks import plan
     from dockyard.deploy.building import source_of
@@ -119,8 +121,8 @@ def _inspect(spec: Any, blocked: set[str]) -> tuple[list[Any], list[str]]:
         for loc, kind, comp in plan.components(spec):
             if comp.name in blocked:
                 continue
-            if comp.image is not None:
-                findings.append(plan.detect(loc, kind, comp, NO_FILES))
+            if getattr(comp, "image", None) is not None:
+                findings.append(_image_finding(loc, kind, comp, host, box))
                 continue
             try:
                 ref = source_ref(*source_of(comp))
@@ -136,6 +138,28 @@ def _inspect(spec: Any, blocked: set[str]) -> tuple[list[Any], list[str]]:
                 continue
             findings.append(plan.detect(loc, kind, comp, files, root))
     return findings, notes
+
+
+def _image_finding(loc: Any, kind: str, comp: Any, host: Any, box: Any) -> Any:
+    """An image source: deployable when its registry has it (one HEAD of the manifest)."""
+    from dockyard.buildpacks import plan
+    from dockyard.buildpacks.imagecheck import missing_reason
+    from dockyard.buildpacks.imageref import image_ref
+    from dockyard.release.secrets import is_encrypted
+
+    found = plan.detect(loc, kind, comp, NO_FILES)
+    if host is None:
+        return found
+    credentials = comp.image.registry_credentials or None
+    if credentials and is_encrypted(credentials):
+        credentials = box.decrypt(credentials) if box is not None and box.is_ours(
+            credentials) else None
+    ref = image_ref(comp.image.model_dump(mode="json"), host.docr_registry)
+    why = missing_reason(ref, dict(host.registry_mirrors), credentials)
+    if why is None:
+        return found
+    return plan.Finding((*loc, "image"), comp.name, kind, False, f'"{comp.name}": {why}',
+                        code="image.unavailable")
 
 
 def _refuse(doc: Any, issues: list[Any], undeployable: list[tuple[Any, str]],

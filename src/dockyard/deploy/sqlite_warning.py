@@ -7,6 +7,7 @@ here) every deployment starts from a fresh copy of the release, so that data doe
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from dockyard.deploy.context import DeployContext
@@ -23,7 +24,9 @@ def sqlite_files(app_dir: Path, depth: int = 3) -> list[Path]:
             dirs.clear()
         for name in files:
             path = Path(base) / name
-            try:
+            try:  # regular files only: an image's root has FIFOs (a read would block)
+                if not stat.S_ISREG(path.lstat().st_mode):
+                    continue
                 with path.open("rb") as fh:
                     if fh.read(16) == SQLITE_MAGIC:
                         found.append(path)

@@ -48,7 +48,7 @@ def run_env(spec: Any, comp: Any, *, bindings: Bindings, port: int | None,
     """One instance's environment (the runtime adds ``HOME`` and its own paths), and the
     keys that came from the spec: the caller seals those values before they leave memory.
     """
-    if build.image is not None:  # an image's root: its own ENV (PATH, HOME …), nothing of ours
+    if build.rootfs is not None:  # an image's root: its own ENV (PATH, HOME …), nothing of ours
         env = {"PATH": SYSTEM_PATH, **build.run_env}
     else:
         env = base_env()

@@ -36,7 +36,7 @@ class ComponentRecord:
     python: str | None = None
     image: str | None = None                   # on a cluster: registry/app/comp@sha256:…
     instances: list[InstanceRecord] = field(default_factory=list)
-    image: dict[str, Any] | None = None        # app_dir is this image's root: what it runs
+    rootfs: dict[str, Any] | None = None       # app_dir is this image's root: what it runs
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -61,7 +61,7 @@ class ComponentRecord:
             python=raw.get("python") or None, image=raw.get("image") or None,
             instances=[InstanceRecord(int(i["index"]), i.get("port"), i.get("program", ""))
                        for i in raw.get("instances") or []],
-            image=raw.get("image") or None)
+            rootfs=raw.get("rootfs") or None)
 
 
 def _path(value: str | None) -> Path | None:

@@ -14,20 +14,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             Path("/app/data/visits").write_text("written by the instance")  # the app's files
             info = {"uid": os.getuid(), "cwd": os.getcwd(), "home": os.environ.get("HOME"),
                     "greeting": os.environ.get("GREETING"), "port": os.environ.get("PORT"),
-                    "hostname_file": Path("/etc/hostname").exists(),
                     "pid1": Path("/proc/1/cmdline").read_bytes().split(b"\0")[0].decode(),
                     "build_info": Path("/app/build-info.txt").read_text().strip(),
-                    "secret_home_visible": Path("/root/.dockyard").exists()}
+                    "host_home_visible": Path("/root/.dockyard").exists()
+                    or Path("/work").exists()}
             return self.reply(200, json.dumps(info).encode())
-        message = Path("/app/message.txt").read_text().strip()
-        body = f"<h1>{os.environ.get('GREETING')}</h1><p>{message}</p>"
-        return self.reply(200, body.encode())
+        version = Path("/app/version.txt").read_text().strip()
+        return self.reply(200, f"version={version} {os.environ.get('GREETING')}\n".encode())
 
     def reply(self, status: int, body: bytes) -> None:
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass  # the load loop's thousands of requests would flood the run log
 
 
 if __name__ == "__main__":
