@@ -44,6 +44,7 @@ SUPPORT: dict[str, tuple[str, str]] = {
     "bitbucket": (USED, "https://bitbucket.org/<repo>.git"),
     "image": (USED, "pulled with buildah (DOCR needs docr_registry in config.json; a "
                     "registry host in `registry` is any registry, loopback ones over HTTP); "
+                    "registry_mirrors in config.json pulls a registry's images from another; "
                     "registry_credentials stored encrypted; deploy_on_push not polled"),
     "source_dir": (USED, "resolved inside the checkout (submodules included; no `..`); a "
                    "missing one lists what exists"),

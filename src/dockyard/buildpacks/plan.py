@@ -68,9 +68,13 @@ class Host:
     registry_mirrors: tuple[tuple[str, str], ...] = ()   # settings: host -> pulled from
 
     @classmethod
-    def detect(cls, docr_registry: str = "", mirrors: dict[str, str] | None = None) -> Host:
+    def detect(cls, docr_registry: str = "", mirrors: dict[str, str] | None = None,
+               runtime: str = "local") -> Host:
         why = None
-        if os.geteuid() != 0:
+        if runtime != "local":
+            why = (f"the {runtime} runtime does not run Dockerfile builds or image sources yet "
+                   "(the local runtime does)")
+        elif os.geteuid() != 0:
             why = "Dockyard does not run as root, and buildah needs root"
         elif not shutil.which("buildah", path=f"{os.environ.get('PATH', '')}:/usr/bin"):
             why = "buildah is not installed (Debian package buildah)"

@@ -64,7 +64,8 @@ class DeployContext(ServicesView):
         """What this machine can build (``buildpacks.plan.Host``), as ``apps create`` saw it."""
         from dockyard.buildpacks.plan import Host
 
-        return Host.detect(self.settings.docr_registry, self.settings.registry_mirrors)
+        return Host.detect(self.settings.docr_registry, self.settings.registry_mirrors,
+                           self.settings.runtime)
 
     def build_log(self, component: str) -> Log:
         return Log(self.logs_dir / f"build-{component}.log", secrets=self.secrets)

@@ -86,7 +86,7 @@ def _host(home: Any) -> Any:
     from dockyard.settings import load_settings
 
     settings = load_settings(home)
-    return plan.Host.detect(settings.docr_registry, settings.registry_mirrors)
+    return plan.Host.detect(settings.docr_registry, settings.registry_mirrors, settings.runtime)
 
 
 def _plan(doc: Any, inspect: bool, host: Any, box: Any = None
