@@ -216,6 +216,7 @@ class ProfileBench:
     TITLE = "profileapp (Python, PostgreSQL)"
     WARM_LABEL = "warm (template change)"
     WARM_TARGET = 3.0
+    COLD_TARGET: float | None = 20.0
 
     def __init__(self, inst: Installation) -> None:
         self.inst = inst
@@ -336,7 +337,7 @@ def print_deploys(bench: ProfileBench) -> None:
     print(f"{'  commit→live (s)':<34}{'median':>8}{'min':>7}{'max':>7}  target"
           f"   {'deploy log: build':>17}{'health':>8}{'live':>6}{'outside':>9}")
     rows = (("  first (fresh installation)", "first", ""), ("  cold (new app, no build cache)",
-            "cold", "≤ 20"), ("  " + bench.WARM_LABEL, "warm", f"≤ {bench.WARM_TARGET:g}"))
+            "cold", f"≤ {bench.COLD_TARGET:g}" if bench.COLD_TARGET else ""), ("  " + bench.WARM_LABEL, "warm", f"≤ {bench.WARM_TARGET:g}"))
     for label, kind, target in rows:
         runs = bench.timings.get(kind, [])
         totals = [r["total"] for r in runs]

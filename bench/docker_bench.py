@@ -103,6 +103,7 @@ class DockerBench(ProfileBench):
     TITLE = "docker-web (Dockerfile, buildah, FROM python:3.12-slim)"
     WARM_LABEL = "warm (COPY layer changed)"
     WARM_TARGET = 5.0
+    COLD_TARGET = None   # the issue sets none: the base is pulled and every step runs
 
     def __init__(self, inst: Installation) -> None:  # noqa: D107 - a different repository
         self.inst = inst
