@@ -74,6 +74,38 @@ def check_program(prog: ProgramSpec) -> None:
                             code="runtime.bad_program")
 
 
+def one_shot_transport(sock: Path) -> Any:
+    """supervisord's unix-socket XML-RPC transport, closing its connection after each call
+    (callers make one call per proxy; a kept-alive socket would leak until collected)."""
+    from supervisor.xmlrpc import SupervisorTransport
+
+    class OneShot(SupervisorTransport):  # type: ignore[misc]
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().request(*args, **kwargs)
+            finally:
+                self.close()
+
+    return OneShot(None, None, f"unix://{sock}")
+
+
+def program_file_ok(path: Path) -> bool:
+    """Does supervisord's own parser read this file as the one program its name says?"""
+    from supervisor.options import ServerOptions, UnhosedConfigParser
+
+    if not PROGRAM_NAME_RE.fullmatch(path.stem):
+        return False
+    try:
+        parser = UnhosedConfigParser()
+        parser.read_string(path.read_text())
+        options = ServerOptions()
+        options.here = str(path.parent)
+        groups = options.process_groups_from_parser(parser)
+    except Exception:  # noqa: BLE001 - any refusal of supervisord's parser means "bad file"
+        return False
+    return [group.name for group in groups] == [path.stem]
+
+
 def render_program(home: Home, prog: ProgramSpec) -> str:
     check_program(prog)
     log = prog.log or str(home.supervisor / "logs" / f"{prog.name}.log")
@@ -117,10 +149,7 @@ class Supervisor:
 
     def rpc(self) -> Any:
         """supervisord's XML-RPC namespace (``.supervisor.getState()`` …), over its socket."""
-        from supervisor.xmlrpc import SupervisorTransport
-
-        transport = SupervisorTransport(None, None, f"unix://{self.sock}")
-        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=one_shot_transport(self.sock))
 
     def process_info(self, name: str) -> dict[str, Any] | None:
         """supervisord's record of program ``name`` (state, pid …), or None if unknown."""
@@ -189,6 +218,24 @@ class Supervisor:
         if names:
             self.update()
 
+    def quarantine_bad_programs(self) -> list[str]:
+        """Move aside every program file supervisord would refuse, before it reads them.
+
+        supervisord reads ``programs/*.conf`` at start and at each ``reloadConfig``; one file
+        it refuses (a name with a newline, a broken line, left by an older version or by hand)
+        makes it refuse every start and every deployment. Such a file goes to
+        ``supervisor/quarantine/`` (kept for a look, never read again); the names are returned.
+        """
+        moved = []
+        for path in sorted(self.programs_dir.glob("*.conf")):
+            if program_file_ok(path):
+                continue
+            spare = self.home.supervisor / "quarantine"
+            spare.mkdir(parents=True, exist_ok=True)
+            os.replace(path, spare / f"{time.time_ns()}-{len(moved)}.conf")
+            moved.append(path.name)
+        return moved
+
     def program_names(self) -> list[str]:
         return sorted(p.stem for p in self.programs_dir.glob("*.conf"))
 
@@ -202,7 +249,12 @@ class Supervisor:
 
         with file_lock(self.home.supervisor / "update.lock"):
             rpc = self.rpc()
-            added, changed, removed = rpc.supervisor.reloadConfig()[0]
+            try:
+                added, changed, removed = rpc.supervisor.reloadConfig()[0]
+            except xmlrpc.client.Fault:  # CANT_REREAD: a file it refuses; set it aside, again
+                if not self.quarantine_bad_programs():
+                    raise
+                added, changed, removed = rpc.supervisor.reloadConfig()[0]
             for name in removed + changed:
                 self._remove(rpc, name)
             for name in changed + added:
