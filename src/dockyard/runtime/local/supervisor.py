@@ -149,7 +149,8 @@ class Supervisor:
 
     def rpc(self) -> Any:
         """supervisord's XML-RPC namespace (``.supervisor.getState()`` …), over its socket."""
-        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=one_shot_transport(self.sock))
+        transport = one_shot_transport(self.sock)
+        return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
 
     def process_info(self, name: str) -> dict[str, Any] | None:
         """supervisord's record of program ``name`` (state, pid …), or None if unknown."""
@@ -226,7 +227,7 @@ class Supervisor:
         makes it refuse every start and every deployment. Such a file goes to
         ``supervisor/quarantine/`` (kept for a look, never read again); the names are returned.
         """
-        moved = []
+        moved: list[str] = []
         for path in sorted(self.programs_dir.glob("*.conf")):
             if program_file_ok(path):
                 continue
