@@ -16,8 +16,8 @@ from pathlib import Path
 from dockyard.deploy.phases import IN_PROGRESS, Phase
 from dockyard.deploy.services import Services
 from dockyard.logs import Log
-from dockyard.release.record import records_of
 from dockyard.paths import Home
+from dockyard.release.record import records_of
 from dockyard.store import App
 from dockyard.store.invocations import OPEN_PHASES
 
