@@ -281,3 +281,15 @@ def test_reordering_variables_keeps_each_ones_comment():
                                       {"key": "DB_POOL", "value": "5"}]})
     assert out.index("# never in production") < out.index("# connections")
     assert "# the storefront" in out
+
+
+def test_instance_size_slug_is_not_reported_as_having_no_local_effect():
+    """It sets the instance's cgroup limits (README, Isolation): validate must not say "no
+    CPU/memory limit is applied", and the generated field table says it is used."""
+    from dockyard.appspec.support import USED, status_of
+
+    doc = load_spec("name: app\nservices:\n- name: web\n  github: {repo: a/b}\n"
+                    "  instance_size_slug: apps-s-1vcpu-1gb\n", "app.yaml")
+    assert not [note for note in doc.notes if "instance_size_slug" in note]
+    status, why = status_of("service", "instance_size_slug")
+    assert status == USED and "memory, CPU and process limits per instance" in why
