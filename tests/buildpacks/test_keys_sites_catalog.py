@@ -293,3 +293,35 @@ def test_an_unknown_buildpack_lists_dockyards():
     assert caught.value.message == ("buildpack 'digitalocean/ruby' not found; Dockyard's "
                                     "buildpacks are dockyard/python, dockyard/node-js, "
                                     "dockyard/go, dockyard/html")
+
+
+# -- whose last build a cache miss is compared with -----------------------------------------
+
+def test_the_last_build_record_is_per_app_and_component_not_per_deployment(tmp_path):
+    from dockyard.buildpacks.nodemodules import history_name as node_history
+    from dockyard.buildpacks.python import history_name as python_history
+
+    home = Home(tmp_path / "home")
+
+    def req(app: str, deployment: str, component: str) -> BuildRequest:
+        return BuildRequest(component=component, kind="service", src=tmp_path, env={},
+                            home=home, release=home.release(app, deployment, component))
+
+    for history in (node_history, python_history):
+        first = history(req("a1", "d1", "web"))
+        assert history(req("a1", "d2", "web")) == first
+        assert history(req("a2", "d1", "web")) != first
+        assert history(req("a1", "d1", "api")) != first and first.endswith("-web")
+
+
+@pytest.mark.parametrize(("pkg", "berry", "reason"), [
+    ({"workspaces": ["packages/*"]}, False,
+     "workspaces: each has node_modules of its own, so none is shared"),
+    ({}, True, "yarn 2+ keeps no node_modules to share (its own cache is reused)"),
+    ({"workspaces": []}, False, None),
+])
+def test_when_node_modules_are_installed_in_place_instead_of_shared(pkg, berry, reason):
+    from dockyard.buildpacks.nodemodules import _in_place_reason
+
+    manager = PackageManager("yarn", "yarn.lock", ("corepack", "yarn"), "4.1.0", berry=berry)
+    assert _in_place_reason(pkg, manager) == reason
