@@ -152,3 +152,14 @@ def test_clusters_add_needs_a_url_and_remove_quotes_the_name(api, run_cli):
     assert missing.code == 2 and "Missing option '--url'" in missing.err
     api.on("DELETE", "/v2/dockyard/clusters/main%20pg", {})
     assert run_cli("databases", "clusters", "remove", "main pg").out == "Cluster main pg removed\n"
+
+
+def test_clusters_add_reads_the_url_from_stdin_when_asked(api, run_cli, monkeypatch):
+    """``--url -`` keeps the password off the command line (``ps``, shell history)."""
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("postgres://app:pw@10.0.0.5:5432/app\n"))
+    api.on("POST", "/v2/dockyard/clusters", {})
+    assert run_cli("databases", "clusters", "add", "main-pg", "--url", "-").code == 0
+    assert api.sent("POST", "/v2/dockyard/clusters") == [
+        {"name": "main-pg", "url": "postgres://app:pw@10.0.0.5:5432/app"}]
