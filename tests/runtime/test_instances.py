@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,12 +16,13 @@ import pytest
 from dockyard.appspec.sizes import BY_SLUG, DEFAULT_SLUG
 from dockyard.entrypoints import LAUNCHER
 from dockyard.errors import DockyardError
-from dockyard.isolation import Isolation
+from dockyard.isolation import Isolation, users
 from dockyard.isolation.cgroups import Limits, installation_id
 from dockyard.logs import Log
 from dockyard.paths import Home
 from dockyard.runtime import Instance, Launch
 from dockyard.runtime.local.instances import LocalRuntime
+from tests.conftest import forget_installation
 
 OFF = Isolation(False, False, "off for this test", "off for this test")
 LIMITS_ONLY = Isolation(False, True, "no sandbox in this test", "cgroup v1")
@@ -170,3 +173,34 @@ def test_a_job_runs_to_its_end_and_its_files_go(home: Home, release: Path,
         log.close()
     assert err.value.code == "deploy.job_failed" and "migrate" in err.value.message
     assert not runtime.instance_dir(job).exists()
+
+
+SANDBOX = Isolation(True, False, "each app as its own user", "no limits in this test")
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("useradd"),
+                    reason="a sandboxed instance needs root to make the app's user")
+def test_a_sandboxed_instance_belongs_to_the_apps_user_and_sees_its_own_home(
+        home: Home, release: Path):
+    runtime = LocalRuntime(home, SANDBOX)
+    app_id = str(uuid.uuid4())                             # a user of its own, per run
+    inst = Instance(app_id, "dep-00000001", "web", 0, 8080)
+    try:
+        data = prepared(runtime, inst, launch(release, labels={"app": "shop"}))
+        user = users.find(app_id)
+        assert user is not None and data["user"] == {"name": user.name, "uid": user.uid,
+                                                     "gid": user.gid}
+        env = data["env"]
+        assert isinstance(env, dict)
+        assert (env["HOME"], env["XDG_RUNTIME_DIR"]) == ("/home/app", "/tmp")  # its own
+        folder = runtime.instance_dir(inst)
+        for own in ("home", "upper"):
+            assert (folder / own).stat().st_uid == user.uid
+        assert folder.stat().st_uid == 0                   # the launch file's folder: root's
+        assert (release / "version.txt").stat().st_uid == user.uid  # handed over once
+        assert users.of_installation(home.root) == [user.name]
+        runtime.end_console(inst)
+        runtime.remove_app(app_id)                         # no programs: files and user go
+        assert users.find(app_id) is None and not home.instances(app_id).exists()
+    finally:
+        forget_installation(home.root)
