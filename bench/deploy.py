@@ -33,7 +33,8 @@ Run: .venv/bin/python bench/deploy.py [--runs N] [--seconds S] [--apps profile,n
 - isolation's cost (skipped with --no-isolation): a second installation with isolation off
   (`DOCKYARD_ISOLATION=off`: apps run as root, no sandbox, no limits, instances copy their
   release) beside the first; warm commit→live and requests/s through the router, side by
-  side; targets: ≤ 10 % slower deploys, ≥ 0.97 of the throughput.
+  side (throughput: medians of three ABBA rounds); targets: ≤ 10 % slower deploys, ≥ 0.97
+  of the throughput.
 
 Pushes are not polled (DOCKYARD_PUSH_POLL_SECONDS=0), so only the benchmark deploys.
 Everything runs in a temporary DOCKYARD_HOME on 127.0.0.1, and `dockyard down` stops it at
@@ -382,14 +383,14 @@ def isolation_cost(sandboxed: ProfileBench, live: str, root: Path, runs: int,
         for n in range(runs):
             bench.warm(plain_live, n)
             bench.wait_drained()
-        for which, url in (("sandbox", live), ("off", plain_live), ("off", plain_live),
-                           ("sandbox", live)):  # ABBA: drift cancels out
-            rates[which].append(wrk(f"{url}/health/", seconds, close=False)[0])
+        urls = {"sandbox": live, "off": plain_live}
+        for which in ("sandbox", "off", "off", "sandbox") * 3:  # ABBA ×3: drift cancels out
+            rates[which].append(wrk(f"{urls[which]}/health/", seconds, close=False)[0])
     finally:
         plain.down()
     warm = {"sandbox": statistics.median(r["total"] for r in sandboxed.timings["warm"]),
             "off": statistics.median(r["total"] for r in bench.timings["warm"])}
-    rate = {k: statistics.mean(v) for k, v in rates.items()}
+    rate = {k: statistics.median(v) for k, v in rates.items()}
     slower, share = warm["sandbox"] / warm["off"], rate["sandbox"] / rate["off"]
     print(f"{'isolation: sandbox vs off':<34}{'sandbox':>8}{'off':>8}{'ratio':>7}  target")
     print(f"{'warm commit→live (s)':<34}{warm['sandbox']:>8.2f}{warm['off']:>8.2f}"

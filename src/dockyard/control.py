@@ -91,6 +91,9 @@ def up(home: Home, changes: dict[str, Any] | None = None) -> dict[str, Any]:
     ensure_admin_token(home)
     sup = Supervisor(home)
     sup.write_config(control_programs(home, settings))
+    for name in sup.quarantine_bad_programs():
+        print(f"-----> Moved aside {name!r}: supervisord cannot read it "
+              f"(kept in {home.supervisor / 'quarantine'})", file=sys.stderr)
     if sup.running():
         sup.update()
     else:

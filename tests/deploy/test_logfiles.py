@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.deploy.logfiles import log_files, normalize_type, read_lines
+from dockyard.deploy.logfiles import log_files, normalize_type
 from dockyard.errors import DockyardError
 
 
@@ -42,11 +42,3 @@ def test_each_type_maps_to_its_files(folder: Path):
     assert names("BUILD") == ["build-docs.log", "build-web.log"]
     assert names("RUN", "web") == ["run-web-0.log", "run-web-1.log"]
     assert names("RUN") == ["run-queue-0.log", "run-web-0.log", "run-web-1.log"]
-
-
-def test_lines_of_several_files_are_prefixed_with_their_instance(folder: Path):
-    paths = log_files(folder, "RUN", "web")
-    assert read_lines(paths) == ["web-0 a", "web-0 b", "web-1 c"]
-    assert read_lines(paths, tail=2) == ["web-0 b", "web-1 c"]
-    assert read_lines(log_files(folder, "DEPLOY", None)) == ["-----> deploying"]
-    assert read_lines([folder / "missing.log"]) == []

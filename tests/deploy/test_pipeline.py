@@ -400,3 +400,37 @@ def test_started_and_failed_alerts_reach_the_apps_webhook(deployer: Deployer,
     assert [r.path for r in receiver.requests] == ["/DEPLOYMENT_STARTED", "/DEPLOYMENT_FAILED"]
     assert (f"Deployment {failed.id} of tiny failed: build.command_failed: "
             in str(receiver.requests[1].body))
+
+
+def restart_of(deployer: Deployer, app: App, live_dep: Deployment,
+               components: list[str]) -> Deployment:
+    """What ``apps restart APP [--components …]`` queues (``Platform.restart``), then run."""
+    return deployer.run(deployer.queue(
+        app, cause="restart", cloned_from=live_dep.id, spec_version=live_dep.spec_version,
+        options={"restart": True, "components": components}))
+
+
+def test_restarting_named_components_keeps_the_others_running(deployer: Deployer,
+                                                               router: RecordingRouter,
+                                                               runtime: RecordingRuntime):
+    repo = deployer.repo
+    spec = with_parts(tiny_spec(repo), workers=[
+        source(repo, name="queue", run_command="echo consuming; exec sleep 600")])
+    app, first = serving(deployer, spec)
+    web_before, [queue_before] = deployer.ports(first), deployer.records(first)["queue"].instances
+    dep = restart_of(deployer, app, first, ["web"])
+    assert dep.phase == "ACTIVE"
+    assert deployer.ports(dep) != web_before  # web: new instances, through the gate
+    assert router.active(app.id)["web"] == deployer.ports(dep)
+    [kept] = deployer.records(dep)["queue"].instances
+    assert (kept.program, kept.deployment) == (queue_before.program, first.id)
+    stopped = {i.program for i in runtime.stopped()}
+    assert queue_before.program not in stopped  # the worker went on running
+    assert {i.component for i in runtime.stopped()} == {"web"}  # the old web was retired
+    assert "Keeping 1 running instance(s) of worker 'queue' (not restarted)" in deployer.log(dep)
+    assert deployer.log(dep, "run-queue-0.log").startswith("consuming")
+
+    whole = restart_of(deployer, app, dep, [])  # no names: every instance is new
+    assert whole.phase == "ACTIVE"
+    assert queue_before.program in {i.program for i in runtime.stopped()}
+    assert all(not i.deployment for r in deployer.records(whole).values() for i in r.instances)

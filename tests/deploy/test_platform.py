@@ -185,16 +185,16 @@ def test_used_ports_cover_the_control_plane_apps_and_instances(platform: Platfor
     assert {settings.api_port, settings.router_port, app.port, 40123} <= platform.used_ports()
 
 
-def test_stop_deployment_instances_stops_what_the_records_name(platform: Platform,
-                                                               runtime: RecordingRuntime,
-                                                               deployer: Deployer, app: App):
+def test_a_failed_deployment_stops_its_own_instances_not_those_it_kept(
+        platform: Platform, runtime: RecordingRuntime, deployer: Deployer, app: App):
     from dockyard.release.record import InstanceRecord
 
     [dep] = platform.store.list_deployments(app.id)
     record = deployer.release(dep)
-    record.instances = [InstanceRecord(0, 40123, "p0"), InstanceRecord(1, 40124, "p1")]
+    record.instances = [InstanceRecord(0, 40123, "p0"), InstanceRecord(1, 40124, "p1"),
+                        InstanceRecord(2, 40125, "p2", deployment="0ld-live-deployment")]
     dep = platform.store.update_deployment(dep, components=[record.to_dict()])
-    platform.stop_deployment_instances(app.id, dep)
+    platform.engine.stop_instances(app.id, dep)
     assert [(i.alias, i.port) for i in runtime.stopped()] == [("web-0", 40123), ("web-1", 40124)]
 
 

@@ -70,6 +70,20 @@ def test_a_deployment_in_progress_keeps_its_release(deployer: Deployer, services
     assert release_dirs(services, app) == {building.id, live.id}
 
 
+def test_a_release_a_kept_restart_runs_stays_though_its_build_is_older(
+        deployer: Deployer, services: Services, app: App, log: Log):
+    """A restart (or a rollback) runs the release an earlier deployment built; keeping the
+    restart keeps that release, whatever its age."""
+    services.settings.keep_releases = 1
+    built = released(deployer, app, "SUPERSEDED")
+    record = deployer.release(built, "web2")  # built by `built`, run by the restart
+    restart = deployer.store.set_phase(deployer.queue(app), "ACTIVE")
+    deployer.store.update_deployment(restart, components=[record.to_dict()])
+    prune(services, app, log)
+    assert release_dirs(services, app) == {built.id}
+    assert (record.app_dir or record.release).exists()
+
+
 def test_nothing_to_prune_says_nothing(deployer: Deployer, services: Services, app: App,
                                        log: Log):
     released(deployer, app, "ACTIVE")

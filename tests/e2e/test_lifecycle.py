@@ -112,20 +112,20 @@ def test_push_to_another_branch_is_ignored_while_the_watched_branch_deploys(push
     assert [d["id"] for d in deployments(platform)] == [dep["id"], *before]  # no change: none
 
 
-def test_a_failing_commit_is_deployed_once_not_every_poll(pushy):  # type: ignore[no-untyped-def]
+def test_a_failing_commit_is_deployed_once_not_every_poll(pushy, tmp_path):  # type: ignore[no-untyped-def]
     """Issue 10, defect 7: the watcher tried a failing commit again on every poll."""
     platform, repo, _spec = pushy
+    polls = Polls(platform, "https://github.com/example/pushy.git", tmp_path / "trace.json")
     good_requirements = (repo / "requirements.txt").read_text()
     bad = commit(repo, {"requirements.txt": "this is ((not a requirement\n"}, "break the build")
 
     def tries() -> list[dict]:
         return [d for d in deployments(platform) if d["cause"].startswith(f"commit {bad[:7]}")]
 
-    deadline = time.monotonic() + 120
-    while not any(d["phase"] == "ERROR" for d in tries()):
-        assert time.monotonic() < deadline, deployments(platform)[:3]
-        time.sleep(0.5)
-    time.sleep(4)  # four more polls of the watcher (DOCKYARD_PUSH_POLL_SECONDS=1)
+    wait_for(lambda: any(d["phase"] == "ERROR" for d in tries()),
+             "the failing commit's deployment to fail", 120, interval=0.5)
+    for _ in range(3):  # three whole polls after the failure saw the same head
+        polls.wait_completed()
     assert [d["phase"] for d in tries()] == ["ERROR"]
     fixed = commit(repo, {"requirements.txt": good_requirements, "version.txt": "fixed\n"})
     wait_active_commit(platform, fixed)

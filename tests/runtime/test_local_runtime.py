@@ -23,9 +23,7 @@ from dockyard.runtime.local.instances import LocalRuntime
 from dockyard.runtime.local.supervisor import Supervisor
 from tests.conftest import forget_installation, wait_for
 
-# supervisord XML-RPC connections (runtime/local/supervisor.py) are closed only when
-# collected; the lead owns that module, so the warning is not ours to fix here.
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::ResourceWarning")]
+pytestmark = pytest.mark.slow
 SECRET = "tiger-lily-secret"
 
 

@@ -136,13 +136,8 @@ def _notes(spec: AppSpec) -> list[str]:
 
 
 def _component_notes(where: str, comp: Any) -> list[str]:
-    notes = []
-    size = getattr(comp, "instance_size_slug", None)
-    if size is not None:
-        notes.append(f'{where}.instance_size_slug "{size}": recorded; no CPU/memory limit is '
-                     "applied locally")
-    notes += [f"{where}.{key}: {why}" for key, why in _COMPONENT_NOTES.items()
-              if key in comp.model_fields_set]
+    notes = [f"{where}.{key}: {why}" for key, why in _COMPONENT_NOTES.items()
+             if key in comp.model_fields_set]
     for index, alert in enumerate(getattr(comp, "alerts", [])):
         if alert.rule in _UNEVALUATED_ALERTS:
             notes.append(f"{where}.alerts[{index}] {alert.rule}: recorded; not evaluated locally")

@@ -58,7 +58,8 @@ SUPPORT: dict[str, tuple[str, str]] = {
                          "deployable, with the supported ones"),
     "envs.scope": (USED, ""),
     "instance_count": (USED, "that many processes behind the route (services: at most 50)"),
-    "instance_size_slug": (RECORDED, "no CPU/memory limit is applied"),
+    "instance_size_slug": (USED, "memory, CPU and process limits per instance (cgroups; off "
+                           "where the host's cgroups are not writable)"),
     "autoscaling": (RECORDED, "instance counts stay fixed"),
     "http_port": (USED, "each instance gets its own PORT instead"),
     "protocol": (RECORDED, "HTTP/1.1 to the app"),

@@ -11,8 +11,7 @@ packaging, semantic_version …) load on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from dockyard.lazy import exports
 
 _EXPORTS: dict[str, str] = {
     "BUILDPACKS": "registry",
@@ -33,10 +32,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = exports(__name__, _EXPORTS)

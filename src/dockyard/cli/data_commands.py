@@ -86,12 +86,16 @@ def databases_backups(app_ref: str, output: str, fmt: str | None, no_header: boo
 
 @clusters.command("add")
 @click.argument("name")
-@click.option("--url", required=True, help="postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+@click.option("--url", required=True,
+              help="postgres://USER:PASSWORD@HOST:PORT/DATABASE, or - to read it from stdin "
+                   "(keeps the password out of `ps` and your shell history)")
 def clusters_add(name: str, url: str) -> None:
     """Register an external PostgreSQL cluster (its URL is stored encrypted)."""
+    import sys
+
     from dockyard.cli import databases as impl
 
-    impl.clusters_add(name, url)
+    impl.clusters_add(name, sys.stdin.readline().strip() if url == "-" else url)
 
 
 @clusters.command("list")

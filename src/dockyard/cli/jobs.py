@@ -5,6 +5,7 @@ Phase)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from dockyard.cli.client import Client, app_path
 from dockyard.cli.output import emit
@@ -47,5 +48,5 @@ def cancel(ref: str, inv_id: str, *, job_name: str | None, output: str, fmt: str
     app_id = client.get(app_path(ref))["app"]["id"]
     suffix = f"/job-invocations/{inv_id}/cancel"
     if job_name:
-        suffix += f"?job_name={job_name}"
+        suffix += "?" + urlencode({"job_name": job_name})
     show([client.post(app_path(app_id, suffix))], output, fmt, no_header)

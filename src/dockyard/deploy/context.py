@@ -110,12 +110,17 @@ def open_context(services: Services, app_id: str, dep_id: str, *,
                          secrets=masks)
 
 
-def instances_of(app_id: str, dep_id: str, record: ComponentRecord) -> list[Instance]:
-    return [Instance(app_id, dep_id, record.name, i.index, i.port) for i in record.instances]
+def instances_of(app_id: str, dep_id: str, record: ComponentRecord,
+                 kept: bool = True) -> list[Instance]:
+    """The component's instances in deployment ``dep_id``: those it started, and (``kept``)
+    those an earlier deployment started and handed over to it (a partial restart)."""
+    return [Instance(app_id, i.deployment or dep_id, record.name, i.index, i.port)
+            for i in record.instances if kept or not i.deployment]
 
 
-def deployment_instances(app_id: str, dep: Deployment) -> list[Instance]:
-    """Every instance a deployment started (from its stored records)."""
+def deployment_instances(app_id: str, dep: Deployment, kept: bool = True) -> list[Instance]:
+    """Every instance a deployment runs (from its stored records); with ``kept=False`` only
+    those it started itself (what it may stop when it fails)."""
     return [inst for record in records_of(dep.components)
-            for inst in instances_of(app_id, dep.id, record)]
+            for inst in instances_of(app_id, dep.id, record, kept)]
 

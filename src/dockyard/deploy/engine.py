@@ -137,16 +137,20 @@ class Engine:
         running = self.services.runtime.running(app_id)
         if not running:
             return
-        left = [inst for dep in self.services.store.list_deployments(app_id)
-                if Phase(dep.phase) not in IN_PROGRESS | {Phase.ACTIVE}
-                for inst in deployment_instances(app_id, dep) if inst.program in running]
+        deps = self.services.store.list_deployments(app_id)
+        current = {inst.program for dep in deps if Phase(dep.phase) in IN_PROGRESS | {Phase.ACTIVE}
+                   for inst in deployment_instances(app_id, dep)}  # kept ones included
+        left = [inst for dep in deps if Phase(dep.phase) not in IN_PROGRESS | {Phase.ACTIVE}
+                for inst in deployment_instances(app_id, dep)
+                if inst.program in running and inst.program not in current]
         if left:
             logger.warning("stopping %d instance(s) of ended deployments of %s", len(left),
                            app_id)
             self.services.runtime.stop(left)
 
     def stop_instances(self, app_id: str, dep: Deployment) -> None:
-        instances = deployment_instances(app_id, dep)
+        """A failed deployment's own instances (not those it kept from the live release)."""
+        instances = deployment_instances(app_id, dep, kept=False)
         if instances:
             self.services.runtime.stop(instances)
 

@@ -20,8 +20,9 @@ from dockyard.deploy.progress import fail_open_steps, mark, new_progress
 from dockyard.deploy.sqlite_warning import warn_sqlite
 from dockyard.errors import DockyardError
 from dockyard.release.bindings import Bindings, bindings_for
-from dockyard.release.record import ComponentRecord, records_of
+from dockyard.release.record import ComponentRecord, InstanceRecord, records_of
 from dockyard.runtime import Instance
+from dockyard.store import Deployment
 
 
 class Canceled(DockyardError):
@@ -155,7 +156,7 @@ class Pipeline:
                     code="rollback.release_missing",
                     hint="Only the last kept releases can be rolled back to "
                          "(settings: keep_releases).")
-            record.instances = []
+            record.instances = kept_instances(ctx.dep, target, record)
             ctx.components[record.name] = record
         ctx.save_components()
         return {r.name: (None, r.commit) for r in records}
@@ -244,3 +245,15 @@ def route_lock(ctx: DeployContext) -> Any:
     from dockyard.locks import file_lock
 
     return file_lock(ctx.home.run / "route.lock")
+
+
+def kept_instances(dep: Deployment, target: Deployment, record: ComponentRecord
+                   ) -> list[InstanceRecord]:
+    """A restart naming components (``restart --components``) starts new instances of those
+    only; the others' running instances are handed over as they are. Rollbacks and whole
+    restarts start every instance afresh."""
+    named = dep.options.get("components") or []
+    if not dep.options.get("restart") or not named or record.name in named:
+        return []
+    return [InstanceRecord(i.index, i.port, i.program, i.deployment or target.id)
+            for i in record.instances]

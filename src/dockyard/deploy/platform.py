@@ -12,7 +12,6 @@ import shutil
 from typing import Any
 
 from dockyard.deploy import rollback as rollbacks
-from dockyard.deploy.context import deployment_instances
 from dockyard.deploy.engine import Engine
 from dockyard.deploy.notify import notify
 from dockyard.deploy.phases import IN_PROGRESS, Phase, transition
@@ -198,11 +197,6 @@ class Platform(ServicesView):
                 notify(self.services, app, dep, "DEPLOYMENT_CANCELED",
                        f"Deployment {dep.id} of {app.name} was canceled")
         return dep
-
-    def stop_deployment_instances(self, app_id: str, dep: Deployment) -> None:
-        instances = deployment_instances(app_id, dep)
-        if instances:
-            self.services.runtime.stop(instances)
 
     def cancel_invocation(self, app: App, inv_id: str) -> JobInvocation:
         from dockyard.deploy.invocations import cancel

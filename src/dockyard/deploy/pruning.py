@@ -17,6 +17,7 @@ from dockyard.deploy.phases import IN_PROGRESS, Phase
 from dockyard.deploy.services import Services
 from dockyard.logs import Log
 from dockyard.paths import Home
+from dockyard.release.record import records_of
 from dockyard.store import App
 from dockyard.store.invocations import OPEN_PHASES
 
@@ -32,6 +33,9 @@ def prune(services: Services, app: App, log: Log) -> None:
     keep |= {d.id for d in deps if Phase(d.phase) in IN_PROGRESS}
     # a scheduled job still running in an old release finishes there
     keep |= {i.deployment_id for i in store.list_invocations(app.id, phases=OPEN_PHASES)}
+    # restarts and rollbacks run the release a build made in an earlier deployment
+    keep |= {record.release.parent.name for dep in deps if dep.id in keep
+             for record in records_of(dep.components)}
     removed = 0
     for dep in deps:
         folder = services.home.releases(app.id) / dep.id

@@ -17,6 +17,7 @@ from __future__ import annotations
 import shlex
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from dockyard.deploy.context import DeployContext, deployment_instances, instances_of
@@ -60,6 +61,9 @@ def start_new(ctx: DeployContext, binds: Bindings, used_ports: set[int],
         if kind not in ("service", "worker"):
             continue
         record = ctx.components[comp.name]
+        if record.instances:  # a restart of other components: these keep running
+            keep_running(ctx, record)
+            continue
         count = comp.instance_count or 1
         for index in range(count):
             port = free_port(avoid=used_ports) if kind == "service" else None
@@ -75,6 +79,19 @@ def start_new(ctx: DeployContext, binds: Bindings, used_ports: set[int],
     started += [inst for inst, _launch in launches]
     ctx.save_components()
     ctx.services.runtime.start(launches)
+
+
+def keep_running(ctx: DeployContext, record: ComponentRecord) -> None:
+    """Hand a component's running instances over to this deployment: its run logs are
+    linked into this deployment's log folder, so ``logs`` of this deployment shows them."""
+    folder = ctx.services.home.logs(ctx.app.id) / ctx.dep.id
+    folder.mkdir(parents=True, exist_ok=True)
+    for inst in instances_of(ctx.app.id, ctx.dep.id, record):
+        link = folder / f"run-{inst.alias}.log"
+        if not link.exists():
+            link.symlink_to(Path("..") / inst.deployment_id / link.name)
+    ctx.log.step(f"Keeping {len(record.instances)} running instance(s) of "
+                 f"{record.kind} '{record.name}' (not restarted)")
 
 
 # -- 2. the health gate --------------------------------------------------------------------
@@ -207,9 +224,12 @@ def switched_to(services: Services, app_id: str, records: list[ComponentRecord])
 
 # -- 4. retire the old release -------------------------------------------------------------
 def retire(services: Services, app: App, dep: Deployment, old: list[Instance]) -> None:
-    """Supersede the previous active deployment, drain its instances, prune old releases."""
+    """Supersede the previous active deployment, drain its instances, prune old releases.
+    Instances ``dep`` kept (a partial restart) are not old: they go on serving."""
     from dockyard.deploy.pruning import prune
 
+    kept = {inst.program for inst in deployment_instances(app.id, dep)}
+    old = [inst for inst in old if inst.program not in kept]
     for prev in services.store.list_deployments(app.id, phases=(Phase.ACTIVE.value,)):
         if prev.id != dep.id:
             transition(services.store, prev, Phase.SUPERSEDED)

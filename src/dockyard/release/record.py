@@ -18,6 +18,8 @@ class InstanceRecord:
     index: int
     port: int | None
     program: str
+    deployment: str = ""   # the earlier deployment that started it and still runs it (a
+    #                        restart of other components keeps it); "" for this deployment
 
 
 @dataclass
@@ -59,7 +61,8 @@ class ComponentRecord:
             default_run_command=raw.get("default_run_command") or None,
             run_env=run_env, run_path=run_path, run_mounts=list(raw.get("run_mounts") or []),
             python=raw.get("python") or None, image=raw.get("image") or None,
-            instances=[InstanceRecord(int(i["index"]), i.get("port"), i.get("program", ""))
+            instances=[InstanceRecord(int(i["index"]), i.get("port"), i.get("program", ""),
+                                      i.get("deployment") or "")
                        for i in raw.get("instances") or []],
             rootfs=raw.get("rootfs") or None)
 

@@ -40,8 +40,18 @@ class ProgramSpec:
 
 
 def quote(value: str) -> str:
-    """Quote for supervisord's ``environment=`` (double quotes, % escaped)."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
+    """Quote for supervisord's ``environment=``: it splits the line with shlex in non-POSIX
+    mode (no backslash escapes) and strips quote characters from both ends of each value, so
+    a value goes in whichever quotes it does not hold, as it is; % is doubled for its
+    interpolation. ``check_program`` refuses the values this cannot carry."""
+    mark = "'" if '"' in value else '"'
+    return mark + value.replace("%", "%%") + mark
+
+
+def unquotable(value: str) -> bool:
+    """A value supervisord's ``environment=`` cannot carry unchanged."""
+    quotes = ("'", '"')
+    return ('"' in value and "'" in value) or value.startswith(quotes) or value.endswith(quotes)
 
 
 def command_line(argv: Sequence[str]) -> str:
@@ -54,6 +64,7 @@ def command_line(argv: Sequence[str]) -> str:
 PROGRAM_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")
 ENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LINE_BREAKERS = re.compile(r"[\x00-\x1f\x7f]")
+_INLINE_COMMENT = re.compile(r"\s[;#]")      # supervisord's parser ends the value there
 
 
 def check_program(prog: ProgramSpec) -> None:
@@ -65,13 +76,59 @@ def check_program(prog: ProgramSpec) -> None:
     if not PROGRAM_NAME_RE.fullmatch(prog.name):
         raise DockyardError(f"supervisord program name {prog.name!r}: expected letters, digits "
                             "and ._- (at most 200)", code="runtime.bad_program")
-    values = [*prog.argv, prog.cwd or "", prog.log or "", *prog.env.values()]
-    bad = [v for v in values if _LINE_BREAKERS.search(v)]
-    keys = [k for k in prog.env if not ENV_KEY_RE.fullmatch(k)]
-    if bad or keys:
-        what = "a value holds a control character" if bad else f"bad variable {keys[0]!r}"
-        raise DockyardError(f"supervisord program {prog.name}: {what}",
+    problem = value_problem(prog)
+    if problem:
+        raise DockyardError(f"supervisord program {prog.name}: {problem}",
                             code="runtime.bad_program")
+
+
+def value_problem(prog: ProgramSpec) -> str:
+    """Why one of the program's values cannot go into its file unchanged ('' when none)."""
+    values = [*prog.argv, prog.cwd or "", prog.log or "", *prog.env.values()]
+    if any(_LINE_BREAKERS.search(v) for v in values):
+        return "a value holds a control character"
+    lines = [command_line(prog.argv), prog.cwd or "", prog.log or "", *prog.env.values()]
+    if any(_INLINE_COMMENT.search(v) for v in lines):
+        return "a value holds ' ;' or ' #', which supervisord reads as the start of a comment"
+    keys = [k for k in prog.env if not ENV_KEY_RE.fullmatch(k)]
+    if keys:
+        return f"bad variable {keys[0]!r}"
+    quotes = [k for k, v in prog.env.items() if unquotable(v)]
+    if quotes:
+        return f"the value of {quotes[0]} starts or ends with a quote, or holds both ' and \""
+    return ""
+
+
+def one_shot_transport(sock: Path) -> Any:
+    """supervisord's unix-socket XML-RPC transport, closing its connection after each call
+    (callers make one call per proxy; a kept-alive socket would leak until collected)."""
+    from supervisor.xmlrpc import SupervisorTransport
+
+    class OneShot(SupervisorTransport):  # type: ignore[misc]
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().request(*args, **kwargs)
+            finally:
+                self.close()
+
+    return OneShot(None, None, f"unix://{sock}")
+
+
+def program_file_ok(path: Path) -> bool:
+    """Does supervisord's own parser read this file as the one program its name says?"""
+    from supervisor.options import ServerOptions, UnhosedConfigParser
+
+    if not PROGRAM_NAME_RE.fullmatch(path.stem):
+        return False
+    try:
+        parser = UnhosedConfigParser()
+        parser.read_string(path.read_text())
+        options = ServerOptions()
+        options.here = str(path.parent)
+        groups = options.process_groups_from_parser(parser)
+    except Exception:  # noqa: BLE001 - any refusal of supervisord's parser means "bad file"
+        return False
+    return [group.name for group in groups] == [path.stem]
 
 
 def render_program(home: Home, prog: ProgramSpec) -> str:
@@ -117,9 +174,7 @@ class Supervisor:
 
     def rpc(self) -> Any:
         """supervisord's XML-RPC namespace (``.supervisor.getState()`` …), over its socket."""
-        from supervisor.xmlrpc import SupervisorTransport
-
-        transport = SupervisorTransport(None, None, f"unix://{self.sock}")
+        transport = one_shot_transport(self.sock)
         return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
 
     def process_info(self, name: str) -> dict[str, Any] | None:
@@ -189,6 +244,24 @@ class Supervisor:
         if names:
             self.update()
 
+    def quarantine_bad_programs(self) -> list[str]:
+        """Move aside every program file supervisord would refuse, before it reads them.
+
+        supervisord reads ``programs/*.conf`` at start and at each ``reloadConfig``; one file
+        it refuses (a name with a newline, a broken line, left by an older version or by hand)
+        makes it refuse every start and every deployment. Such a file goes to
+        ``supervisor/quarantine/`` (kept for a look, never read again); the names are returned.
+        """
+        moved: list[str] = []
+        for path in sorted(self.programs_dir.glob("*.conf")):
+            if program_file_ok(path):
+                continue
+            spare = self.home.supervisor / "quarantine"
+            spare.mkdir(parents=True, exist_ok=True)
+            os.replace(path, spare / f"{time.time_ns()}-{len(moved)}.conf")
+            moved.append(path.name)
+        return moved
+
     def program_names(self) -> list[str]:
         return sorted(p.stem for p in self.programs_dir.glob("*.conf"))
 
@@ -202,7 +275,12 @@ class Supervisor:
 
         with file_lock(self.home.supervisor / "update.lock"):
             rpc = self.rpc()
-            added, changed, removed = rpc.supervisor.reloadConfig()[0]
+            try:
+                added, changed, removed = rpc.supervisor.reloadConfig()[0]
+            except xmlrpc.client.Fault:  # CANT_REREAD: a file it refuses; set it aside, again
+                if not self.quarantine_bad_programs():
+                    raise
+                added, changed, removed = rpc.supervisor.reloadConfig()[0]
             for name in removed + changed:
                 self._remove(rpc, name)
             for name in changed + added:
