@@ -237,23 +237,30 @@ def spec_of(**top):
     return parse_spec_data(data).spec
 
 
-def test_a_dockerfile_or_unknown_slug_blocks_its_component_with_the_field_path():
+def test_an_unbuildable_dockerfile_or_unknown_slug_blocks_its_component_with_the_field_path():
+    from dockyard.buildpacks.plan import Host
+
     app = spec_of(workers=[{"name": "wk", "github": {"repo": "a/b"},
                             "dockerfile_path": "Dockerfile"}],
                   jobs=[{"name": "jb", "github": {"repo": "a/b"}, "environment_slug": "ruby"}])
-    found = [(f.to_json()["path"], f.loc[-1], f.code) for f in blockers(app)]
-    assert found == [("workers[0]", "dockerfile_path", "build.dockerfile_unsupported"),
+    assert [f.component for f in blockers(app)] == ["jb"], "a Dockerfile builds"
+    rootless = Host(containers="Dockyard does not run as root, and buildah needs root")
+    found = [(f.to_json()["path"], f.loc[-1], f.code) for f in blockers(app, rootless)]
+    assert found == [("workers[0]", "dockerfile_path", "build.containers_unavailable"),
                      ("jobs[0]", "environment_slug", "build.environment_unsupported")]
-    assert "supported: python, node-js, go, html" in blockers(app)[1].reason
+    assert "supported: python, node-js, go, html" in blockers(app)[0].reason
 
 
 def test_skipped_components_and_a_functions_only_app():
+    from dockyard.buildpacks.plan import Host
+
     app = spec_of(functions=[{"name": "fn", "github": {"repo": "a/b"}}],
                   workers=[{"name": "wk", "image": {"registry_type": "DOCR",
                                                     "repository": "w"}}])
     assert dict(skipped(app)) == {
-        "wk": "image sources are not deployable by Dockyard yet",
         "fn": "functions run on DigitalOcean's Functions service, not on Dockyard"}
+    why = dict(skipped(app, Host()))  # on the server: DOCR needs the installation's registry
+    assert set(why) == {"wk", "fn"} and "docr_registry" in why["wk"]
     assert not nothing_to_run(app)
     only = parse_spec_data({"name": "app", "functions": [{"name": "fn",
                                                           "github": {"repo": "a/b"}}]}).spec
