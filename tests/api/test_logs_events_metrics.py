@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 import urllib.parse
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
