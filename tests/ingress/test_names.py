@@ -68,3 +68,23 @@ def test_live_urls_follow_the_mode() -> None:
     assert pub.default_ingress(9001, "shop") == "https://shop.apps.example.com:8443"
     assert Settings(public=True, domain="d.example").live_host(1, "a") == "a.d.example"
     assert pub.public_api_url == "https://dockyard.apps.example.com:8443"
+
+
+def test_two_apps_created_in_one_second_the_first_created_keeps_the_domain() -> None:
+    # as Store.list_apps gives them: creation order; the later app has the smaller id
+    first = App("b-made-first", "one", "2026-01-01T00:00:00Z", {"domains": [{"domain": "x.io"}]})
+    second = App("a-made-second", "two", "2026-01-01T00:00:00Z",
+                 {"domains": [{"domain": "x.io"}]})
+    found = wanted(settings(), [first, second])
+    assert found["x.io"].app_id == "b-made-first"
+    assert "already served by app one" in found["a-made-second/x.io"].refused
+
+
+def test_a_refused_domain_and_the_default_ingress_are_kept_apart() -> None:
+    app = App("a1", "shop", "2026-01-01", {"domains": [
+        {"domain": "dockyard.apps.example.com", "type": "ALIAS"},
+        {"domain": "shop.apps.example.com", "type": "ALIAS"}]})
+    found = wanted(settings(), [app])
+    assert "Dockyard's API" in found["a1/dockyard.apps.example.com"].refused
+    assert found["shop.apps.example.com"].kind == "DEFAULT"     # the default host keeps it
+    assert "already served by app shop" in found["a1/shop.apps.example.com"].refused

@@ -52,12 +52,13 @@ def test_the_default_log_is_under_the_supervisor_folder(home: Home):
 
 def test_percent_signs_are_doubled_so_supervisord_does_not_interpolate_them():
     assert command_line(["echo", "100%", "$HOME"]) == "echo 100%% '$HOME'"
-    assert quote('say "hi" 100% \\o/') == '"say \\"hi\\" 100%% \\\\o/"'
+    assert quote("100% \\o/") == '"100%% \\o/"'          # no escapes: supervisord has none
+    assert quote('say "hi" now') == "'say \"hi\" now'"     # the quote it does not hold
 
 
 def test_environment_values_are_quoted_one_by_one(home: Home):
-    text = render_program(home, ProgramSpec("api", ["x"], env={"A": "1,2", "B": 'q"%'}))
-    assert 'environment=A="1,2",B="q\\"%%"' in text
+    text = render_program(home, ProgramSpec("api", ["x"], env={"A": "1,2", "B": 'q"%x'}))
+    assert 'environment=A="1,2",B=\'q"%%x\'' in text
 
 
 def test_the_main_config_listens_on_a_private_socket_and_includes_the_programs(home: Home):

@@ -170,10 +170,17 @@ def pick(authz: Any, kind: str) -> Any:
     for challb in authz.body.challenges:
         if challb.chall.typ == kind:
             return challb
-    offered = ", ".join(c.chall.typ for c in authz.body.challenges)
+    offered = ", ".join(kind_of(c.chall) for c in authz.body.challenges)
     raise DockyardError(f"the ACME CA offers no {kind} challenge for "
                         f"{authz.body.identifier.value} (offered: {offered})",
                         code="ingress.no_challenge")
+
+
+def kind_of(chall: Any) -> str:
+    """A challenge's type, also for those the acme library does not model (``tls-alpn-01``:
+    its ``typ`` is ``NotImplemented``, the CA's word is in ``jobj``)."""
+    typ = chall.typ
+    return typ if isinstance(typ, str) else str(getattr(chall, "jobj", {}).get("type", "?"))
 
 
 def reason(exc: BaseException) -> str:

@@ -36,11 +36,13 @@ class Wanted:
 
 
 def wanted(settings: Settings, apps: Iterable[Any]) -> dict[str, Wanted]:
-    """Every certificate public mode needs right now, by key (first claim wins)."""
+    """Every certificate public mode needs right now, by key (first claim wins). ``apps``
+    come in creation order (``Store.list_apps``); the sort is stable, so two apps created
+    within one second keep that order."""
     api = settings.public_api_host
     found: dict[str, Wanted] = {api: Wanted(api, (api,), API)}
     refused: list[Wanted] = []
-    for app in sorted(apps, key=lambda a: (a.created_at, a.id)):
+    for app in sorted(apps, key=lambda a: a.created_at):
         for item in app_domains(settings, app):
             owner = found.get(item.key)
             if owner is None:

@@ -150,7 +150,7 @@ class Store(InvocationStore, MetricStore):
         return app
 
     def list_apps(self) -> list[App]:
-        rows = self._query("SELECT * FROM apps ORDER BY created_at, name")
+        rows = self._query("SELECT * FROM apps ORDER BY created_at, rowid")  # creation order
         return [self._app_from_row(r) for r in rows]
 
     def spec_version(self, app_id: str, version: int) -> dict[str, Any]:

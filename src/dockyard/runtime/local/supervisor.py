@@ -40,8 +40,18 @@ class ProgramSpec:
 
 
 def quote(value: str) -> str:
-    """Quote for supervisord's ``environment=`` (double quotes, % escaped)."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
+    """Quote for supervisord's ``environment=``: it splits the line with shlex in non-POSIX
+    mode (no backslash escapes) and strips quote characters from both ends of each value, so
+    a value goes in whichever quotes it does not hold, as it is; % is doubled for its
+    interpolation. ``check_program`` refuses the values this cannot carry."""
+    mark = "'" if '"' in value else '"'
+    return mark + value.replace("%", "%%") + mark
+
+
+def unquotable(value: str) -> bool:
+    """A value supervisord's ``environment=`` cannot carry unchanged."""
+    quotes = ("'", '"')
+    return ('"' in value and "'" in value) or value.startswith(quotes) or value.endswith(quotes)
 
 
 def command_line(argv: Sequence[str]) -> str:
@@ -54,6 +64,7 @@ def command_line(argv: Sequence[str]) -> str:
 PROGRAM_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,199}")
 ENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _LINE_BREAKERS = re.compile(r"[\x00-\x1f\x7f]")
+_INLINE_COMMENT = re.compile(r"\s[;#]")      # supervisord's parser ends the value there
 
 
 def check_program(prog: ProgramSpec) -> None:
@@ -65,13 +76,27 @@ def check_program(prog: ProgramSpec) -> None:
     if not PROGRAM_NAME_RE.fullmatch(prog.name):
         raise DockyardError(f"supervisord program name {prog.name!r}: expected letters, digits "
                             "and ._- (at most 200)", code="runtime.bad_program")
-    values = [*prog.argv, prog.cwd or "", prog.log or "", *prog.env.values()]
-    bad = [v for v in values if _LINE_BREAKERS.search(v)]
-    keys = [k for k in prog.env if not ENV_KEY_RE.fullmatch(k)]
-    if bad or keys:
-        what = "a value holds a control character" if bad else f"bad variable {keys[0]!r}"
-        raise DockyardError(f"supervisord program {prog.name}: {what}",
+    problem = value_problem(prog)
+    if problem:
+        raise DockyardError(f"supervisord program {prog.name}: {problem}",
                             code="runtime.bad_program")
+
+
+def value_problem(prog: ProgramSpec) -> str:
+    """Why one of the program's values cannot go into its file unchanged ('' when none)."""
+    values = [*prog.argv, prog.cwd or "", prog.log or "", *prog.env.values()]
+    if any(_LINE_BREAKERS.search(v) for v in values):
+        return "a value holds a control character"
+    lines = [command_line(prog.argv), prog.cwd or "", prog.log or "", *prog.env.values()]
+    if any(_INLINE_COMMENT.search(v) for v in lines):
+        return "a value holds ' ;' or ' #', which supervisord reads as the start of a comment"
+    keys = [k for k in prog.env if not ENV_KEY_RE.fullmatch(k)]
+    if keys:
+        return f"bad variable {keys[0]!r}"
+    quotes = [k for k, v in prog.env.items() if unquotable(v)]
+    if quotes:
+        return f"the value of {quotes[0]} starts or ends with a quote, or holds both ' and \""
+    return ""
 
 
 def one_shot_transport(sock: Path) -> Any:
