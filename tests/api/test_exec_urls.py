@@ -16,8 +16,7 @@ import pytest
 from dockyard.api import routes_exec
 from dockyard.api.signing import sign_token, signing_key, verify_token
 from dockyard.store import App, Deployment
-from tests.api.conftest import Api, assert_do_error
-from tests.api.conftest import api as api_fixture
+from tests.api.conftest import Api, api_in, assert_do_error
 
 WEB = {"name": "web", "kind": "service",
        "instances": [{"index": 0, "program": "dky-web-0"}, {"index": 1, "program": "dky-web-1"}]}
@@ -28,7 +27,7 @@ Live = tuple[App, Deployment]
 @pytest.fixture(scope="module")
 def shared_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     with pytest.MonkeyPatch.context() as monkeypatch:
-        yield from api_fixture.__wrapped__(tmp_path_factory.mktemp("api"), monkeypatch)
+        yield from api_in(tmp_path_factory.mktemp("api"), monkeypatch)
 
 
 @pytest.fixture

@@ -19,8 +19,7 @@ from dockyard.api.routes_events import EVENT_NAMESPACE
 from dockyard.api.routes_metrics import bucket, day_of, fold, since_of
 from dockyard.errors import DockyardError
 from dockyard.store import Sample
-from tests.api.conftest import Api, assert_do_error
-from tests.api.conftest import api as api_fixture
+from tests.api.conftest import Api, api_in, assert_do_error
 
 
 def first_deployment(api: Api, app: dict[str, Any]) -> str:
@@ -50,7 +49,7 @@ def shared_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """One API for the module: creating an app checks its spec in a child process (~2 s),
     so the app is made once; tests only read it or write files of their own."""
     with pytest.MonkeyPatch.context() as monkeypatch:
-        yield from api_fixture.__wrapped__(tmp_path_factory.mktemp("api"), monkeypatch)
+        yield from api_in(tmp_path_factory.mktemp("api"), monkeypatch)
 
 
 @pytest.fixture(scope="module")
