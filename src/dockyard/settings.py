@@ -144,10 +144,23 @@ def _path(home: Home) -> Path:
     return home.root / "config.json"
 
 
+def _bad_config(path: Path, problem: str) -> Exception:
+    from dockyard.errors import DockyardError
+
+    return DockyardError(f"{path} {problem}", code="settings.invalid",
+                         hint="Fix the file, or remove it to start again from the defaults "
+                              "(ports are then chosen anew).")
+
+
 def load_settings(home: Home) -> Settings:
     """Read the saved settings (defaults when there are none) and apply env overrides."""
     path = _path(home)
-    data = json.loads(path.read_text()) if path.exists() else {}
+    try:
+        data = json.loads(path.read_text()) if path.exists() else {}
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _bad_config(path, f"is not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise _bad_config(path, f"holds a JSON {type(data).__name__}, not an object")
     known = {k: v for k, v in data.items() if k in Settings.__dataclass_fields__}
     settings = Settings(**known)
     if os.environ.get("DOCKYARD_API_PORT"):

@@ -62,6 +62,12 @@ class Api:
 
 @pytest.fixture
 def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    yield from api_in(tmp_path, monkeypatch)
+
+
+def api_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    """An API in process on a home under ``tmp_path``: its engine stopped, doubles for the
+    runtime and the router (also for module-scoped fixtures, which share one)."""
     home = Home(tmp_path / "home")
     monkeypatch.setenv("DOCKYARD_HOME", str(home.root))
     store = Store(home.db)

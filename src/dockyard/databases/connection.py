@@ -25,9 +25,15 @@ class Connection:
     sslmode: str = "disable"
 
     @property
+    def netloc_host(self) -> str:
+        """The host as a URL writes it: an IPv6 address goes in brackets (``[::1]``)."""
+        return f"[{self.host}]" if ":" in self.host else self.host
+
+    @property
     def url(self) -> str:
         user, pw = quote(self.username, safe=""), quote(self.password, safe="")
-        url = f"postgresql://{user}:{pw}@{self.host}:{self.port}/{quote(self.database, safe='')}"
+        url = (f"postgresql://{user}:{pw}@{self.netloc_host}:{self.port}/"
+               f"{quote(self.database, safe='')}")
         return url if self.sslmode == "disable" else f"{url}?sslmode={self.sslmode}"
 
     @property
@@ -38,7 +44,8 @@ class Connection:
     @property
     def jdbc_url(self) -> str:
         user, pw = quote(self.username, safe=""), quote(self.password, safe="")
-        return (f"jdbc:postgresql://{self.host}:{self.port}/{quote(self.database, safe='')}"
+        return (f"jdbc:postgresql://{self.netloc_host}:{self.port}/"
+                f"{quote(self.database, safe='')}"
                 f"?user={user}&password={pw}&sslmode={self.sslmode}")
 
     def bindables(self) -> dict[str, str]:
@@ -55,8 +62,15 @@ class Connection:
             raise DockyardError("a PostgreSQL URL must look like "
                                 "postgres://USER:PASSWORD@HOST:PORT/DATABASE",
                                 code="database.invalid_url")
+        try:
+            port = parts.port or 5432
+        except ValueError:
+            raise DockyardError(f"the PostgreSQL URL's port "
+                                f"{parts.netloc.rpartition('@')[2].rpartition(':')[2]!r} "
+                                "is not a number from 1 to 65535",
+                                code="database.invalid_url") from None
         query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
-        return cls(host=parts.hostname, port=parts.port or 5432,
+        return cls(host=parts.hostname, port=port,
                    username=unquote(parts.username or ""), password=unquote(parts.password or ""),
                    database=unquote(parts.path.lstrip("/")) or "postgres",
                    sslmode=query.get("sslmode", "prefer"))
