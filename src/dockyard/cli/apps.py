@@ -178,7 +178,8 @@ def show_plan(result: dict[str, Any], notes: bool = True) -> None:
     unbuilt = [b["component"] for b in result.get("builds", []) if not b.get("deployable")]
     if unbuilt:
         fail(f"the build of {', '.join(unbuilt)} will fail at its branch head as it is: fix "
-             "source_dir or add the manifest (--skip-undeployable does not leave it out)")
+             "what is listed above (source_dir, a manifest, dockerfile_path, the image) "
+             "(--skip-undeployable does not leave it out)")
     if len(result.get("undeployable", [])) > len(unbuilt):
         fail("apps create refuses this spec as it is; fix the components above or pass "
              "--skip-undeployable to deploy the rest")
