@@ -134,6 +134,7 @@ def test_dockerfile_service_builds_with_buildah_runs_sandboxed_and_redeploys_wit
     commit(app["repo"], {"version.txt": "v2\n"})
     loop = redeploy_under_load(platform, app)
     assert_switched_once(loop)
+    assert get(app["live_url"], "/")[1] == b"version=v2 from run_command in /bin/bash\n"
     second = build_log(platform, "docker-web", "web")
     assert "Layer cache: 4 of 8 steps reused" in second, second
 
@@ -160,10 +161,11 @@ def test_dockerfile_static_site_publishes_output_dir_out_of_the_image(
         build_log(platform, "docker-site", "site")
 
 
-def image_spec(name: str, tag: str) -> str:
+def image_spec(name: str, tag: str, run_command: str = "") -> str:
     return (f"name: {name}\nservices:\n  - name: web\n    image:\n"
             "      registry_type: DOCKER_HUB\n      registry: dockyard-tests\n"
             f"      repository: hello\n      tag: \"{tag}\"\n"
+            + (f"    run_command: {run_command}\n" if run_command else "") +
             "    http_port: 8080\n    routes:\n      - path: /\n"
             "    health_check:\n      http_path: /health\n")
 
@@ -197,8 +199,9 @@ def test_image_service_is_pulled_from_the_registry_and_a_new_tag_redeploys_witho
     log = build_log(platform, "image-web", "web")
     assert "Pulling docker.io/dockyard-tests/hello:v1 from " + docker_hub.host in log
 
-    path = tmp_path / "v2.yaml"
-    path.write_text(image_spec("image-web", "v2"))
+    path = tmp_path / "v2.yaml"  # and run_command instead of the image's CMD, in its shell
+    path.write_text(image_spec("image-web", "v2", "GREETING=\"from run_command in $0\" exec "
+                                                  "python3 server.py"))
     port = int(app["live_url"].rsplit(":", 1)[1])
     loop = LoadLoop(port, keepalive_threads=1, fresh_threads=1).start()
     try:
@@ -208,6 +211,7 @@ def test_image_service_is_pulled_from_the_registry_and_a_new_tag_redeploys_witho
     finally:
         loop.stop()
     assert_switched_once(loop)
+    assert get(app["live_url"], "/")[1] == b"version=v2 from run_command in /bin/bash\n"
 
 
 def test_a_missing_image_or_dockerfile_is_listed_by_propose_and_the_pull_says_why(
