@@ -134,9 +134,12 @@ def test_dockerfile_service_builds_with_buildah_runs_sandboxed_and_redeploys_wit
     commit(app["repo"], {"version.txt": "v2\n"})
     loop = redeploy_under_load(platform, app)
     assert_switched_once(loop)
-    assert get(app["live_url"], "/")[1] == b"version=v2 from run_command in /bin/bash\n"
     second = build_log(platform, "docker-web", "web")
     assert "Layer cache: 4 of 8 steps reused" in second, second
+    # a console: a new sandbox of the live release, the image's root and WORKDIR, the app's uid
+    out = platform.cli("apps", "console", "docker-web", "web", "--", "sh", "-c",
+                       "pwd; id -u; cat version.txt").out.split()
+    assert out[0] == "/app" and int(out[1]) >= 200000 and out[2] == "v2", out
 
 
 SITE = """\
