@@ -18,7 +18,7 @@ from dockyard.appspec.sizes import SIZES, tier_path
 from dockyard.store import Store
 from tests.api.conftest import assert_do_error, minimal_spec
 from tests.api.test_apps_api import unique
-from tests.conftest import Dockyard
+from tests.conftest import Dockyard, wait_for
 
 SERVICE_SPEC = {"name": "viewed", "services": [{"name": "web", "git": {
     "repo_clone_url": "https://example.invalid/r.git", "branch": "main"}}],
@@ -95,7 +95,13 @@ def test_create_deployment_answers_with_progress_components_and_spec(dockyard: D
 def test_every_deployment_is_an_event(dockyard: Dockyard):
     app = new_app(dockyard)
     dockyard.request("POST", f"/v2/apps/{app['id']}/restart", {})
-    deps = dockyard.request("GET", f"/v2/apps/{app['id']}/deployments").body["deployments"]
+
+    def settled() -> list[dict]:  # a deployment still under way changes between two reads
+        deps = dockyard.request("GET", f"/v2/apps/{app['id']}/deployments").body["deployments"]
+        done = ("ACTIVE", "SUPERSEDED", "ERROR", "CANCELED")
+        return deps if all(d["phase"] in done for d in deps) else []
+
+    deps = wait_for(settled, "the restart to end", 180, interval=0.5)
     events = dockyard.request("GET", f"/v2/apps/{app['id']}/events").body
     assert events["meta"]["total"] == len(deps) == 2
     assert [e["deployment_id"] for e in events["events"]] == [d["id"] for d in deps]

@@ -9,30 +9,28 @@ overwriting a spec that someone else changed since the editor opened it.
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from dockyard.api.bodies import route
 from dockyard.api.routes_apps import read_json, the_app
 from dockyard.errors import Conflict
 
 
-async def spec_with_envs(request: Request) -> Response:
+def spec_with_envs(request: Request) -> Response:
     from dockyard.offload import call
 
     app = the_app(request)
-    body = await read_json(request)
+    body = read_json(request)
     seen = body.get("spec_version")
     if seen is not None and seen != app.spec_version:
         raise Conflict(f"the spec of {app.name} changed since the editor opened it (version "
                        f"{seen}, now {app.spec_version})", code="spec_changed",
                        hint="Reload the page and make the change again.")
-    text = await run_in_threadpool(call, "spec.replace_envs", text=app.spec_yaml,
-                                   envs=body.get("envs"))
+    text = call("spec.replace_envs", text=app.spec_yaml, envs=body.get("envs"))
     return JSONResponse({"spec_yaml": text, "spec_version": app.spec_version})
 
 
 routes = [
-    Route("/v2/dockyard/apps/{app_id}/spec/envs", spec_with_envs, methods=["POST"]),
+    route("/v2/dockyard/apps/{app_id}/spec/envs", spec_with_envs, ["POST"]),
 ]
