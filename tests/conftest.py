@@ -19,6 +19,16 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Once per run (in the controller when pytest-xdist runs workers): last run's test
+    artifacts go, so what is there is this run's."""
+    if not hasattr(config, "workerinput"):
+        import shutil
+
+        shutil.rmtree(ARTIFACTS, ignore_errors=True)
 DOCKYARD = str(Path(sys.executable).parent / "dockyard")
 EXAMPLE = ROOT / "examples" / "profileapp"
 

@@ -5,7 +5,6 @@ at desktop width, 1280×800, and at phone width, 390×844)."""
 from __future__ import annotations
 
 import re
-import shutil
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -160,8 +159,7 @@ def new_page(browser: Any) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # emptied once per run (tests/conftest.py)
     return ARTIFACTS
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from dockyard.buildpacks.images import BaseImage, Buildah, ensure_base_image
+from dockyard.locks import file_lock
 from dockyard.logs import Log
 from dockyard.settings import free_port
 from tests.conftest import wait_for
@@ -40,8 +41,9 @@ def buildah() -> Buildah:
 @pytest.fixture(scope="session")
 def base_image(buildah: Buildah, tmp_path_factory: pytest.TempPathFactory) -> str:
     log = Log(tmp_path_factory.mktemp("base") / "base.log")
-    try:
-        return ensure_base_image(buildah, BaseImage(), image_cache() / "rootfs", log)
+    try:  # one maker at a time: test workers (pytest-xdist) share the cache
+        with file_lock(image_cache() / "base.lock"):
+            return ensure_base_image(buildah, BaseImage(), image_cache() / "rootfs", log)
     finally:
         log.close()
 
