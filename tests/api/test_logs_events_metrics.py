@@ -377,7 +377,7 @@ def test_the_webhook_takes_bigger_bodies_and_a_bad_length_is_a_400(api: Api) -> 
 @pytest.mark.parametrize(("method", "path", "status", "error_id"), [
     ("GET", "/v2/nothing-here", 404, "not_found"),
     ("PATCH", "/v2/apps", 405, "method_not_allowed"),
-    ("GET", f"/v2/apps/{uuid.uuid4()}/events", 404, "not_found")])
+    ("GET", "/v2/apps/00000000-0000-4000-8000-00000000dead/events", 404, "not_found")])
 def test_every_error_has_digitaloceans_shape(api: Api, method: str, path: str, status: int,
                                              error_id: str) -> None:
     assert_do_error(api.call(method, path), status, error_id)
