@@ -58,3 +58,47 @@ def test_restoring_an_unknown_backup_says_how_to_list_them(services: Services, a
         restore(services, app, "db", "20990101T000000Z-manual.dump", log)
     assert err.value.message == "backup '20990101T000000Z-manual.dump' not found"
     assert err.value.hint == "`dockyard databases backups APP` lists them."
+
+
+def test_first_time_setup_waits_for_another_process_setting_up(services: Services,
+                                                               monkeypatch: pytest.MonkeyPatch):
+    """Issue 10, defect 12: deployments run in separate worker processes, so the first-time
+    PostgreSQL set-up must be guarded across processes (a thread lock guarded nothing)."""
+    import subprocess
+    import sys
+    import time
+
+    from dockyard.deploy import database_ops
+
+    entered: list[float] = []
+
+    class FakeServer:  # records when set-up begins; no PostgreSQL here
+        def __init__(self, home: object, port: int) -> None:
+            entered.append(time.monotonic())
+
+        def wait_ready(self, timeout: float) -> None:
+            pass
+
+    class FakeSupervisor:
+        def __init__(self, home: object) -> None:
+            pass
+
+        def program_names(self) -> list[str]:
+            return ["postgres"]
+
+    monkeypatch.setattr("dockyard.databases.PostgresServer", FakeServer)
+    monkeypatch.setattr("dockyard.runtime.local.supervisor.Supervisor", FakeSupervisor)
+    lock = services.home.run / "postgres-init.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(  # another worker, setting up for 1.5 s
+        [sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a'); "
+         "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(1.5)",
+         str(lock)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        asked = time.monotonic()
+        database_ops.server(services)
+        assert entered and entered[0] - asked > 1.0  # it waited for the other process
+    finally:
+        holder.kill()
+        holder.communicate()  # reaps it and closes its pipe
