@@ -20,6 +20,7 @@ from dockyard.entrypoints import API_SERVER, INGRESS, argv
 from dockyard.errors import DockyardError
 from dockyard.isolation import Isolation
 from dockyard.paths import Home
+from dockyard.router.files import MAX_SOCKET_PATH, SOCKETS
 from dockyard.runtime.local import leftovers
 from dockyard.runtime.local.supervisor import ProgramSpec, Supervisor, wait_until
 from dockyard.settings import (
@@ -81,6 +82,7 @@ def up(home: Home, changes: dict[str, Any] | None = None) -> dict[str, Any]:
     from dockyard.api.tls import ensure_tls
     from dockyard.secrets import ensure_admin_token
 
+    check_socket_paths(home)
     home.ensure()
     (home.root / "logs").mkdir(exist_ok=True)
     settings = ensure_settings(home)
@@ -110,6 +112,22 @@ def up(home: Home, changes: dict[str, Any] | None = None) -> dict[str, Any]:
         exc.hint = "API server log (last lines):\n" + tail(home.root / "logs" / "api.log")
         raise
     return status(home)
+
+
+def check_socket_paths(home: Home) -> None:
+    """supervisord and HAProxy listen on unix sockets under the home, whose paths have a
+    hard limit: a home too deep is refused before anything starts, naming the limit."""
+    sockets = [home.supervisor.absolute() / "supervisor.sock",
+               *(home.router.absolute() / name for name in SOCKETS)]
+    longest = max(sockets, key=lambda p: len(str(p)))
+    over = len(str(longest)) - MAX_SOCKET_PATH
+    if over > 0:
+        raise DockyardError(
+            f"DOCKYARD_HOME {home.root} is too deep: the unix socket {longest} would be "
+            f"{len(str(longest))} characters long, and sockets take at most {MAX_SOCKET_PATH}",
+            code="settings.home_too_long",
+            hint=f"Use a home path at least {over} characters shorter "
+                 "(the default ~/.dockyard is fine).")
 
 
 def check_runtime(settings: Settings) -> None:

@@ -101,9 +101,12 @@ class Setup:
 
 @pytest.fixture
 def setup(fake_cluster: FakeCluster, local_registry: Registry,  # noqa: F811
-          base_image: str, tmp_path: Path) -> Iterator[Setup]:  # noqa: F811
+          base_image: str,  # noqa: F811
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     """A Dockyard whose runtime is the fake cluster, whose images go to the local registry,
-    and whose image store is the tests' (the base image is made once for all tests)."""
+    and whose image store is the tests' (the base image is made once for all tests). Its
+    home is short: the sockets under it have a length limit."""
+    tmp_path = tmp_path_factory.mktemp("k8s")
     dockyard = new_platform(tmp_path, DOCKYARD_PUSH_POLL_SECONDS="0",
                             DOCKYARD_IMAGE_STORE=str(image_cache()))
     repo = make_repo(tmp_path / "shipyard", write_app(tmp_path / "src"))

@@ -27,7 +27,9 @@ from dockyard.router.model import ident
 
 PUBLIC_SITES = Path("/var/lib/dockyard/sites")
 SAFE_PATH = re.compile(r"^[A-Za-z0-9._/+@=~ -]+$")
-MAX_SOCKET_PATH = 107  # sun_path is 108 bytes with the terminating NUL
+MAX_SOCKET_PATH = 97  # HAProxy's limit for a unix socket path (the kernel's is 107)
+SOCKETS = ("haproxy.sock", "requests.sock", "haproxy-master.sock")
+"""The router's unix sockets: runtime API, request log, master CLI (in this order)."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +45,10 @@ class Layout:
                                 "letters, digits, spaces and ._/+@=~-",
                                 code="router.bad_home",
                                 hint="Set DOCKYARD_HOME to a plain path.")
-        if len(str(self.master_socket)) > MAX_SOCKET_PATH:
+        longest = max(len(str(self.home / name)) for name in SOCKETS)
+        if longest > MAX_SOCKET_PATH:
             raise DockyardError(f"router home {text!r} is too long for unix sockets "
-                                f"({len(str(self.master_socket))} > {MAX_SOCKET_PATH} bytes)",
+                                f"({longest} > {MAX_SOCKET_PATH} bytes)",
                                 code="router.bad_home", hint="Use a shorter DOCKYARD_HOME.")
 
     @property
@@ -58,16 +61,16 @@ class Layout:
 
     @property
     def stats_socket(self) -> Path:
-        return self.home / "haproxy.sock"
+        return self.home / SOCKETS[0]
 
     @property
     def request_log(self) -> Path:
         """The datagram socket HAProxy sends one line per request to (latency metrics)."""
-        return self.home / "requests.sock"
+        return self.home / SOCKETS[1]
 
     @property
     def master_socket(self) -> Path:
-        return self.home / "haproxy-master.sock"
+        return self.home / SOCKETS[2]
 
     @property
     def nginx_conf(self) -> Path:
