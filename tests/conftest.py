@@ -24,11 +24,32 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 def pytest_configure(config: pytest.Config) -> None:
     """Once per run (in the controller when pytest-xdist runs workers): last run's test
-    artifacts go, so what is there is this run's."""
-    if not hasattr(config, "workerinput"):
+    artifacts go, so what is there is this run's; and temporary folders start from a short
+    one of this run's own (``/tmp/dy-XXXXXXXX``, workers below it as ``gw0`` …), since a
+    Dockyard home under them must leave its unix socket paths within their limits (HAProxy
+    takes 97 characters), and pytest's default (``/tmp/pytest-of-root/pytest-N/popen-gw0/``)
+    eats most of that."""
+    if hasattr(config, "workerinput"):
+        return
+    import shutil
+    import tempfile
+
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    if not config.option.basetemp:
+        config.option.basetemp = tempfile.mkdtemp(prefix="dy-")
+        config.stash[OWN_BASETEMP] = config.option.basetemp
+
+
+OWN_BASETEMP = pytest.StashKey[str]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A passing run's temporary folders go (a failing run's stay, to be looked at)."""
+    own = session.config.stash.get(OWN_BASETEMP, None)
+    if own and exitstatus == 0 and not hasattr(session.config, "workerinput"):
         import shutil
 
-        shutil.rmtree(ARTIFACTS, ignore_errors=True)
+        shutil.rmtree(own, ignore_errors=True)
 DOCKYARD = str(Path(sys.executable).parent / "dockyard")
 EXAMPLE = ROOT / "examples" / "profileapp"
 

@@ -20,7 +20,7 @@ from dockyard.entrypoints import API_SERVER, INGRESS, argv
 from dockyard.errors import DockyardError
 from dockyard.isolation import Isolation
 from dockyard.paths import Home
-from dockyard.router.files import MAX_SOCKET_PATH, SOCKETS
+from dockyard.router.files import MAX_SOCKET_PATH, SOCKETS, socket_too_long
 from dockyard.runtime.local import leftovers
 from dockyard.runtime.local.supervisor import ProgramSpec, Supervisor, wait_until
 from dockyard.settings import (
@@ -117,16 +117,16 @@ def up(home: Home, changes: dict[str, Any] | None = None) -> dict[str, Any]:
 def check_socket_paths(home: Home) -> None:
     """supervisord and HAProxy listen on unix sockets under the home, whose paths have a
     hard limit: a home too deep is refused before anything starts, naming the limit."""
-    sockets = [home.supervisor.absolute() / "supervisor.sock",
-               *(home.router.absolute() / name for name in SOCKETS)]
-    longest = max(sockets, key=lambda p: len(str(p)))
-    over = len(str(longest)) - MAX_SOCKET_PATH
-    if over > 0:
+    sockets = {home.supervisor.absolute() / "supervisor.sock": MAX_SOCKET_PATH,
+               **{home.router.absolute() / name: limit for name, limit in SOCKETS.items()}}
+    over = socket_too_long(sockets)
+    if over:
+        path, limit = over
         raise DockyardError(
-            f"DOCKYARD_HOME {home.root} is too deep: the unix socket {longest} would be "
-            f"{len(str(longest))} characters long, and sockets take at most {MAX_SOCKET_PATH}",
+            f"DOCKYARD_HOME {home.root} is too deep: the unix socket {path} would be "
+            f"{len(str(path))} characters long, and this one takes at most {limit}",
             code="settings.home_too_long",
-            hint=f"Use a home path at least {over} characters shorter "
+            hint=f"Use a home path at least {len(str(path)) - limit} characters shorter "
                  "(the default ~/.dockyard is fine).")
 
 

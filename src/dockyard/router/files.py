@@ -27,9 +27,17 @@ from dockyard.router.model import ident
 
 PUBLIC_SITES = Path("/var/lib/dockyard/sites")
 SAFE_PATH = re.compile(r"^[A-Za-z0-9._/+@=~ -]+$")
-MAX_SOCKET_PATH = 97  # HAProxy's limit for a unix socket path (the kernel's is 107)
-SOCKETS = ("haproxy.sock", "requests.sock", "haproxy-master.sock")
-"""The router's unix sockets: runtime API, request log, master CLI (in this order)."""
+MAX_SOCKET_PATH = 107  # sun_path is 108 bytes with the terminating NUL
+SOCKETS = {"haproxy.sock": MAX_SOCKET_PATH, "requests.sock": 97,
+           "haproxy-master.sock": MAX_SOCKET_PATH}
+"""The router's unix sockets (runtime API, request log, master CLI) and the longest path
+each may have: HAProxy takes only 97 characters for a ``log`` target."""
+
+
+def socket_too_long(paths: dict[Path, int]) -> tuple[Path, int] | None:
+    """The socket path furthest over its limit, with the limit; None when all fit."""
+    path, limit = max(paths.items(), key=lambda item: len(str(item[0])) - item[1])
+    return (path, limit) if len(str(path)) > limit else None
 
 
 @dataclass(frozen=True)
@@ -45,10 +53,10 @@ class Layout:
                                 "letters, digits, spaces and ._/+@=~-",
                                 code="router.bad_home",
                                 hint="Set DOCKYARD_HOME to a plain path.")
-        longest = max(len(str(self.home / name)) for name in SOCKETS)
-        if longest > MAX_SOCKET_PATH:
+        over = socket_too_long({self.home / name: limit for name, limit in SOCKETS.items()})
+        if over:
             raise DockyardError(f"router home {text!r} is too long for unix sockets "
-                                f"({longest} > {MAX_SOCKET_PATH} bytes)",
+                                f"({len(str(over[0]))} > {over[1]} bytes)",
                                 code="router.bad_home", hint="Use a shorter DOCKYARD_HOME.")
 
     @property
@@ -61,16 +69,16 @@ class Layout:
 
     @property
     def stats_socket(self) -> Path:
-        return self.home / SOCKETS[0]
+        return self.home / "haproxy.sock"
 
     @property
     def request_log(self) -> Path:
         """The datagram socket HAProxy sends one line per request to (latency metrics)."""
-        return self.home / SOCKETS[1]
+        return self.home / "requests.sock"
 
     @property
     def master_socket(self) -> Path:
-        return self.home / SOCKETS[2]
+        return self.home / "haproxy-master.sock"
 
     @property
     def nginx_conf(self) -> Path:
