@@ -41,3 +41,20 @@ def test_moves_outside_the_table_are_refused_and_change_nothing(dep, start, to):
 def test_terminal_phases_go_nowhere():
     for phase in (Phase.ERROR, Phase.CANCELED, Phase.SUPERSEDED):
         assert TRANSITIONS[phase] == frozenset()
+
+
+def test_going_live_supersedes_the_deployment_that_served_at_once(dep, tmp_path):  # type: ignore[no-untyped-def]
+    from dockyard.logs import Log
+
+    store, first = dep
+    first = store.set_phase(first, "ACTIVE")
+    second = store.set_phase(store.create_deployment(store.get_app(first.app_id),
+                                                     phase="PENDING_BUILD", cause="test"),
+                             "DEPLOYING")
+    log = Log(tmp_path / "deploy.log")
+    transition(store, second, Phase.ACTIVE, log)
+    log.close()
+    live = store.list_deployments(first.app_id, phases=("ACTIVE",))
+    assert [d.id for d in live] == [second.id]  # never two ACTIVE, not even for a moment
+    assert store.get_deployment(first.app_id, first.id).phase == "SUPERSEDED"
+    assert f"-----> Deployment {first.id} is SUPERSEDED" in (tmp_path / "deploy.log").read_text()

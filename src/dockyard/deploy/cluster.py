@@ -228,15 +228,10 @@ def restart(ctx: DeployContext, runtime: ReleaseRuntime, follow: Follow) -> None
 
 
 def retire(ctx: DeployContext) -> None:
-    """The previous ACTIVE deployment becomes SUPERSEDED (its pods are gone already: the
-    rollout removed them) and old local releases are pruned."""
+    """Old local releases are pruned (the previous deployment was SUPERSEDED when this one
+    went live; its pods are gone already: the rollout removed them)."""
     from dockyard.deploy.pruning import prune
 
-    store = ctx.store
-    for prev in store.list_deployments(ctx.app.id, phases=(Phase.ACTIVE.value,)):
-        if prev.id != ctx.dep.id:
-            transition(store, prev, Phase.SUPERSEDED)
-            ctx.log.step(f"Deployment {prev.id} is SUPERSEDED (the rollout replaced its pods)")
     try:
         prune(ctx.services, ctx.app, ctx.log)
     except OSError as exc:

@@ -48,11 +48,19 @@ class InvalidTransition(DockyardError):
 
 
 def transition(store: Store, dep: Deployment, to: Phase, log: Log | None = None) -> Deployment:
-    """Move ``dep`` to phase ``to`` if the table allows it, and record it."""
+    """Move ``dep`` to phase ``to`` if the table allows it, and record it. An app has one
+    ACTIVE deployment: the one that served before is SUPERSEDED the moment ``dep`` goes live
+    (its instances drain afterwards), so no reader ever sees two."""
     was = Phase(dep.phase)
     if to not in TRANSITIONS[was]:
         raise InvalidTransition(f"deployment {dep.id} cannot go from {was} to {to}")
     dep = store.set_phase(dep, to.value)
     if log:
         log.step(f"Phase {to} (was {was})")
+    if to == Phase.ACTIVE:
+        for prev in store.list_deployments(dep.app_id, phases=(Phase.ACTIVE.value,)):
+            if prev.id != dep.id:
+                store.set_phase(prev, Phase.SUPERSEDED.value)
+                if log:
+                    log.step(f"Deployment {prev.id} is SUPERSEDED")
     return dep

@@ -7,8 +7,9 @@ docs/conventions.md §5, in the order a deployment runs them:
 2. ``gate``       — every new service instance passes its ``health_check`` (workers stay up);
    on failure the pipeline stops the new instances and the old release keeps serving.
 3. ``switch``     — the app's routing table, then static sites (an atomic symlink each), then
-   every service of the app at once (one HAProxy runtime-API command, no reload).
-4. ``retire``     — the previous deployment becomes SUPERSEDED; its instances drain (at least
+   every service of the app at once (one HAProxy runtime-API command, no reload); the
+   deployment goes ACTIVE and the previous one SUPERSEDED in the same step.
+4. ``retire``     — the previous release's instances drain (at least
    ``MIN_DRAIN_SECONDS``, until their router sessions end or ``drain_seconds``), then stop.
 """
 
@@ -23,7 +24,7 @@ from typing import Any
 from dockyard.deploy.context import DeployContext, deployment_instances, instances_of
 from dockyard.deploy.health import Check, wait_healthy
 from dockyard.deploy.launches import launch_for
-from dockyard.deploy.phases import Phase, transition
+from dockyard.deploy.phases import Phase
 from dockyard.deploy.progress import note
 from dockyard.deploy.routing import app_routing
 from dockyard.deploy.services import Services
@@ -224,15 +225,13 @@ def switched_to(services: Services, app_id: str, records: list[ComponentRecord])
 
 # -- 4. retire the old release -------------------------------------------------------------
 def retire(services: Services, app: App, dep: Deployment, old: list[Instance]) -> None:
-    """Supersede the previous active deployment, drain its instances, prune old releases.
-    Instances ``dep`` kept (a partial restart) are not old: they go on serving."""
+    """Drain the previous release's instances (its deployment was SUPERSEDED when ``dep``
+    went live), then prune old releases. Instances ``dep`` kept (a partial restart) are not
+    old: they go on serving."""
     from dockyard.deploy.pruning import prune
 
     kept = {inst.program for inst in deployment_instances(app.id, dep)}
     old = [inst for inst in old if inst.program not in kept]
-    for prev in services.store.list_deployments(app.id, phases=(Phase.ACTIVE.value,)):
-        if prev.id != dep.id:
-            transition(services.store, prev, Phase.SUPERSEDED)
     spec = services.store.spec_version(app.id, dep.spec_version)
     drains = {s["name"]: float((s.get("termination") or {}).get("drain_seconds",
                                                                 DEFAULT_DRAIN_SECONDS))
