@@ -13,7 +13,7 @@ test: setup
 	.venv/bin/pytest -n 2 --dist loadfile
 
 test-fast: setup
-	.venv/bin/pytest -m "not slow"
+	.venv/bin/pytest -n 2 --dist loadfile -m "not slow"
 
 bench: setup
 	.venv/bin/python bench/cli_startup.py
