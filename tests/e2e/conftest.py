@@ -18,6 +18,7 @@ from tests.conftest import EXAMPLE, Dockyard, forget_installation, warm_home
 from tests.source.gitrepo import commit, git, make_repo  # noqa: F401 - re-exported for e2e
 
 EXAMPLE_URL = "https://github.com/example/profileapp.git"
+APPS = Path(__file__).resolve().parent.parent / "apps"
 
 
 class Platform(Dockyard):
@@ -92,6 +93,25 @@ def new_platform(root: Path, **env: str) -> Platform:
     instance = Platform(home, gitconfig)
     instance.env.update(env)
     return instance
+
+
+def deploy_app(platform: Platform, tmp_path: Path, spec: str,
+               fixture: str | None = None) -> dict:
+    """Deploy ``spec`` (its first line names the app) and return the app; with ``fixture``,
+    ``tests/apps/<fixture>`` is first committed as the repository example/<app name>."""
+    name = spec.split("\n", 1)[0].removeprefix("name: ").strip()
+    repo = None
+    if fixture:
+        repo = make_repo(tmp_path / fixture, APPS / fixture, ignore=("node_modules", "bin"))
+        platform.map_url(f"https://github.com/example/{name}.git", repo)
+    path = tmp_path / "app.yaml"
+    path.write_text(spec)
+    platform.deploy_spec(path)
+    return {**platform.app(name), "repo": repo, "name": name}
+
+
+def build_log(platform: Platform, app: str, component: str) -> str:
+    return platform.cli("apps", "logs", app, component, "--type", "build").out
 
 
 def deploy_copy(platform: Platform, root: Path, source: Path, name: str) -> Path:

@@ -14,32 +14,15 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
-from tests.e2e.conftest import Platform, commit, get, make_repo
+from tests.e2e.conftest import Platform, build_log, commit, deploy_app, get
 
 pytestmark = pytest.mark.slow
 
-APPS = Path(__file__).resolve().parent.parent / "apps"
 
 
 def source(name: str) -> str:
     return (f"    github:\n      repo: example/{name}\n      branch: main\n"
             "      deploy_on_push: true\n")
-
-
-def deploy(platform: Platform, tmp_path: Path, fixture: str, spec: str) -> dict:
-    """Commit ``tests/apps/<fixture>`` as example/<app name> (one repository per app), deploy
-    ``spec``, return the app."""
-    name = spec.split("\n", 1)[0].removeprefix("name: ").strip()
-    repo = make_repo(tmp_path / fixture, APPS / fixture, ignore=("node_modules", "bin"))
-    platform.map_url(f"https://github.com/example/{name}.git", repo)
-    path = tmp_path / "app.yaml"
-    path.write_text(spec)
-    platform.deploy_spec(path)
-    return {**platform.app(name), "repo": repo, "name": name}
-
-
-def build_log(platform: Platform, app: str, component: str) -> str:
-    return platform.cli("apps", "logs", app, component, "--type", "build").out
 
 
 def redeploy(platform: Platform, app: dict) -> dict:
@@ -49,10 +32,12 @@ def redeploy(platform: Platform, app: dict) -> dict:
 
 def test_express_service_and_a_code_only_commit_that_reuses_node_modules(
         platform: Platform, tmp_path: Path) -> None:
-    app = deploy(platform, tmp_path, "node_express", "name: node-express\nservices:\n"
-                 "  - name: web\n    environment_slug: node-js\n" + source("node-express") +
-                 "    http_port: 8080\n    routes:\n      - path: /\n"
-                 "    health_check:\n      http_path: /health\n")
+    app = deploy_app(platform, tmp_path, fixture="node_express",
+                     spec="name: node-express\nservices:\n"
+                          "  - name: web\n    environment_slug: node-js\n" +
+                          source("node-express") +
+                          "    http_port: 8080\n    routes:\n      - path: /\n"
+                          "    health_check:\n      http_path: /health\n")
     status, body, _ = get(app["live_url"], "/")
     assert status == 200 and b"<h1>Hello from Express</h1>" in body
     assert b"NODE_ENV=production" in body
@@ -71,9 +56,10 @@ def test_express_service_and_a_code_only_commit_that_reuses_node_modules(
 
 def test_react_style_static_site_is_built_by_its_build_script_and_served(
         platform: Platform, tmp_path: Path) -> None:
-    app = deploy(platform, tmp_path, "node_static_build", "name: react-site\nstatic_sites:\n"
-                 "  - name: site\n" + source("react-site") +
-                 "    catchall_document: index.html\n    routes:\n      - path: /\n")
+    app = deploy_app(platform, tmp_path, fixture="node_static_build",
+                     spec="name: react-site\nstatic_sites:\n"
+                          "  - name: site\n" + source("react-site") +
+                          "    catchall_document: index.html\n    routes:\n      - path: /\n")
     status, body, _ = get(app["live_url"], "/")
     assert status == 200 and b'<div id="root"></div>' in body
     assert b'content="esbuild, NODE_ENV=production"' in body
@@ -90,9 +76,10 @@ def test_react_style_static_site_is_built_by_its_build_script_and_served(
 
 def test_websocket_messages_flow_through_the_router_and_outlive_another_apps_redeploy(
         platform: Platform, tmp_path: Path) -> None:
-    app = deploy(platform, tmp_path, "node_websocket", "name: ws-echo\nservices:\n"
-                 "  - name: ws\n" + source("ws-echo") + "    routes:\n"
-                 "      - path: /\n")
+    app = deploy_app(platform, tmp_path, fixture="node_websocket",
+                     spec="name: ws-echo\nservices:\n"
+                          "  - name: ws\n" + source("ws-echo") + "    routes:\n"
+                          "      - path: /\n")
     url = app["live_url"].replace("http://", "ws://") + "/ws"
     with connect(url, open_timeout=10) as ws:
         assert ws.recv(timeout=10) == "v1: hello"
@@ -100,9 +87,10 @@ def test_websocket_messages_flow_through_the_router_and_outlive_another_apps_red
         assert ws.recv(timeout=10) == "v1: through the router"
         opened = time.monotonic()
         # Another app appears (HAProxy reloads: a new frontend) and is redeployed (swap).
-        other = deploy(platform, tmp_path / "other", "go_service", "name: ws-neighbour\n"
-                       "services:\n  - name: web\n" + source("ws-neighbour") +
-                       "    routes:\n      - path: /\n")
+        other = deploy_app(platform, tmp_path / "other", fixture="go_service",
+                           spec="name: ws-neighbour\n"
+                                "services:\n  - name: web\n" + source("ws-neighbour") +
+                                "    routes:\n      - path: /\n")
         redeploy(platform, other)
         assert get(other["live_url"], "/")[0] == 200
         idle = 11 - (time.monotonic() - opened)
@@ -114,9 +102,11 @@ def test_websocket_messages_flow_through_the_router_and_outlive_another_apps_red
 
 def test_go_service_with_a_procfile_and_a_code_only_commit_that_reuses_its_modules(
         platform: Platform, tmp_path: Path) -> None:
-    app = deploy(platform, tmp_path, "go_service", "name: go-greeter\nservices:\n"
-                 "  - name: web\n" + source("go-greeter") + "    http_port: 8080\n"
-                 "    routes:\n      - path: /\n    health_check:\n      http_path: /health\n")
+    app = deploy_app(platform, tmp_path, fixture="go_service",
+                     spec="name: go-greeter\nservices:\n"
+                          "  - name: web\n" + source("go-greeter") +
+                          "    http_port: 8080\n    routes:\n      - path: /\n"
+                          "    health_check:\n      http_path: /health\n")
     status, body, _ = get(app["live_url"], "/")
     assert status == 200 and b"<h1>Hello from Go</h1>" in body
     log = build_log(platform, "go-greeter", "web")
@@ -132,9 +122,10 @@ def test_go_service_with_a_procfile_and_a_code_only_commit_that_reuses_its_modul
 
 def test_django_app_whose_old_gunicorn_needs_pkg_resources(platform: Platform,
                                                            tmp_path: Path) -> None:
-    app = deploy(platform, tmp_path, "django_old_gunicorn", "name: old-gunicorn\nservices:\n"
-                 "  - name: web\n    environment_slug: python\n" +
-                 source("old-gunicorn") + "    routes:\n      - path: /\n")
+    app = deploy_app(platform, tmp_path, fixture="django_old_gunicorn",
+                     spec="name: old-gunicorn\nservices:\n"
+                          "  - name: web\n    environment_slug: python\n" +
+                          source("old-gunicorn") + "    routes:\n      - path: /\n")
     status, body, _ = get(app["live_url"], "/")
     assert status == 200
     assert body == b"hello from django_old_gunicorn, gunicorn 20.1.0"
@@ -144,11 +135,12 @@ def test_django_app_whose_old_gunicorn_needs_pkg_resources(platform: Platform,
 
 def test_django_static_site_is_built_by_the_python_buildpack(platform: Platform,
                                                              tmp_path: Path) -> None:
-    app = deploy(platform, tmp_path, "django_static_site", "name: django-assets\nservices:\n"
-                 "  - name: web\n" + source("django-assets") +
-                 "    routes:\n      - path: /\nstatic_sites:\n  - name: assets\n" +
-                 source("django-assets") + "    output_dir: staticfiles\n"
-                 "    routes:\n      - path: /static\n")
+    app = deploy_app(platform, tmp_path, fixture="django_static_site",
+                     spec="name: django-assets\nservices:\n"
+                          "  - name: web\n" + source("django-assets") +
+                          "    routes:\n      - path: /\nstatic_sites:\n  - name: assets\n" +
+                          source("django-assets") + "    output_dir: staticfiles\n"
+                          "    routes:\n      - path: /static\n")
     status, body, _ = get(app["live_url"], "/")
     assert status == 200 and b'href="/static/css/site.css"' in body
     status, css, _ = get(app["live_url"], "/static/css/site.css")

@@ -17,13 +17,22 @@ import pytest
 
 from dockyard.buildpacks.images import Buildah
 from tests.conftest import wait_for
-from tests.e2e.conftest import Platform, commit, get, make_repo, new_platform, stop
+from tests.e2e.conftest import (
+    APPS,
+    Platform,
+    build_log,
+    commit,
+    deploy_app,
+    get,
+    make_repo,
+    new_platform,
+    stop,
+)
 from tests.e2e.load import LoadLoop
 from tests.images.conftest import Registry, base_image, buildah, running_registry  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
-APPS = Path(__file__).resolve().parent.parent / "apps"
 
 
 def push(store: Buildah, image: str, dest: str) -> None:
@@ -50,22 +59,6 @@ def platform(tmp_path_factory: pytest.TempPathFactory, docker_hub: Registry
     instance.cli("up")
     yield instance
     stop(instance)
-
-
-def deploy(platform: Platform, tmp_path: Path, spec: str, fixture: str | None = None) -> dict:
-    name = spec.split("\n", 1)[0].removeprefix("name: ").strip()
-    repo = None
-    if fixture:
-        repo = make_repo(tmp_path / fixture, APPS / fixture)
-        platform.map_url(f"https://github.com/example/{name}.git", repo)
-    path = tmp_path / "app.yaml"
-    path.write_text(spec)
-    platform.deploy_spec(path)
-    return {**platform.app(name), "repo": repo, "name": name}
-
-
-def build_log(platform: Platform, app: str, component: str) -> str:
-    return platform.cli("apps", "logs", app, component, "--type", "build").out
 
 
 def redeploy_under_load(platform: Platform, app: dict) -> LoadLoop:
@@ -118,7 +111,7 @@ services:
 
 def test_dockerfile_service_builds_with_buildah_runs_sandboxed_and_redeploys_without_downtime(
         platform: Platform, tmp_path: Path) -> None:
-    app = deploy(platform, tmp_path, SERVICE, "dockerfile_service")
+    app = deploy_app(platform, tmp_path, SERVICE, "dockerfile_service")
     status, body, _ = get(app["live_url"], "/")
     assert status == 200 and body == b"version=v1 Hello from the spec\n", body
     info = json.loads(get(app["live_url"], "/info")[1])
@@ -156,7 +149,7 @@ static_sites:
 
 def test_dockerfile_static_site_publishes_output_dir_out_of_the_image(
         platform: Platform, tmp_path: Path) -> None:
-    app = deploy(platform, tmp_path, SITE, "dockerfile_site")
+    app = deploy_app(platform, tmp_path, SITE, "dockerfile_site")
     status, body, _ = get(app["live_url"], "/")
     assert status == 200 and b"<h1>Built in a Dockerfile</h1>" in body
     assert get(app["live_url"], "/about.html")[1].count(b"About this site") == 1
@@ -196,7 +189,7 @@ def test_image_service_is_pulled_from_the_registry_and_a_new_tag_redeploys_witho
     for version in ("v1", "v2"):
         make_image(buildah, base_image, version,
                    f"{docker_hub.host}/dockyard-tests/hello:{version}")
-    app = deploy(platform, tmp_path, image_spec("image-web", "v1"))
+    app = deploy_app(platform, tmp_path, image_spec("image-web", "v1"))
     status, body, _ = get(app["live_url"], "/")
     assert status == 200 and body == b"version=v1 Hello from an image\n", body
     log = build_log(platform, "image-web", "web")
