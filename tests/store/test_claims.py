@@ -4,12 +4,12 @@ is stored as given (already encrypted by the caller)."""
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 
 from dockyard.store import App, Store
+from tests.store.conftest import race
 
 
 def test_a_redelivered_webhook_is_claimed_once_per_app(store: Store, app: App):
@@ -34,21 +34,7 @@ def test_records_older_than_the_retention_go_on_the_next_claim(store: Store, app
 
 
 def test_many_servers_racing_for_one_delivery_one_wins(store: Store, app: App):
-    others = [Store(store.path) for _ in range(6)]
-    results: list[bool] = []
-    barrier = threading.Barrier(len(others))
-
-    def claim(s: Store) -> None:
-        barrier.wait()
-        results.append(s.claim_delivery("push-42", app.id))
-
-    threads = [threading.Thread(target=claim, args=(s,)) for s in others]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    for s in others:
-        s.close()
+    results = race(store, 6, lambda s, _n: s.claim_delivery("push-42", app.id))
     assert sorted(results) == [False] * 5 + [True]
 
 

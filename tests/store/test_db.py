@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,20 +13,7 @@ from dockyard.errors import Conflict, NotFound
 from dockyard.store import App, Store
 from dockyard.store.db import hash_token
 from dockyard.store.migrations import MIGRATIONS
-
-SPEC = {"name": "shop", "services": [{"name": "web"}]}
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(tmp_path / "state" / "dockyard.db")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def app(store: Store) -> App:
-    return store.create_app("shop", SPEC, "name: shop\n", ["note"], port=8123)
+from tests.store.conftest import SPEC
 
 
 def test_a_new_store_is_migrated_to_the_last_version_in_wal_mode(store: Store):

@@ -4,13 +4,13 @@ whoever still expects the phase it saw."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 
 from dockyard.errors import NotFound
 from dockyard.store import App, JobInvocation, Store
+from tests.store.conftest import race
 
 TICK = "2026-11-30T10:00:00Z"
 
@@ -95,42 +95,16 @@ def test_invocations_go_with_their_app(store: Store, app: App):
 
 
 def test_two_stores_racing_for_one_tick_record_it_once(store: Store, app: App, tmp_path: Path):
-    others = [Store(store.path) for _ in range(4)]
-    results: list[JobInvocation | None] = []
-    start = threading.Barrier(len(others))
-
-    def claim(s: Store) -> None:
-        start.wait()
-        results.append(s.record_invocation(app.id, "report", "dep-1", TICK, {}))
-
-    threads = [threading.Thread(target=claim, args=(s,)) for s in others]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    for s in others:
-        s.close()
+    results = race(store, 4, lambda s, _n: s.record_invocation(app.id, "report", "dep-1",
+                                                                TICK, {}))
     assert len(results) == 4 and len([r for r in results if r is not None]) == 1
     assert len(store.list_invocations(app.id)) == 1
 
 
 def test_two_workers_racing_to_start_one_invocation_one_wins(store: Store, app: App):
     inv = record(store, app)
-    others = [Store(store.path) for _ in range(4)]
-    won: list[JobInvocation | None] = []
-    start = threading.Barrier(len(others))
-
-    def start_it(s: Store, pid: int) -> None:
-        start.wait()
-        won.append(s.update_invocation(inv, expect=("PENDING",), phase="RUNNING", pid=pid))
-
-    threads = [threading.Thread(target=start_it, args=(s, n)) for n, s in enumerate(others)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    for s in others:
-        s.close()
+    won = race(store, 4, lambda s, pid: s.update_invocation(inv, expect=("PENDING",),
+                                                             phase="RUNNING", pid=pid))
     winners = [w for w in won if w is not None]
     assert len(won) == 4 and len(winners) == 1
     assert store.get_invocation(app.id, inv.id).pid == winners[0].pid
