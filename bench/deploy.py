@@ -44,6 +44,7 @@ the end.
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import json
 import os
@@ -218,23 +219,33 @@ class ProfileBench:
     WARM_LABEL = "warm (template change)"
     WARM_TARGET = 3.0
     COLD_TARGET: float | None = 20.0
+    SOURCE, REPO, URL = EXAMPLE, "profileapp", EXAMPLE_URL   # the app's repository
+    SPEC: str | None = None   # a spec with {name}; None: the repository's own, renamed
 
     def __init__(self, inst: Installation) -> None:
         self.inst = inst
-        self.repo = inst.make_repo(EXAMPLE, "profileapp", EXAMPLE_URL)
-        self.original = (self.repo / TEMPLATE).read_text()
+        self.repo = inst.make_repo(self.SOURCE, self.REPO, self.URL)
         self.timings: dict[str, list[dict[str, float | None]]] = {}
 
     def spec(self, name: str) -> Path:
-        """The example's spec as it is, renamed (the app name is the top-level `name:`)."""
+        """The spec of app ``name``: ``SPEC``, or the example's spec as it is, renamed (the
+        app name is the top-level `name:`)."""
+        path = self.inst.root / f"{name}.yaml"
+        if self.SPEC is not None:
+            path.write_text(self.SPEC.format(name=name))
+            return path
         text = (self.repo / "config" / "app.yaml").read_text()
         renamed, n = re.subn(r"^name:\s*profileapp\s*$", f"name: {name}", text, count=1,
                              flags=re.MULTILINE)
         if n != 1:
             raise SystemExit("config/app.yaml has no top-level `name: profileapp` line")
-        path = self.inst.root / f"{name}.yaml"
         path.write_text(renamed)
         return path
+
+    @functools.cached_property
+    def original(self) -> str:
+        """The template as committed (read before the first mark)."""
+        return (self.repo / TEMPLATE).read_text()
 
     def mark(self, marker: str) -> None:
         """A code-only change that puts ``marker`` on the page."""
@@ -317,17 +328,7 @@ class NodeBench(ProfileBench):
     WARM_SAYS = "Reusing node_modules"
     TITLE = "node-express (Node.js, Express)"
     WARM_LABEL = "warm (message.txt change)"
-
-    def __init__(self, inst: Installation) -> None:  # noqa: D107 - a different repository
-        self.inst = inst
-        self.repo = inst.make_repo(NODE_APP, "node-express", NODE_URL)
-        self.original = (self.repo / "message.txt").read_text()
-        self.timings = {}
-
-    def spec(self, name: str) -> Path:
-        path = self.inst.root / f"{name}.yaml"
-        path.write_text(NODE_SPEC.format(name=name))
-        return path
+    SOURCE, REPO, URL, SPEC = NODE_APP, "node-express", NODE_URL, NODE_SPEC
 
     def mark(self, marker: str) -> None:
         (self.repo / "message.txt").write_text(f"Hello from Express {marker}\n")

@@ -104,17 +104,11 @@ class DockerBench(ProfileBench):
     WARM_LABEL = "warm (COPY layer changed)"
     WARM_TARGET = 5.0
     COLD_TARGET = None   # the issue sets none: the base is pulled and every step runs
+    SOURCE, REPO, URL, SPEC = APP_DIR, "docker-web", URL, SPEC
 
-    def __init__(self, inst: Installation) -> None:  # noqa: D107 - a different repository
-        self.inst = inst
-        self.repo = inst.make_repo(APP_DIR, "docker-web", URL)
-        self.timings = {}
+    def __init__(self, inst: Installation) -> None:  # noqa: D107 - and the linking times
+        super().__init__(inst)
         self.linked: dict[str, list[float]] = {}
-
-    def spec(self, name: str) -> Path:
-        path = self.inst.root / f"{name}.yaml"
-        path.write_text(SPEC.format(name=name))
-        return path
 
     def mark(self, marker: str) -> None:
         (self.repo / "version.txt").write_text(f"{marker}\n")
