@@ -8,6 +8,7 @@ Programs are added and removed at run time through files in ``programs/`` plus
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import signal
@@ -102,6 +103,12 @@ def value_problem(prog: ProgramSpec) -> str:
 def one_shot_transport(sock: Path) -> Any:
     """supervisord's unix-socket XML-RPC transport, closing its connection after each call
     (callers make one call per proxy; a kept-alive socket would leak until collected)."""
+    return _one_shot_class()(None, None, f"unix://{sock}")
+
+
+@functools.cache
+def _one_shot_class() -> Any:
+    """The transport class, made once (supervisor's module is imported on first use)."""
     from supervisor.xmlrpc import SupervisorTransport
 
     class OneShot(SupervisorTransport):  # type: ignore[misc]
@@ -111,7 +118,7 @@ def one_shot_transport(sock: Path) -> Any:
             finally:
                 self.close()
 
-    return OneShot(None, None, f"unix://{sock}")
+    return OneShot
 
 
 def program_file_ok(path: Path) -> bool:
