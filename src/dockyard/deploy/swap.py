@@ -89,7 +89,7 @@ def keep_running(ctx: DeployContext, record: ComponentRecord) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for inst in instances_of(ctx.app.id, ctx.dep.id, record):
         link = folder / f"run-{inst.alias}.log"
-        if not link.exists():
+        if not link.is_symlink():  # a retried deployment linked it already
             link.symlink_to(Path("..") / inst.deployment_id / link.name)
     ctx.log.step(f"Keeping {len(record.instances)} running instance(s) of "
                  f"{record.kind} '{record.name}' (not restarted)")
