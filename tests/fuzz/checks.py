@@ -82,13 +82,12 @@ def render(routing: Any, layout: Layout) -> tuple[str, str]:
 
 
 def programs_parse(spec: Any, root: Path) -> None:
-    """Each instance's supervisord program, as the runtime names it, read by supervisord."""
-    from supervisor.options import ServerOptions, UnhosedConfigParser
-
+    """Each instance's supervisord program, as the runtime names it, read by supervisord
+    (the parser ``dockyard up`` judges program files with)."""
     from dockyard.entrypoints import LAUNCHER, argv
     from dockyard.paths import Home
     from dockyard.runtime import Instance
-    from dockyard.runtime.local.supervisor import ProgramSpec, render_program
+    from dockyard.runtime.local.supervisor import ProgramSpec, program_file_ok, render_program
 
     home = Home(root / "home")
     for kind in ("services", "workers", "jobs"):
@@ -101,12 +100,9 @@ def programs_parse(spec: Any, root: Path) -> None:
                     inst.program, argv(LAUNCHER, str(folder / "launch.json")),
                     cwd=str(folder),
                     log=str(home.logs(APP_ID) / DEP_ID / f"run-{inst.alias}.log")))
-                parser = UnhosedConfigParser()
-                parser.read_string(text)
-                options = ServerOptions()
-                options.here = str(root)
-                [group] = options.process_groups_from_parser(parser)
-                assert group.name == inst.program
+                path = root / f"{inst.program}.conf"
+                path.write_text(text)
+                assert program_file_ok(path), text
 
 
 def write(path: Path, text: str) -> Path:
