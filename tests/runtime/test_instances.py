@@ -34,14 +34,6 @@ def home(tmp_path: Path) -> Home:
     return Home(tmp_path / "home").ensure()
 
 
-@pytest.fixture
-def release(tmp_path: Path) -> Path:
-    app = tmp_path / "release" / "app"
-    app.mkdir(parents=True)
-    (app / "version.txt").write_text("v1\n")
-    return app
-
-
 def web(n: int = 0, component: str = "web", deployment: str = "dep-00000001") -> Instance:
     return Instance(APP, deployment, component, n, 8080 + n)
 

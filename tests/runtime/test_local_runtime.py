@@ -49,14 +49,6 @@ def runtime(home: Home, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalRuntim
     runtime.remove_app("app-test")
 
 
-@pytest.fixture
-def release(tmp_path: Path) -> Path:
-    app = tmp_path / "release" / "app"
-    app.mkdir(parents=True)
-    (app / "version.txt").write_text("v1\n")
-    return app
-
-
 def launch(home: Home, release: Path, command: str, **kw: object) -> Launch:
     box = SecretBox(home.secrets_key)
     fields: dict = {"masks": (box.encrypt(SECRET),), "grace_seconds": 2, **kw}  # type: ignore[type-arg]
