@@ -15,7 +15,7 @@ import pytest
 
 from dockyard import entrypoints
 from dockyard.errors import CommandFailed, Conflict, DockyardError, NotFound
-from dockyard.files import chown_tree, write_private
+from dockyard.files import OWNER_MARK, chown_tree, own_tree_once, write_private
 from dockyard.locks import deploy_lock_held, deploy_lock_path, lock_held, try_lock
 from dockyard.paths import Home
 from dockyard.secrets import admin_token_path, ensure_admin_token, read_admin_token
@@ -158,6 +158,39 @@ def test_chown_tree_gives_everything_away_but_never_follows_symlinks(tmp_path: P
         st = path.lstat()
         assert (st.st_uid, st.st_gid) == (200123, 200124), path
     assert outside.stat().st_uid == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving files away needs root")
+def test_own_tree_once_walks_a_cache_only_when_root_may_have_written_to_it(
+        tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    (cache / "envs").mkdir(parents=True)
+    (cache / "envs" / "a").write_text("x")
+    assert own_tree_once(cache, 200123, 200124)          # first time: walked
+    assert (cache / "envs" / "a").stat().st_uid == 200123
+    (cache / "envs" / "b").write_text("root wrote this behind the mark's back")
+    assert not own_tree_once(cache, 200123, 200124)      # marked: not walked again
+    assert (cache / "envs" / "b").stat().st_uid == 0
+    assert own_tree_once(cache, 200125, 200125)          # another owner: walked
+    assert (cache / "envs" / "b").stat().st_uid == 200125
+    assert not own_tree_once(cache, None)                # a build as root: mark dropped
+    (cache / "envs" / "c").write_text("root's")
+    assert own_tree_once(cache, 200125, 200125)
+    assert (cache / "envs" / "c").stat().st_uid == 200125
+
+
+def test_own_tree_once_never_follows_a_mark_the_owner_replaced_with_a_symlink(
+        tmp_path: Path) -> None:
+    victim = tmp_path / "passwd"
+    victim.write_text("root:x:0:0\n")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / OWNER_MARK).symlink_to(victim)
+    uid, gid = os.getuid(), os.getgid()
+    assert own_tree_once(cache, uid, gid)
+    assert victim.read_text() == "root:x:0:0\n"
+    assert not (cache / OWNER_MARK).is_symlink()
+    assert not own_tree_once(cache, uid, gid)
 
 
 # -- settings ----------------------------------------------------------------------------------

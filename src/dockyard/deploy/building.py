@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dockyard.deploy.context import DeployContext
-from dockyard.files import chown_tree
+from dockyard.files import chown_tree, own_tree_once
 from dockyard.paths import Home
 from dockyard.release.environment import build_env
 from dockyard.release.record import ComponentRecord
@@ -88,7 +88,7 @@ def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: 
             src = work
         else:
             src = checkout(ctx.home, ctx.app.id, ref, commit, work, comp.source_dir, log)
-        jail = build_jail(ctx, comp.name, [work, release, app_home / "cache"])
+        jail = build_jail(ctx, comp.name, [work, release])
         settings = BuildSettings(allow_python_downloads=ctx.settings.allow_python_downloads,
                                  strict_python=ctx.settings.strict_python,
                                  registry_mirrors=dict(ctx.settings.registry_mirrors))
@@ -126,7 +126,9 @@ def image_request(ctx: DeployContext, comp: Any, reference: str) -> dict[str, st
 
 
 def build_jail(ctx: DeployContext, component: str, own: list[Path]) -> BuildJail:
-    """The app's user owns what its build writes; the build gets a cgroup of its own."""
+    """The app's user owns what its build writes (``own``, fresh for this build, and the
+    app's build cache, walked only when it last belonged to root); the build gets a cgroup
+    of its own."""
     from dockyard.buildpacks.isolated import BuildJail
     from dockyard.isolation import cgroups, users
 
@@ -136,6 +138,9 @@ def build_jail(ctx: DeployContext, component: str, own: list[Path]) -> BuildJail
         path.mkdir(parents=True, exist_ok=True)
         if user is not None:
             chown_tree(path, user.uid, user.gid)
+    cache = ctx.home.app(ctx.app.id) / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    own_tree_once(cache, user.uid if user else None, user.gid if user else 0)
     group = cgroups.Group(cgroups.installation_id(ctx.home.root),
                           f"build-{ctx.dep.id[:8]}-{component}") if isolation.limits else None
-    return BuildJail(user, ctx.home.app(ctx.app.id) / "cache", group)
+    return BuildJail(user, cache, group)
