@@ -50,6 +50,11 @@ class Home:
     def build_cache(self) -> Path:
         return self.root / "cache" / "builds"
 
+    @property
+    def interpreter_versions(self) -> Path:
+        """The host's Python interpreters and their versions, probed once (root's only)."""
+        return self.root / "cache" / "interpreters.json"
+
     def tool_cache(self, tool: str) -> Path:
         """A package tool's own download cache (``npm``, ``corepack``, ``go``), shared by
         every build: content-addressed, safe for concurrent use, never part of a release."""

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
-from dockyard.buildpacks import BuildSettings, build
-from dockyard.buildpacks.interpreters import Interpreter, candidate_paths, choose, discover
+from dockyard.buildpacks import BuildSettings, build, interpreters
+from dockyard.buildpacks.interpreters import (
+    Interpreter,
+    candidate_paths,
+    choose,
+    discover,
+    remembered,
+)
 from dockyard.buildpacks.pyversion import VersionRequest, matches, read_request
 from dockyard.errors import DockyardError
 from dockyard.logs import Log
@@ -122,6 +130,51 @@ def test_discovery_reports_real_versions_and_skips_non_interpreters(tmp_path: Pa
     bogus.chmod(0o755)
     found = discover([Path(sys.executable), bogus, tmp_path / "missing"])
     assert [i.version for i in found] == [tuple(sys.version_info[:3])]
+
+
+def fake_python(path: Path, version: str, calls: Path) -> Path:
+    """An "interpreter" that answers the version probe and counts how often it was asked."""
+    path.write_text(f"#!/bin/sh\necho x >> {calls}\necho CPython {version.replace('.', ' ')}\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_versions_are_probed_once_per_installation_and_again_when_a_binary_changes(
+        tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    one = fake_python(tmp_path / "python3.12", "3.12.4", calls)
+    bogus = tmp_path / "python3.99"
+    bogus.write_text("#!/bin/sh\necho x >> " + str(calls) + "\necho nope\n")
+    bogus.chmod(0o755)
+    store = tmp_path / "state" / "interpreters.json"
+    interpreters._probed.clear()  # a new deploy worker: nothing in memory
+    assert remembered(store, [one, bogus]) == {str(one): "3.12.4", str(bogus): ""}
+    assert len(calls.read_text().split()) == 2
+    assert oct(store.stat().st_mode & 0o777) == "0o600"
+
+    interpreters._probed.clear()  # the next worker reads the file instead of probing
+    assert remembered(store, [one, bogus]) == {str(one): "3.12.4", str(bogus): ""}
+    assert len(calls.read_text().split()) == 2
+
+    interpreters._probed.clear()  # an upgraded interpreter is asked again
+    fake_python(one, "3.12.5", calls)
+    os.utime(one, ns=(1, one.stat().st_mtime_ns + 10**9))
+    assert remembered(store, [one])[str(one)] == "3.12.5"
+    assert len(calls.read_text().split()) == 3
+    store.write_text("{not json")  # a damaged file is probed around, then rewritten
+    interpreters._probed.clear()
+    assert remembered(store, [one])[str(one)] == "3.12.5"
+    assert json.loads(store.read_text())["probed"][0][2] == "3.12.5"
+
+
+def test_a_build_given_the_versions_does_not_probe(tmp_path: Path) -> None:
+    calls = tmp_path / "calls"
+    one = fake_python(tmp_path / "python3.12", "3.12.4", calls)
+    old = fake_python(tmp_path / "python3.7", "3.7.9", calls)
+    interpreters._probed.clear()
+    found = discover([one, old], {str(one): "3.12.4", str(old): "3.7.9"})
+    assert [(i.path, i.version) for i in found] == [(one, (3, 12, 4))]  # 3.7: too old
+    assert not calls.exists()
 
 
 def test_default_discovery_finds_the_interpreter_running_the_tests() -> None:

@@ -84,7 +84,7 @@ def pick_interpreter(req: BuildRequest, app: Path, log: Log,
     """Same minor as requested; else download (if allowed); else newer minor (unless strict)."""
     settings = req.settings
     request = read_request(app)
-    found = interpreters.discover(settings.python_candidates)
+    found = interpreters.discover(settings.python_candidates, settings.python_versions)
     fallback = not (settings.strict_python or settings.allow_python_downloads)
     chosen, more = interpreters.choose(request, found, fallback=fallback, log=log)
     notes += more

@@ -81,6 +81,8 @@ class BuildSettings:
     allow_python_downloads: bool = False  # let uv fetch a missing interpreter
     strict_python: bool = False  # never fall back to another minor version
     python_candidates: tuple[Path, ...] | None = None  # override interpreter discovery
+    # their versions, probed once by the deploy worker (interpreters.remembered)
+    python_versions: dict[str, str] | None = None
     # registry host -> where its images are pulled from instead (settings.registry_mirrors)
     registry_mirrors: dict[str, str] = field(default_factory=dict)
 

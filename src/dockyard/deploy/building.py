@@ -73,7 +73,7 @@ def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: 
                     force: bool) -> ComponentRecord:
     """Export the commit, build it (in the app's sandbox, as the app's user) into the
     release, and return the component's record."""
-    from dockyard.buildpacks import BuildRequest, BuildSettings
+    from dockyard.buildpacks import BuildRequest, BuildSettings, interpreters
     from dockyard.buildpacks.isolated import build_isolated
     from dockyard.source import checkout
 
@@ -89,9 +89,12 @@ def build_component(ctx: DeployContext, kind: str, comp: Any, ref: Any, commit: 
         else:
             src = checkout(ctx.home, ctx.app.id, ref, commit, work, comp.source_dir, log)
         jail = build_jail(ctx, comp.name, [work, release])
+        pythons = tuple(interpreters.candidate_paths())
+        versions = interpreters.remembered(ctx.home.interpreter_versions, pythons)
         settings = BuildSettings(allow_python_downloads=ctx.settings.allow_python_downloads,
                                  strict_python=ctx.settings.strict_python,
-                                 registry_mirrors=dict(ctx.settings.registry_mirrors))
+                                 registry_mirrors=dict(ctx.settings.registry_mirrors),
+                                 python_candidates=pythons, python_versions=versions)
         result = build_isolated(BuildRequest(
             component=comp.name, kind=kind, src=src, release=release,
             env=build_env(ctx.spec, comp, reveal=ctx.reveal), home=Home(app_home),
