@@ -142,10 +142,9 @@ def warm_home(root: Path) -> Path:
 
 
 def forget_installation(home: Path) -> None:
-    """What a test installation leaves outside its home (as root): its apps' users, its
-    published static sites, its cgroups. ``dockyard down`` keeps them, as it should for a
-    real installation."""
-    import contextlib
+    """What a test installation leaves outside its home (as root): its apps' users and its
+    published static sites, which ``dockyard down`` keeps, as it should for a real
+    installation; and the cgroups of what still ran at ``down`` (a killed API's jobs)."""
     import shutil
 
     from dockyard.isolation import cgroups, users
@@ -155,14 +154,7 @@ def forget_installation(home: Path) -> None:
         subprocess.run(["userdel", name], capture_output=True)
         subprocess.run(["groupdel", name], capture_output=True)
     shutil.rmtree(Layout((home / "router").absolute()).sites, ignore_errors=True)
-    inst = cgroups.installation_id(home)
-    for base in Path("/sys/fs/cgroup").glob(f"*/dockyard/{inst}"):
-        for group in base.iterdir():
-            if group.is_dir():
-                with contextlib.suppress(OSError):
-                    group.rmdir()
-        with contextlib.suppress(OSError):
-            base.rmdir()
+    cgroups.sweep(cgroups.installation_id(home))
 
 
 def wait_for(check: Callable[[], Any], what: str, timeout: float = 30.0,

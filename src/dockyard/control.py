@@ -18,7 +18,7 @@ from typing import Any
 
 from dockyard.entrypoints import API_SERVER, INGRESS, argv
 from dockyard.errors import DockyardError
-from dockyard.isolation import Isolation
+from dockyard.isolation import Isolation, cgroups
 from dockyard.paths import Home
 from dockyard.router.files import MAX_SOCKET_PATH, SOCKETS, socket_too_long
 from dockyard.runtime.local import leftovers
@@ -151,8 +151,10 @@ def down(home: Home) -> dict[str, Any]:
     was = sup.pid()
     sup.shutdown()
     left = leftovers.stop(home)
+    jobs = stop_job_workers(home)
+    groups = cgroups.sweep(cgroups.installation_id(home.root))
     return {"stopped": was is not None or bool(left), "supervisord_pid": was,
-            "leftovers_stopped": left, "jobs_stopped": stop_job_workers(home)}
+            "leftovers_stopped": left, "jobs_stopped": jobs, "cgroups_removed": groups}
 
 
 def stop_job_workers(home: Home) -> int:

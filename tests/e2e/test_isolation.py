@@ -43,8 +43,25 @@ def two_apps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Platfor
     platform.cli("up")
     deploy_copy(platform, root, VICTIM, "victim")
     yield platform, root
+    platform.cli("down")
+    left = groups_of(platform)
     stop(platform)
     CANARY.unlink(missing_ok=True)
+    assert left == [], "`dockyard down` left these cgroups behind"
+
+
+def groups_of(platform: Platform) -> list[str]:
+    """The installation's cgroups, in every hierarchy (builds, instances, jobs)."""
+    tops = cgroups.Group(cgroups.installation_id(platform.home), "").dirs().values()
+    return sorted({p.name for top in tops if top.is_dir() for p in top.iterdir() if p.is_dir()})
+
+
+def test_no_build_leaves_its_cgroup_behind(two_apps):  # type: ignore[no-untyped-def]
+    platform, _ = two_apps
+    if not cgroups.available()[0]:
+        pytest.skip(cgroups.available()[1])
+    assert any(name.startswith("i-") for name in groups_of(platform))   # the victim's instance
+    assert [name for name in groups_of(platform) if name.startswith("build-")] == []
 
 
 def victim_paths(platform: Platform) -> tuple[Path, Path, int]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from dockyard.isolation.cgroups import (
     Usage,
     available,
     installation_id,
+    sweep,
     version,
 )
 
@@ -171,6 +173,63 @@ def test_remove_drops_empty_groups_and_ignores_missing_ones(tmp_path: Path):
     group.remove()
     assert not any(p.exists() for p in group.dirs().values())
     group.remove()                                   # twice is fine
+
+
+class Member:
+    """Stands for a process still in the group, in every hierarchy: rmdir of a directory with
+    a file in it fails, as rmdir of a cgroup with a member does."""
+
+    def __init__(self, group: Group) -> None:
+        self.files = [path / "member" for path in group.dirs().values()]
+        for file in self.files:
+            file.write_text("1")
+
+    def unlink(self) -> None:
+        for file in self.files:
+            file.unlink()
+
+
+def busy(group: Group) -> Member:
+    return Member(group)
+
+
+def test_remove_waits_for_a_group_whose_last_process_is_still_ending(tmp_path: Path):
+    root = v1_root(tmp_path)
+    group = Group("abc123", "build-1-web", root=root)
+    for path in group.dirs().values():
+        path.mkdir(parents=True)
+    member = busy(group)
+    threading.Timer(0.15, member.unlink).start()    # the sandbox's init, ending late
+    assert group.remove(wait=2.0)
+    assert not any(p.exists() for p in group.dirs().values())
+
+
+def test_remove_gives_up_on_a_group_whose_processes_live_on(tmp_path: Path):
+    root = v1_root(tmp_path)
+    group = Group("abc123", "web-0", root=root)
+    for path in group.dirs().values():
+        path.mkdir(parents=True)
+    busy(group)
+    assert not group.remove(wait=0.05)
+    assert group.dirs()["memory"].exists()
+
+
+def test_sweep_removes_an_installations_empty_groups_and_keeps_busy_ones(tmp_path: Path):
+    root = v1_root(tmp_path)
+    mine = [Group("abc123", name, root=root) for name in ("web-0", "build-1-web", "job-0")]
+    other = Group("def456", "web-0", root=root)
+    for group in [*mine, other]:
+        for path in group.dirs().values():
+            path.mkdir(parents=True)
+    member = busy(mine[2])
+    assert sweep("abc123", root) == 2
+    assert [g.dirs()["cpu"].exists() for g in mine] == [False, False, True]
+    assert (root / "cpu" / "dockyard" / "abc123").exists()    # a busy group keeps its folder
+    member.unlink()
+    assert sweep("abc123", root) == 1
+    assert not (root / "cpu" / "dockyard" / "abc123").exists()
+    assert other.dirs()["cpu"].exists()                          # never another's
+    assert sweep("abc123", root) == 0                            # nothing left: fine
 
 
 @pytest.mark.parametrize("same", [True, False])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,11 +150,40 @@ class Group:
         except (OSError, ValueError):
             return None
 
-    def remove(self) -> None:
-        """Remove the group once it is empty (a group with processes stays)."""
-        for path in self.dirs().values():
-            with contextlib.suppress(OSError):
-                path.rmdir()
+    def remove(self, wait: float = 1.0) -> bool:
+        """Remove the group once it is empty; True when it is gone. A sandbox's init can
+        outlive the process we waited for by a few milliseconds, so a busy group is tried
+        again for up to ``wait`` seconds; one whose processes live on stays."""
+        deadline = time.monotonic() + wait
+        while True:
+            busy = [path for path in self.dirs().values() if not rmdir(path)]
+            if not busy or time.monotonic() >= deadline:
+                return not busy
+            time.sleep(0.01)
+
+
+def sweep(installation: str, root: Path = ROOT) -> int:
+    """Remove the installation's empty groups, then its own folder (``dockyard down``:
+    instances stopped there leave theirs, and a host must not collect thousands of empty
+    groups). Groups with processes stay. Returns how many groups were removed."""
+    removed: set[str] = set()
+    for top in Group(installation, "", root).dirs().values():
+        if not top.is_dir():
+            continue
+        removed |= {child.name for child in top.iterdir() if child.is_dir() and rmdir(child)}
+        rmdir(top)
+    return len(removed)
+
+
+def rmdir(path: Path) -> bool:
+    """rmdir, True when ``path`` is gone (it may never have existed)."""
+    try:
+        path.rmdir()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def usage_v2(path: Path) -> Usage:
