@@ -403,8 +403,8 @@ def isolation_cost(sandboxed: ProfileBench, live: str, root: Path, runs: int,
           f"{slower:>7.2f}  ≤ 1.10 {'ok' if slower <= 1.10 else 'MISSED'}")
     for key, label in (("build", "build of web"), ("health", "health gate"),
                        ("live", "deploy log's live")):
-        got = {k: statistics.median(r[key] or float("nan") for r in b.timings["isolation"])
-               for k, b in benches.items()}
+        got = {k: statistics.median(float("nan") if r[key] is None else r[key]
+                                    for r in b.timings["isolation"]) for k, b in benches.items()}
         print(f"{f'  {label} (s)':<34}{got['sandbox']:>8.2f}{got['off']:>8.2f}"
               f"{got['sandbox'] / got['off']:>7.2f}")
     print(f"{'requests/s via router, keep-alive':<34}{rate['sandbox']:>8.0f}{rate['off']:>8.0f}"
