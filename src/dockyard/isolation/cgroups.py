@@ -159,7 +159,7 @@ class Group:
             busy = [path for path in self.dirs().values() if not rmdir(path)]
             if not busy or time.monotonic() >= deadline:
                 return not busy
-            time.sleep(0.01)
+            time.sleep(0.002)
 
 
 def sweep(installation: str, root: Path = ROOT) -> int:
