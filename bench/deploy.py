@@ -405,8 +405,8 @@ def isolation_cost(sandboxed: ProfileBench, live: str, root: Path, runs: int,
                        ("live", "deploy log's live")):
         got = {k: statistics.median(float("nan") if r[key] is None else r[key]
                                     for r in b.timings["isolation"]) for k, b in benches.items()}
-        print(f"{f'  {label} (s)':<34}{got['sandbox']:>8.2f}{got['off']:>8.2f}"
-              f"{got['sandbox'] / got['off']:>7.2f}")
+        ratio = f"{got['sandbox'] / got['off']:>7.2f}" if got["off"] else f"{'—':>7}"
+        print(f"{f'  {label} (s)':<34}{got['sandbox']:>8.2f}{got['off']:>8.2f}{ratio}")
     print(f"{'requests/s via router, keep-alive':<34}{rate['sandbox']:>8.0f}{rate['off']:>8.0f}"
           f"{share:>7.2f}  ≥ 0.97 {'ok' if share >= 0.97 else 'MISSED'}")
 
