@@ -111,6 +111,35 @@ def test_unused_old_environments_are_collected_used_and_recent_ones_kept(
     assert log.path.read_text() == "-----> Removed unused environment unused\n"
 
 
+@pytest.mark.parametrize("link", ["cache", "cache/builds", "cache/builds/envs", "env"])
+def test_an_apps_build_cannot_point_the_collection_at_other_files(
+        services: Services, app: App, log: Log, tmp_path: Path, link: str):
+    """The app's build owns its cache and may plant symlinks in it; old directories outside
+    (/var/lib, another app's cache) must never be removed through them."""
+    outside = tmp_path / "outside"
+    (outside / "envs" / "victim" / "bin").mkdir(parents=True)
+    (outside / "victim" / "bin").mkdir(parents=True)
+    past = time.time() - RECENT_SECONDS * 2
+    for old in (outside / "envs" / "victim", outside / "victim"):
+        os.utime(old, (past, past))
+    cache = services.home.app(app.id) / "cache"
+    targets = {"cache": outside.parent, "cache/builds": outside,
+               "cache/builds/envs": outside / "envs"}
+    if link == "env":
+        (cache / "builds" / "envs").mkdir(parents=True)
+        (cache / "builds" / "envs" / "victim").symlink_to(outside / "victim")
+    else:
+        path = services.home.app(app.id) / link
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.symlink_to(targets[link] if link != "cache" else outside.parent / "cachelike")
+        if link == "cache":
+            (outside.parent / "cachelike" / "builds").mkdir(parents=True)
+            (outside.parent / "cachelike" / "builds" / "envs").symlink_to(outside / "envs")
+    collect_environments(services, log)
+    assert (outside / "envs" / "victim" / "bin").is_dir()
+    assert (outside / "victim" / "bin").is_dir()
+
+
 def test_an_environment_reused_just_now_is_kept(services: Services, log: Log):
     env = environment(services, "reused", RECENT_SECONDS * 2)
     old = env.stat().st_mtime

@@ -70,8 +70,8 @@ def collect_environments(services: Services, log: Log) -> None:
     recent = time.time() - RECENT_SECONDS
     roots = [services.home.root, *(services.home.app(a.id) for a in store.list_apps())]
     kept = [Home(root).build_cache / kind for root in roots for kind in ("envs", "node")]
-    for env in (e for folder in kept if folder.is_dir() for e in folder.iterdir()):
-        if env.name.startswith(".") or not env.is_dir() or str(env) in used:
+    for env in (e for folder in kept if real_dir(folder) for e in folder.iterdir()):
+        if env.name.startswith(".") or not real_dir(env) or str(env) in used:
             continue
         if env.stat().st_mtime > recent or any(p.stat().st_mtime > recent
                                                for p in env.glob(".dockyard-*")):
@@ -79,6 +79,15 @@ def collect_environments(services: Services, log: Log) -> None:
         shutil.rmtree(env, ignore_errors=True)
         log.step(f"Removed unused environment {env.name[:12]}")
     collect_layers(services, log)
+
+
+def real_dir(path: Path, below: int = 2) -> bool:
+    """A directory, and neither it nor its ``below`` parents a symlink. An app's build owns
+    its cache: it could replace ``cache/builds`` with a link to ``/var/lib``, and root would
+    then delete what it found there. (Nothing of the app runs while this does: it waits for
+    every deployment, and instances see only their virtualenv, read-only.)"""
+    chain = [path, *list(path.parents)[:below]]
+    return path.is_dir() and not any(p.is_symlink() for p in chain)
 
 
 def collect_layers(services: Services, log: Log) -> None:
