@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import stat
 from pathlib import Path
 
 
@@ -60,3 +62,64 @@ def own_tree_once(root: Path, uid: int | None, gid: int = 0) -> bool:
     with os.fdopen(fd, "w") as fh:
         fh.write(f"{uid}:{gid}")
     return True
+
+
+class UnsafePath(PermissionError):
+    """A path an app's user could have pointed elsewhere with a symlink."""
+
+
+def open_path(path: str | Path, max_links: int = 40) -> int:
+    """An ``O_PATH`` descriptor of ``path``, following a symlink only where only root could
+    have put it (a directory root owns and no one else may write, or a root-owned link in a
+    sticky one such as ``/tmp``); raises ``UnsafePath`` for any other link on the way.
+
+    An app's user owns its build cache and its release, and may leave links there (to
+    ``/root``, to ``DOCKYARD_HOME``). Binding or overlaying the path itself would follow
+    them as root; binding this descriptor (``bwrap --ro-bind-fd``, ``/proc/self/fd/N``)
+    cannot, and nothing can swap the path between the check and the mount.
+    """
+    parts = list(Path(path).parts)
+    if not parts or parts[0] != "/":
+        raise ValueError(f"not an absolute path: {path}")
+    fd = os.open("/", os.O_PATH | os.O_DIRECTORY)
+    links, i = 0, 1
+    try:
+        while i < len(parts):
+            name = parts[i]
+            here = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            if stat.S_ISLNK(here.st_mode):
+                if not trusted_link(os.fstat(fd), here):
+                    raise UnsafePath(errno.EPERM, f"{path}: {name!r} is a symbolic link its "
+                                     "owner could have pointed anywhere")
+                links += 1
+                if links > max_links:
+                    raise OSError(errno.ELOOP, f"{path}: too many symbolic links")
+                target = os.readlink(name, dir_fd=fd)
+                rest = parts[i + 1:]
+                if target.startswith("/"):
+                    os.close(fd)
+                    fd = os.open("/", os.O_PATH | os.O_DIRECTORY)
+                    parts, i = [*Path(target).parts, *rest], 1
+                else:  # relative to the directory holding the link, which fd still is
+                    parts = [*parts[:i], *Path(target).parts, *rest]
+                continue
+            step = os.open(name, os.O_PATH | os.O_NOFOLLOW, dir_fd=fd)
+            os.close(fd)
+            fd, i = step, i + 1
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def trusted_link(holder: os.stat_result, link: os.stat_result) -> bool:
+    """Only root could have made (or replaced) this link."""
+    if holder.st_uid != 0:
+        return False
+    shared = holder.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    return not shared or bool(holder.st_mode & stat.S_ISVTX) and link.st_uid == 0
+
+
+def fd_path(fd: int) -> Path:
+    """The path the kernel resolves to exactly the file ``fd`` is open on."""
+    return Path(f"/proc/self/fd/{fd}")

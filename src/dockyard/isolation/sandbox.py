@@ -40,6 +40,7 @@ class Mount:
     source: str          # on the host
     target: str          # inside the sandbox
     writable: bool = False
+    fd: int | None = None  # the source, opened by ``files.open_path``: bound as it is
 
     def describe(self) -> str:
         same = self.target if self.source == self.target else f"{self.target} ← {self.source}"
@@ -69,7 +70,12 @@ class Sandbox:
                           "/var", "/var/tmp"}
         for mount in self.mounts:
             args += parents(mount.target, made)
-            args += ["--bind" if mount.writable else "--ro-bind", mount.source, mount.target]
+            if mount.fd is not None:
+                args += ["--bind-fd" if mount.writable else "--ro-bind-fd", str(mount.fd),
+                         mount.target]
+            else:
+                args += ["--bind" if mount.writable else "--ro-bind", mount.source,
+                         mount.target]
         args += ["--chdir", self.cwd, *self.extra]
         drop = [SETPRIV, f"--reuid={self.user.uid}", f"--regid={self.user.gid}",
                 "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]

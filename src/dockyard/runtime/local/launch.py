@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+from dockyard.files import UnsafePath
 from dockyard.isolation import cgroups
 from dockyard.runtime.local.launchfile import LaunchFile
 
@@ -118,8 +119,12 @@ def main(argv: list[str]) -> None:
         record_start(launch.path.with_name("restarts.json"))
     group = launch.enter_cgroup()
     oom_before = launch.oom_kills(group)
-    launch.prepare_files()
-    command, env, fds = launch.command_line()
+    try:
+        launch.prepare_files()
+        command, env, fds = launch.command_line()
+    except UnsafePath as exc:
+        sys.stderr.write(f"dockyard: refusing to start: {exc.strerror}\n")
+        sys.exit(126)
     code = run(launch, command, env, group=group, pass_fds=fds)
     launch.report_oom(group, oom_before)
     sys.exit(code)

@@ -13,17 +13,19 @@ Both are the read-only lower layer of the instance's overlay.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dockyard.files import chown_tree
+from dockyard.files import UnsafePath, chown_tree, fd_path, open_path
 from dockyard.isolation import cgroups, mounts
 from dockyard.isolation.rootfs import RootfsSandbox, drop_privileges
 from dockyard.isolation.sandbox import Mount, Sandbox, confine
@@ -90,13 +92,23 @@ class LaunchFile:
     def host_cwd(self) -> str:
         return "/" if self.user else str(self.view)
 
-    def sandbox(self) -> Sandbox | None:
+    def sandbox(self, fds: list[int] | None = None) -> Sandbox | None:
+        """The instance's sandbox. With ``fds``, the release's other paths (its virtualenv,
+        interpreter, node_modules: in the app's own cache, which its builds write) are
+        opened without following the app's symlinks and bound as opened; the caller passes
+        the descriptors on to bwrap and closes them."""
         if not self.user:
             return None
         own = (Mount(str(self.view), WORKSPACE, True), Mount(str(self.dir / "home"), APP_HOME,
                                                              True))
-        extra = tuple(Mount(str(s), str(t), bool(w)) for s, t, w in self.mounts)
-        return Sandbox(AppUser(**self.user), own + extra, cwd=WORKSPACE, home=APP_HOME)
+        extra = []
+        for source, target, writable in self.mounts:
+            fd = None
+            if fds is not None:
+                fd = open_path(source)
+                fds.append(fd)
+            extra.append(Mount(str(source), str(target), bool(writable), fd=fd))
+        return Sandbox(AppUser(**self.user), (*own, *extra), cwd=WORKSPACE, home=APP_HOME)
 
     # -- steps of the launcher ----------------------------------------------------------------
     def enter_cgroup(self) -> cgroups.Group | None:
@@ -118,33 +130,51 @@ class LaunchFile:
         return usage.oom_kills if usage else 0
 
     def prepare_files(self) -> None:
-        """The instance's writable view of the release: an overlay, else a copy."""
+        """The instance's writable view of the release: an overlay in a mount namespace of
+        its own, else a copy. In a sandbox, the release is opened without following a
+        symlink its app could have left (the app's user owns it), and used as opened."""
         if self.files == "overlay":
             try:
                 mounts.private_namespace()
-                mounts.overlay(Path(self.release), self.dir / "upper", self.dir / "work",
-                               self.dir / "merged", nodev=self.rootfs is not None)
+                with self._release() as release:  # opened in the namespace it is used in
+                    mounts.overlay(release, self.dir / "upper", self.dir / "work",
+                                   self.dir / "merged", nodev=self.rootfs is not None)
                 if self.rootfs is not None:
                     self.root = str(mounts.reachable(self.dir / "merged", ROOTS))
                 return
+            except UnsafePath:
+                raise
             except OSError as exc:
                 print(f"dockyard: no overlay ({exc}); copying the release instead",
                       file=sys.stderr)
                 self.files = "copy"
         if not self.view.exists():
-            shutil.copytree(self.release, self.view, symlinks=True)
+            with self._release() as release:
+                shutil.copytree(release, self.view, symlinks=True)
             if self.user:
                 chown_tree(self.view, int(self.user["uid"]), int(self.user["gid"]))
+
+    @contextlib.contextmanager
+    def _release(self) -> Iterator[Path]:
+        if not self.user:
+            yield Path(self.release)
+            return
+        fd = open_path(self.release)
+        try:
+            yield fd_path(fd)
+        finally:
+            os.close(fd)
 
     def command_line(self) -> tuple[list[str], dict[str, str], tuple[int, ...]]:
         """argv, environment and inherited fds of the child the launcher starts."""
         if self.rootfs is not None:
             return self.rootfs_argv(), self.env, ()
-        sandbox = self.sandbox()
+        fds: list[int] = []
+        sandbox = self.sandbox(fds)
         if sandbox is None:
             return ["bash", "-c", script(self.command)], self.env, ()
         argv, env, fd = confine(sandbox, self.env, script(self.command))
-        return argv, env, (fd,)
+        return argv, env, (fd, *fds)
 
     def rootfs_argv(self) -> list[str]:
         """An image's command in its own root: ``command`` through the image's shell (bash
