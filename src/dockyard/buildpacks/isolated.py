@@ -64,7 +64,7 @@ def build_isolated(req: BuildRequest, log: Log, jail: BuildJail) -> BuildResult:
             os.close(fd)
         if group is not None:
             group.remove()
-    return result_of(req)
+    return confined(req, jail, result_of(req))
 
 
 def child_command(req: BuildRequest, jail: BuildJail
@@ -148,6 +148,39 @@ def child_error(req: BuildRequest, exc: CommandFailed) -> DockyardError:
     return CommandFailed(data["message"], code=data.get("code") or exc.code,
                          returncode=exc.returncode, tail=list(data.get("tail") or []),
                          hint=data.get("hint"))
+
+
+def confined(req: BuildRequest, jail: BuildJail, result: BuildResult) -> BuildResult:
+    """The child's answer names only what is the app's: its release, its build cache, and
+    the host's interpreters. In a sandbox the app's user wrote ``release.json`` (a
+    ``build_command`` can leave a process that rewrites it as the child exits), and what it
+    names is mounted into every instance: ``"venv": "/root"`` must fail the build, not
+    show ``/root`` to the app."""
+    if jail.user is None:
+        return result
+    hosts = {prefix_of(p) for p in req.settings.python_candidates or ()}
+    wrong = [f"{name} {value}" for name, value, roots in (
+        ("app_dir", result.app_dir, (req.release,)),
+        ("site_dir", result.site_dir, (req.release,)),
+        ("venv", result.venv, (jail.cache,)),
+        ("interpreter", result.interpreter and prefix_of(Path(result.interpreter)),
+         (Path("/usr"), jail.cache, *hosts)),
+        *(("cache", c, (jail.cache,)) for c in result.caches))
+        if value and not within(Path(value), roots)]
+    if wrong:
+        raise DockyardError(
+            f"the build of '{req.component}' named paths outside its release and build cache "
+            f"({'; '.join(wrong)}): nothing of it is deployed",
+            code="build.outside_paths",
+            hint="Only Dockyard writes release.json; a build_command must leave it alone.")
+    return result
+
+
+def within(path: Path, roots: Iterable[Path]) -> bool:
+    """``path``, written out (no ``..``), is one of ``roots`` or below one."""
+    if not path.is_absolute() or ".." in path.parts:
+        return False
+    return any(path == root or path.is_relative_to(root) for root in roots)
 
 
 def result_of(req: BuildRequest) -> BuildResult:
