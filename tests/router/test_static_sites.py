@@ -171,3 +171,26 @@ def test_serves_site_tells_a_published_site_from_nginx_default_answer(running_ro
     router = running_router.router
     assert router.serves_site(site_app.app_id, "assets")
     assert not router.serves_site(site_app.app_id, "missing-site")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="judging who could have made a link needs root")
+def test_a_site_folder_its_build_turned_into_a_link_is_not_published(running_router,
+                                                                      tmp_path: Path):
+    """A site's build runs as its app's user, who owns the release: ``site -> /root`` must
+    not publish root's files for nginx to serve."""
+    secret = tmp_path / "root-only"
+    secret.mkdir()
+    (secret / "index.html").write_text("root's page")
+    release = tmp_path / "release"
+    release.mkdir()
+    os.chown(release, 65534, 65534)
+    (release / "site").symlink_to(secret)
+    app = AppRouting(app_id=new_app_id(), name="evil", port=free_port(),
+                     routes=(Route("/", "site"),), sites=(StaticSite("site"),))
+    router = running_router.router
+    router.apply([app])
+    with pytest.raises(DockyardError, match="is a symbolic link") as err:
+        router.publish_site(app.app_id, "site", release / "site")
+    assert err.value.code == "router.unsafe_release"
+    published = router.layout.site_root(app.app_id, "site").parent
+    assert not published.exists() or not any(published.rglob("index.html"))

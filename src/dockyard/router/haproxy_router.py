@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.errors import DockyardError, NotFound
+from dockyard.files import UnsafePath, fd_path, open_path
 from dockyard.paths import Home
 from dockyard.router import runtime
 from dockyard.router.certs import Certificates
@@ -233,7 +234,11 @@ class HAProxyRouter:
                                 code="router.bad_release",
                                 hint="Build the site before publishing it.")
         link = self.layout.site_root(app_id, component)
-        copy = publish_copy(release, link.parent / "releases")
+        try:
+            copy = publish_copy(release, link.parent / "releases")
+        except UnsafePath as exc:
+            raise DockyardError(f"static site {component}: {exc.strerror}; not published",
+                                code="router.unsafe_release") from None
         tmp = link.with_name(f".current.{uuid.uuid4().hex}")
         os.symlink(copy, tmp)
         try:
@@ -376,7 +381,10 @@ def worker_user() -> tuple[str, str]:
 
 def publish_copy(release: Path, into: Path) -> Path:
     """A copy of the site that nginx's workers can read (hard links where possible, so it
-    costs no space), kept by the release it came from."""
+    costs no space), kept by the release it came from. As root, the site's folder is
+    opened without following a symlink its app's build could have left in its release
+    (``site -> /root`` would publish root's files); links inside the site are copied as
+    links, which nginx refuses to follow."""
     digest = hashlib.sha256(str(release).encode()).hexdigest()[:16]
     target = into / digest
     if target.is_dir():
@@ -384,7 +392,13 @@ def publish_copy(release: Path, into: Path) -> Path:
     into.mkdir(parents=True, exist_ok=True)
     os.chmod(into, 0o755)
     tmp = into / f".{digest}.{uuid.uuid4().hex[:8]}"
-    shutil.copytree(release, tmp, symlinks=True, copy_function=link_or_copy)
+    fd = open_path(release) if os.geteuid() == 0 else None
+    try:
+        source = fd_path(fd) if fd is not None else release
+        shutil.copytree(source, tmp, symlinks=True, copy_function=link_or_copy)
+    finally:
+        if fd is not None:
+            os.close(fd)
     os.chmod(tmp, 0o755)
     os.replace(tmp, target)
     return target
