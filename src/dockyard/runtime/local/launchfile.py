@@ -96,7 +96,7 @@ class LaunchFile:
         """The instance's sandbox. With ``fds``, the release's other paths (its virtualenv,
         interpreter, node_modules: in the app's own cache, which its builds write) are
         opened without following the app's symlinks and bound as opened; the caller passes
-        the descriptors on to bwrap and closes them."""
+        the descriptors on to bwrap."""
         if not self.user:
             return None
         own = (Mount(str(self.view), WORKSPACE, True), Mount(str(self.dir / "home"), APP_HOME,
