@@ -21,8 +21,11 @@ def write_private(path: Path, data: bytes) -> None:
 
 def chown_tree(root: Path, uid: int, gid: int) -> None:
     """Give ``root`` and everything below it (symlinks themselves, not their targets) to
-    ``uid``:``gid``."""
+    ``uid``:``gid``. A ``root`` that is a symlink is given away itself, never walked: an
+    app's release turned into a link to ``/etc`` must not hand ``/etc`` to the app."""
     os.chown(root, uid, gid, follow_symlinks=False)
+    if root.is_symlink():
+        return
     for base, dirs, files in os.walk(root):
         for name in dirs + files:
             os.chown(os.path.join(base, name), uid, gid, follow_symlinks=False)

@@ -22,7 +22,7 @@ PYTHON = Path("/opt/pythons/3.12.4/bin/python3")
 def request(tmp_path: Path, answer: dict[str, object]) -> tuple[BuildRequest, BuildJail]:
     app = tmp_path / "apps" / "a1"
     release = app / "releases" / "d1" / "web"
-    release.mkdir(parents=True)
+    (release / "app").mkdir(parents=True)
     (release / "release.json").write_text(json.dumps(answer))
     req = BuildRequest(component="web", kind="service", src=app / "work", release=release,
                        env={}, home=Home(app),
@@ -64,6 +64,20 @@ def test_an_answer_naming_anything_else_fails_the_build(tmp_path: Path, key: str
     with pytest.raises(DockyardError, match="outside its release and build cache") as err:
         confined(req, jail, result_of(req))
     assert err.value.code == "build.outside_paths"
+
+
+@pytest.mark.parametrize("key", ["app_dir", "site_dir"])
+def test_a_release_folder_that_is_a_link_fails_the_build(tmp_path: Path, key: str):
+    """``release/app -> /etc``: root would hand /etc to the app's user and mount it."""
+    answer = honest(tmp_path)
+    req, jail = request(tmp_path, answer)
+    (req.release / "site").symlink_to("/etc")
+    (req.release / "app").rmdir()
+    (req.release / "app").symlink_to("/etc")
+    answer[key] = str(req.release / key.removesuffix("_dir"))
+    (req.release / "release.json").write_text(json.dumps(answer))
+    with pytest.raises(DockyardError, match="not a folder of its own"):
+        confined(req, jail, result_of(req))
 
 
 def test_without_a_sandbox_the_answer_is_dockyards_own(tmp_path: Path):

@@ -161,6 +161,19 @@ def test_chown_tree_gives_everything_away_but_never_follows_symlinks(tmp_path: P
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving files away needs root")
+def test_chown_tree_of_a_link_gives_away_the_link_and_never_walks_its_target(
+        tmp_path: Path) -> None:
+    target = tmp_path / "etc"
+    (target / "sub").mkdir(parents=True)
+    (target / "passwd").write_text("root:x:0:0\n")
+    release_app = tmp_path / "app"
+    release_app.symlink_to(target)
+    chown_tree(release_app, 200123, 200124)
+    assert release_app.lstat().st_uid == 200123
+    assert [p.stat().st_uid for p in (target, target / "sub", target / "passwd")] == [0, 0, 0]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving files away needs root")
 def test_own_tree_once_walks_a_cache_only_when_root_may_have_written_to_it(
         tmp_path: Path) -> None:
     cache = tmp_path / "cache"

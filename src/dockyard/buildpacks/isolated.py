@@ -167,6 +167,10 @@ def confined(req: BuildRequest, jail: BuildJail, result: BuildResult) -> BuildRe
          (Path("/usr"), jail.cache, *hosts)),
         *(("cache", c, (jail.cache,)) for c in result.caches))
         if value and not within(Path(value), roots)]
+    wrong += [f"{name} {value} is not a folder of its own (a symbolic link on the way)"
+              for name, value in (("app_dir", result.app_dir), ("site_dir", result.site_dir))
+              if value and within(Path(value), (req.release,))
+              and not real_folder(Path(value), req.release)]
     if wrong:
         raise DockyardError(
             f"the build of '{req.component}' named paths outside its release and build cache "
@@ -181,6 +185,13 @@ def within(path: Path, roots: Iterable[Path]) -> bool:
     if not path.is_absolute() or ".." in path.parts:
         return False
     return any(path == root or path.is_relative_to(root) for root in roots)
+
+
+def real_folder(path: Path, base: Path) -> bool:
+    """``path`` is a directory and nothing from ``base`` down to it is a symbolic link
+    (root hands the release to its user and mounts it: it must not lead elsewhere)."""
+    chain = [path, *[p for p in path.parents if p != base and p.is_relative_to(base)]]
+    return path.is_dir() and not any(p.is_symlink() for p in chain)
 
 
 def result_of(req: BuildRequest) -> BuildResult:

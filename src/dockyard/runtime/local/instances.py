@@ -200,5 +200,5 @@ class LocalRuntime:
 def ensure_owner(app_dir: Path, user: AppUser) -> None:
     """The release's files belong to the app's user (an overlay copies a file up only for
     a writer who may write it); releases built before isolation are handed over once."""
-    if app_dir.stat().st_uid != user.uid:
+    if app_dir.lstat().st_uid != user.uid:
         chown_tree(app_dir, user.uid, user.gid)
