@@ -31,6 +31,14 @@ def chown_tree(root: Path, uid: int, gid: int) -> None:
             os.chown(os.path.join(base, name), uid, gid, follow_symlinks=False)
 
 
+def read_own(path: Path) -> str:
+    """The text of a file Dockyard wrote where an app's user may write too (its release):
+    never through a symlink (``release.json -> /etc/shadow`` raises OSError, ELOOP)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, encoding="utf-8") as fh:
+        return fh.read()
+
+
 OWNER_MARK = ".dockyard-owner"
 
 

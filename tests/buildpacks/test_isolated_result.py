@@ -80,6 +80,16 @@ def test_a_release_folder_that_is_a_link_fails_the_build(tmp_path: Path, key: st
         confined(req, jail, result_of(req))
 
 
+def test_a_release_json_that_is_a_link_is_never_read(tmp_path: Path):
+    req, _jail = request(tmp_path, honest(tmp_path))
+    elsewhere = tmp_path / "root-only.json"
+    elsewhere.write_text(json.dumps({**honest(tmp_path), "default_run_command": "secret"}))
+    (req.release / "release.json").unlink()
+    (req.release / "release.json").symlink_to(elsewhere)
+    with pytest.raises(OSError):
+        result_of(req)
+
+
 def test_without_a_sandbox_the_answer_is_dockyards_own(tmp_path: Path):
     answer = {**honest(tmp_path), "venv": "/srv/shared-venv"}
     req, jail = request(tmp_path, answer)

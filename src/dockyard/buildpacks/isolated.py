@@ -23,6 +23,7 @@ from dockyard.buildpacks.child import ERROR_FILE, REQUEST_VAR, request_to_json
 from dockyard.buildpacks.types import read_release_json
 from dockyard.entrypoints import BUILD_CHILD, argv
 from dockyard.errors import CommandFailed, DockyardError
+from dockyard.files import read_own
 from dockyard.isolation import cgroups
 from dockyard.isolation.builder import builder_argv
 from dockyard.isolation.sandbox import Mount, Sandbox, confine
@@ -64,7 +65,15 @@ def build_isolated(req: BuildRequest, log: Log, jail: BuildJail) -> BuildResult:
             os.close(fd)
         if group is not None:
             group.remove()
-    return confined(req, jail, result_of(req))
+    try:
+        result = result_of(req)
+    except (OSError, ValueError, TypeError) as exc:
+        raise DockyardError(f"the build of '{req.component}' left no readable release.json "
+                            f"({type(exc).__name__}): nothing of it is deployed",
+                            code="build.no_result",
+                            hint="Only Dockyard writes release.json; a build_command must "
+                                 "leave it alone.") from None
+    return confined(req, jail, result)
 
 
 def child_command(req: BuildRequest, jail: BuildJail
@@ -141,7 +150,7 @@ def child_error(req: BuildRequest, exc: CommandFailed) -> DockyardError:
     """The child's own error (its code, message and hint), or the exit status if it died."""
     path = req.release / ERROR_FILE
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(read_own(path))
         path.unlink()
     except (OSError, ValueError):
         return exc

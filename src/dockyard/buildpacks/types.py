@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol
 
+from dockyard.files import read_own
 from dockyard.logs import Log
 from dockyard.paths import Home
 
@@ -192,4 +193,4 @@ def write_release_json(result: BuildResult) -> Path:
 
 def read_release_json(release: Path) -> dict[str, object]:
     """What the runtime reads back (strings, as written by ``write_release_json``)."""
-    return json.loads((release / RELEASE_JSON).read_text(encoding="utf-8"))
+    return json.loads(read_own(release / RELEASE_JSON))
