@@ -96,6 +96,25 @@ def test_progress_is_stored_as_each_step_runs(deployer: Deployer, runtime: Recor
     assert seen == [{"phase": "DEPLOYING", "build": "SUCCESS", "deploy": "RUNNING"}]
 
 
+def test_a_deployment_is_never_seen_active_with_a_step_still_running(
+        deployer: Deployer, monkeypatch: pytest.MonkeyPatch):
+    """Whoever polls (``--wait``, pydo) sees ACTIVE only with every step done."""
+    app = deployer.create(tiny_spec(deployer.repo))
+    dep = deployer.queue(app)
+    seen: list[tuple[int, int]] = []
+    set_phase = deployer.store.set_phase
+
+    def watched(d: Deployment, phase: str) -> Deployment:
+        if phase == "ACTIVE":
+            stored = deployer.store.get_deployment(d.app_id, d.id)
+            seen.append((stored.progress["success_steps"], stored.progress["total_steps"]))
+        return set_phase(d, phase)
+
+    monkeypatch.setattr(deployer.store, "set_phase", watched)
+    deployer.run(dep)
+    assert seen == [(6, 6)]
+
+
 def test_instance_count_starts_that_many_processes_and_switches_them_together(
         deployer: Deployer, router: RecordingRouter, runtime: RecordingRuntime):
     app = deployer.create(tiny_spec(deployer.repo, instance_count=3))

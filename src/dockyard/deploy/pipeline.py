@@ -180,6 +180,9 @@ class Pipeline:
         self.phase_check()
         with route_lock(ctx):
             old = swap.switch(ctx)
+        # the routes are switched: the last step is done before the deployment says ACTIVE,
+        # or `--wait` can print "ACTIVE 7/8" (it did, once in a CI run)
+        ctx.save(progress=mark(ctx.dep.progress, ("deploy", "finalize"), "SUCCESS"))
         ctx.dep = transition(ctx.store, ctx.dep, Phase.ACTIVE, ctx.log)
         ctx.log.step(f"Deployment is live at {ctx.live_url} "
                      f"({time.monotonic() - self.started:.1f}s)")
