@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -134,3 +135,17 @@ def trusted_link(holder: os.stat_result, link: os.stat_result) -> bool:
 def fd_path(fd: int) -> Path:
     """The path the kernel resolves to exactly the file ``fd`` is open on."""
     return Path(f"/proc/self/fd/{fd}")
+
+
+@contextlib.contextmanager
+def opened(path: str | Path, safe: bool = True) -> Iterator[Path]:
+    """``path`` as ``open_path`` opens it (``/proc/self/fd/N``), closed afterwards; with
+    ``safe`` False (nothing of an app's user on the way), ``path`` itself."""
+    if not safe:
+        yield Path(path)
+        return
+    fd = open_path(path)
+    try:
+        yield fd_path(fd)
+    finally:
+        os.close(fd)

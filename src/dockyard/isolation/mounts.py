@@ -59,4 +59,3 @@ def reachable(path: Path, parent: Path) -> Path:
     _check(_libc.mount(str(path).encode(), str(target).encode(), None, MS_BIND | MS_REC, None),
            f"bind {path} at {target}")
     return target
-

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.errors import DockyardError, NotFound
-from dockyard.files import UnsafePath, fd_path, open_path
+from dockyard.files import UnsafePath, opened
 from dockyard.paths import Home
 from dockyard.router import runtime
 from dockyard.router.certs import Certificates
@@ -392,13 +392,8 @@ def publish_copy(release: Path, into: Path) -> Path:
     into.mkdir(parents=True, exist_ok=True)
     os.chmod(into, 0o755)
     tmp = into / f".{digest}.{uuid.uuid4().hex[:8]}"
-    fd = open_path(release) if os.geteuid() == 0 else None
-    try:
-        source = fd_path(fd) if fd is not None else release
+    with opened(release, os.geteuid() == 0) as source:
         shutil.copytree(source, tmp, symlinks=True, copy_function=link_or_copy)
-    finally:
-        if fd is not None:
-            os.close(fd)
     os.chmod(tmp, 0o755)
     os.replace(tmp, target)
     return target

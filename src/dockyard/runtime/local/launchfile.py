@@ -13,19 +13,17 @@ Both are the read-only lower layer of the instance's overlay.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import signal
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dockyard.files import UnsafePath, chown_tree, fd_path, open_path
+from dockyard.files import UnsafePath, chown_tree, open_path, opened
 from dockyard.isolation import cgroups, mounts
 from dockyard.isolation.rootfs import RootfsSandbox, drop_privileges
 from dockyard.isolation.sandbox import Mount, Sandbox, confine
@@ -136,7 +134,7 @@ class LaunchFile:
         if self.files == "overlay":
             try:
                 mounts.private_namespace()
-                with self._release() as release:  # opened in the namespace it is used in
+                with opened(self.release, bool(self.user)) as release:  # in this namespace
                     mounts.overlay(release, self.dir / "upper", self.dir / "work",
                                    self.dir / "merged", nodev=self.rootfs is not None)
                 if self.rootfs is not None:
@@ -149,21 +147,10 @@ class LaunchFile:
                       file=sys.stderr)
                 self.files = "copy"
         if not self.view.exists():
-            with self._release() as release:
+            with opened(self.release, bool(self.user)) as release:
                 shutil.copytree(release, self.view, symlinks=True)
             if self.user:
                 chown_tree(self.view, int(self.user["uid"]), int(self.user["gid"]))
-
-    @contextlib.contextmanager
-    def _release(self) -> Iterator[Path]:
-        if not self.user:
-            yield Path(self.release)
-            return
-        fd = open_path(self.release)
-        try:
-            yield fd_path(fd)
-        finally:
-            os.close(fd)
 
     def command_line(self) -> tuple[list[str], dict[str, str], tuple[int, ...]]:
         """argv, environment and inherited fds of the child the launcher starts."""
