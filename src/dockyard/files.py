@@ -58,11 +58,9 @@ def own_tree_once(root: Path, uid: int | None, gid: int = 0) -> bool:
             mark.unlink()
         return False
     try:
-        fd = os.open(mark, os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(fd) as fh:
-            if fh.read(32) == f"{uid}:{gid}":
-                return False
-    except OSError:
+        if read_own(mark) == f"{uid}:{gid}":
+            return False
+    except (OSError, ValueError):  # no mark, a link, or not text: walk
         pass
     with contextlib.suppress(FileNotFoundError):
         mark.unlink()
