@@ -32,6 +32,15 @@ def chown_tree(root: Path, uid: int, gid: int) -> None:
             os.chown(os.path.join(base, name), uid, gid, follow_symlinks=False)
 
 
+def real_dir(path: Path, base: Path) -> bool:
+    """``path`` is a directory and nothing from below ``base`` down to it is a symbolic
+    link: under ``base`` an app's user owns the folders (its release, its build cache) and
+    could point one at ``/etc`` or ``/var/lib``, which root must not then chown, mount or
+    delete."""
+    chain = [path, *(p for p in path.parents if p != base and p.is_relative_to(base))]
+    return path.is_dir() and not any(p.is_symlink() for p in chain)
+
+
 def read_own(path: Path) -> str:
     """The text of a file Dockyard wrote where an app's user may write too (its release):
     never through a symlink (``release.json -> /etc/shadow`` raises OSError, ELOOP)."""

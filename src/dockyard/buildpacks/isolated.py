@@ -23,7 +23,7 @@ from dockyard.buildpacks.child import ERROR_FILE, REQUEST_VAR, request_to_json
 from dockyard.buildpacks.types import read_release_json
 from dockyard.entrypoints import BUILD_CHILD, argv
 from dockyard.errors import CommandFailed, DockyardError
-from dockyard.files import read_own
+from dockyard.files import read_own, real_dir
 from dockyard.isolation import cgroups
 from dockyard.isolation.builder import builder_argv
 from dockyard.isolation.sandbox import Mount, Sandbox, confine
@@ -179,7 +179,7 @@ def confined(req: BuildRequest, jail: BuildJail, result: BuildResult) -> BuildRe
     wrong += [f"{name} {value} is not a folder of its own (a symbolic link on the way)"
               for name, value in (("app_dir", result.app_dir), ("site_dir", result.site_dir))
               if value and within(Path(value), (req.release,))
-              and not real_folder(Path(value), req.release)]
+              and not real_dir(Path(value), req.release)]
     if wrong:
         raise DockyardError(
             f"the build of '{req.component}' named paths outside its release and build cache "
@@ -194,13 +194,6 @@ def within(path: Path, roots: Iterable[Path]) -> bool:
     if not path.is_absolute() or ".." in path.parts:
         return False
     return any(path == root or path.is_relative_to(root) for root in roots)
-
-
-def real_folder(path: Path, base: Path) -> bool:
-    """``path`` is a directory and nothing from ``base`` down to it is a symbolic link
-    (root hands the release to its user and mounts it: it must not lead elsewhere)."""
-    chain = [path, *[p for p in path.parents if p != base and p.is_relative_to(base)]]
-    return path.is_dir() and not any(p.is_symlink() for p in chain)
 
 
 def result_of(req: BuildRequest) -> BuildResult:

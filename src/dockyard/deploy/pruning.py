@@ -15,6 +15,7 @@ from pathlib import Path
 
 from dockyard.deploy.phases import IN_PROGRESS, Phase
 from dockyard.deploy.services import Services
+from dockyard.files import real_dir
 from dockyard.logs import Log
 from dockyard.paths import Home
 from dockyard.release.record import records_of
@@ -69,25 +70,23 @@ def collect_environments(services: Services, log: Log) -> None:
     used = used_environments(services)
     recent = time.time() - RECENT_SECONDS
     roots = [services.home.root, *(services.home.app(a.id) for a in store.list_apps())]
-    kept = [Home(root).build_cache / kind for root in roots for kind in ("envs", "node")]
-    for env in (e for folder in kept if real_dir(folder) for e in folder.iterdir()):
-        if env.name.startswith(".") or not real_dir(env) or str(env) in used:
+    # an app's build owns its cache: a link there (cache/builds -> /var/lib) is never followed
+    # (nothing of the app runs meanwhile: this waits for every deployment, and instances see
+    # only their virtualenv, read-only)
+    folders = [(root, Home(root).build_cache / kind) for root in roots
+               for kind in ("envs", "node")]
+    for root, folder in folders:
+        if not real_dir(folder, root):
             continue
-        if env.stat().st_mtime > recent or any(p.stat().st_mtime > recent
-                                               for p in env.glob(".dockyard-*")):
-            continue  # just made or just reused: a build may be about to record it
-        shutil.rmtree(env, ignore_errors=True)
-        log.step(f"Removed unused environment {env.name[:12]}")
+        for env in folder.iterdir():
+            if env.name.startswith(".") or not real_dir(env, root) or str(env) in used:
+                continue
+            if env.stat().st_mtime > recent or any(p.stat().st_mtime > recent
+                                                   for p in env.glob(".dockyard-*")):
+                continue  # just made or just reused: a build may be about to record it
+            shutil.rmtree(env, ignore_errors=True)
+            log.step(f"Removed unused environment {env.name[:12]}")
     collect_layers(services, log)
-
-
-def real_dir(path: Path, below: int = 2) -> bool:
-    """A directory, and neither it nor its ``below`` parents a symlink. An app's build owns
-    its cache: it could replace ``cache/builds`` with a link to ``/var/lib``, and root would
-    then delete what it found there. (Nothing of the app runs while this does: it waits for
-    every deployment, and instances see only their virtualenv, read-only.)"""
-    chain = [path, *list(path.parents)[:below]]
-    return path.is_dir() and not any(p.is_symlink() for p in chain)
 
 
 def collect_layers(services: Services, log: Log) -> None:
