@@ -62,8 +62,7 @@ def discover(candidates: Iterable[Path] | None = None,
 
     def version(path: Path) -> Version | None:
         if known is not None and str(path) in known:
-            text = known[str(path)]
-            return tuple(int(p) for p in text.split(".")) if text else None
+            return _parsed(known[str(path)])
         return _probe(path)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -83,17 +82,26 @@ def remembered(store: Path, candidates: Iterable[Path]) -> dict[str, str]:
     try:
         saved = json.loads(store.read_text())["probed"]
         for path, mtime, text in saved:
-            _probed[(path, mtime)] = tuple(int(p) for p in text.split(".")) if text else None
+            _probed[(path, mtime)] = _parsed(text)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         saved = None
     paths = [p for p in candidates if p.is_file() and os.access(p, os.X_OK)]
     with ThreadPoolExecutor(max_workers=8) as pool:
         versions = dict(zip(map(str, paths), pool.map(_probe, paths), strict=True))
-    now = [[key[0], key[1], fmt(v) if v else ""] for key, v in _probed.items()
+    now = [[key[0], key[1], _text(v)] for key, v in _probed.items()
            if key[0] in versions and key[1] == _mtime(Path(key[0]))]
     if now != saved:
         write_private(store, json.dumps({"probed": now}).encode())
-    return {path: fmt(v) if v else "" for path, v in versions.items()}
+    return {path: _text(v) for path, v in versions.items()}
+
+
+def _text(version: Version | None) -> str:
+    """How ``remembered`` writes a version: "3.11.7", "" for not CPython."""
+    return fmt(version) if version else ""
+
+
+def _parsed(text: str) -> Version | None:
+    return tuple(int(p) for p in text.split(".")) if text else None
 
 
 def candidate_paths() -> list[Path]:
